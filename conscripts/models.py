@@ -1,0 +1,287 @@
+import hashlib
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import ExtractYear, Upper
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Status(models.TextChoices):
+    MISSING = "missing", _("Missing")
+    CAPTURED = "captured", _("Captured")
+    DEAD = "dead", _("Confirmed dead")
+    RETURNED = "returned", _("Returned")
+
+
+class DraftSeason(models.TextChoices):
+    SPRING = "spring", _("Spring")
+    AUTUMN = "autumn", _("Autumn")
+
+
+class Region(models.Model):
+    """A federal subject, loaded by a data migration from ``conscripts.geo``."""
+
+    code = models.CharField(_("code"), max_length=8, unique=True)
+    name_ru = models.CharField(_("name (Russian)"), max_length=100, unique=True)
+    name_en = models.CharField(_("name (English)"), max_length=100)
+
+    class Meta:
+        ordering = ["name_ru"]
+        verbose_name = _("region")
+        verbose_name_plural = _("regions")
+
+    def __str__(self) -> str:
+        return self.name_ru
+
+    @property
+    def name(self) -> str:
+        """The name in the active language."""
+        from django.utils.translation import get_language
+
+        return self.name_en if (get_language() or "ru").startswith("en") else self.name_ru
+
+
+class MilitaryUnit(models.Model):
+    """A unit known by its five-digit number («в/ч 12345»), its name, or both."""
+
+    number = models.CharField(
+        _("number"),
+        max_length=5,
+        null=True,
+        blank=True,
+        unique=True,
+        help_text=_("The five digits of «в/ч 12345»."),
+    )
+    name = models.CharField(_("name"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["number", "name"]
+        verbose_name = _("military unit")
+        verbose_name_plural = _("military units")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(number__isnull=False) | ~Q(name=""),
+                name="unit_has_number_or_name",
+            ),
+            models.CheckConstraint(
+                condition=Q(number__isnull=True) | Q(number__regex=r"^[0-9]{5}$"),
+                name="unit_number_five_digits",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        if self.number and self.name:
+            return f"в/ч {self.number} ({self.name})"
+        return f"в/ч {self.number}" if self.number else self.name
+
+
+class ConscriptQuerySet(models.QuerySet):
+    def public(self) -> "ConscriptQuerySet":
+        """What anyone may see: records not hidden at a family's request."""
+        return self.filter(is_public=True)
+
+
+class Conscript(models.Model):
+    """A person. Names are nominative Cyrillic; the status follows from evidence."""
+
+    surname = models.CharField(_("surname"), max_length=100)
+    given_name = models.CharField(_("given name"), max_length=100)
+    patronymic = models.CharField(_("patronymic"), max_length=100, blank=True)
+    birth_date = models.DateField(_("birth date"), null=True, blank=True)
+    birth_year = models.PositiveSmallIntegerField(_("birth year"), null=True, blank=True)
+    home_region = models.ForeignKey(
+        Region,
+        verbose_name=_("home region"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="conscripts",
+    )
+    unit = models.ForeignKey(
+        MilitaryUnit,
+        verbose_name=_("military unit"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="conscripts",
+    )
+    draft_season = models.CharField(
+        _("draft season"), max_length=6, choices=DraftSeason.choices, blank=True
+    )
+    draft_year = models.PositiveSmallIntegerField(_("draft year"), null=True, blank=True)
+    last_contact_date = models.DateField(_("last contact"), null=True, blank=True)
+    last_known_place = models.CharField(_("last known place"), max_length=200, blank=True)
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=Status.choices,
+        default=Status.MISSING,
+        editable=False,
+    )
+    status_since = models.DateField(_("status since"), null=True, blank=True, editable=False)
+    is_public = models.BooleanField(
+        _("public"),
+        default=True,
+        help_text=_("Untick to hide the record at the family's request."),
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = ConscriptQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["surname", "given_name", "patronymic", "pk"]
+        verbose_name = _("conscript")
+        verbose_name_plural = _("conscripts")
+        indexes = [
+            models.Index(fields=["home_region", "status"], name="conscript_region_status"),
+            models.Index(fields=["status", "status_since"], name="conscript_status_since"),
+            models.Index(fields=["unit", "status"], name="conscript_unit_status"),
+            models.Index(Upper("surname"), "given_name", name="conscript_surname_upper"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(birth_date__isnull=True) | Q(birth_year=ExtractYear("birth_date")),
+                name="conscript_birth_year_matches_date",
+            ),
+            models.CheckConstraint(
+                condition=Q(birth_year__isnull=True)
+                | Q(birth_year__gte=1940, birth_year__lte=2015),
+                name="conscript_birth_year_plausible",
+            ),
+            models.CheckConstraint(
+                condition=Q(draft_year__isnull=True)
+                | Q(draft_year__gte=1990, draft_year__lte=2100),
+                name="conscript_draft_year_plausible",
+            ),
+            models.CheckConstraint(condition=~Q(surname=""), name="conscript_has_surname"),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    def get_absolute_url(self) -> str:
+        return reverse("conscripts:detail", args=[self.pk])
+
+    @property
+    def full_name(self) -> str:
+        return " ".join(p for p in (self.surname, self.given_name, self.patronymic) if p)
+
+
+class EvidenceKind(models.TextChoices):
+    SEARCH_POST = "search_post", _("Relative's search post")
+    PRISONER_VIDEO = "prisoner_video", _("Prisoner video")
+    EXCHANGE_LIST = "exchange_list", _("Exchange list")
+    DEATH_NOTICE = "death_notice", _("Death notice")
+    OFFICIAL_STATEMENT = "official", _("Official statement")
+    MEDIA_REPORT = "media_report", _("Media report")
+    OTHER = "other", _("Other")
+
+
+class EvidenceQuerySet(models.QuerySet):
+    def active(self) -> "EvidenceQuerySet":
+        """Evidence that counts: not retracted."""
+        return self.filter(retracted_at__isnull=True)
+
+    def delete(self):
+        raise PermissionError("Evidence is never deleted; retract it instead.")
+
+
+class Evidence(models.Model):
+    """A fact about a conscript, approved by a moderator. Never hard-deleted."""
+
+    conscript = models.ForeignKey(
+        Conscript,
+        on_delete=models.PROTECT,
+        related_name="evidence",
+        verbose_name=_("conscript"),
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=EvidenceKind.choices)
+    url = models.URLField(_("URL"), max_length=500, blank=True)
+    source_name = models.CharField(_("source"), max_length=200, blank=True)
+    published_at = models.DateTimeField(_("published"), null=True, blank=True)
+    event_date = models.DateField(
+        _("event date"),
+        null=True,
+        blank=True,
+        help_text=_("When the fact held, e.g. the day a video was recorded."),
+    )
+    claimed_status = models.CharField(
+        _("claimed status"), max_length=10, choices=Status.choices, blank=True
+    )
+    summary = models.TextField(_("summary"), blank=True)
+    # The archived text may contain relatives' contact details: moderators only.
+    archived_text = models.TextField(_("archived text"), blank=True)
+    archived_sha256 = models.CharField(_("SHA-256 of archived text"), max_length=64, blank=True)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("added by"),
+    )
+    added_at = models.DateTimeField(_("added"), default=timezone.now)
+    retracted_at = models.DateTimeField(_("retracted"), null=True, blank=True)
+    retraction_reason = models.TextField(_("retraction reason"), blank=True)
+
+    objects = EvidenceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["event_date", "added_at", "pk"]
+        verbose_name = _("evidence")
+        verbose_name_plural = _("evidence")
+        indexes = [models.Index(fields=["conscript", "event_date"], name="evidence_conscript_date")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.event_date or '?'}"
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("Evidence is never deleted; retract it instead.")
+
+    @staticmethod
+    def sha256_of(text: str) -> str:
+        return hashlib.sha256(text.encode("utf-8")).hexdigest() if text else ""
+
+
+class StatusChange(models.Model):
+    """One step of a conscript's status timeline."""
+
+    conscript = models.ForeignKey(
+        Conscript,
+        on_delete=models.CASCADE,
+        related_name="status_changes",
+        verbose_name=_("conscript"),
+    )
+    from_status = models.CharField(_("from"), max_length=10, choices=Status.choices, blank=True)
+    to_status = models.CharField(_("to"), max_length=10, choices=Status.choices)
+    effective_date = models.DateField(_("effective date"), null=True, blank=True)
+    changed_at = models.DateTimeField(_("recorded"), default=timezone.now)
+    evidence = models.ForeignKey(
+        Evidence,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("because of"),
+    )
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+
+    class Meta:
+        ordering = ["changed_at", "pk"]
+        verbose_name = _("status change")
+        verbose_name_plural = _("status changes")
+        indexes = [models.Index(fields=["conscript", "changed_at"], name="statuschange_timeline")]
+
+    def __str__(self) -> str:
+        return f"{self.from_status or '—'} → {self.to_status}"

@@ -1,0 +1,54 @@
+"""Reads for the conscripts app."""
+
+from __future__ import annotations
+
+from django.db.models import Count
+from django.shortcuts import get_object_or_404
+
+from .models import Conscript, Evidence, Status, StatusChange
+
+
+def status_totals() -> dict[str, int]:
+    """Public people per status, every status present (zero when none)."""
+    counts = dict(
+        Conscript.objects.public().values_list("status").annotate(n=Count("pk")).order_by()
+    )
+    return {s: counts.get(s, 0) for s in Status.values}
+
+
+def public_conscript_get(*, pk: int) -> Conscript:
+    """A public person with region and unit, or 404."""
+    return get_object_or_404(
+        Conscript.objects.public().select_related("home_region", "unit"), pk=pk
+    )
+
+
+def public_evidence_list(*, conscript: Conscript) -> list[Evidence]:
+    """Active evidence in date order; the fields a public page may show."""
+    return list(
+        conscript.evidence.active().only(
+            "pk",
+            "conscript_id",
+            "kind",
+            "url",
+            "source_name",
+            "published_at",
+            "event_date",
+            "claimed_status",
+            "summary",
+            "added_at",
+        )
+    )
+
+
+def status_timeline(*, conscript: Conscript) -> list[StatusChange]:
+    return list(
+        conscript.status_changes.only(
+            "pk",
+            "conscript_id",
+            "from_status",
+            "to_status",
+            "effective_date",
+            "changed_at",
+        )
+    )

@@ -1,0 +1,179 @@
+"""Shared fixtures: personas, a real Celery worker, a live server for Chromium."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+from django.db import connection
+
+from conscripts import roles
+from tests.factories import UserFactory
+
+# --- Reference data -------------------------------------------------------------
+_DB_FIXTURES = {"db", "transactional_db", "live_server", "django_db_reset_sequences"}
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(request, django_db_blocker):
+    """Regions and groups come from data migrations, and a transactional test's
+    flush wipes them; put them back before any test that uses the database."""
+    if request.node.get_closest_marker("django_db") or _DB_FIXTURES & set(request.fixturenames):
+        from conscripts.models import Region
+        from conscripts.services import reference_data_load
+
+        request.getfixturevalue("django_db_setup")  # never touch a non-test database
+        with django_db_blocker.unblock():
+            if not Region.objects.exists():
+                reference_data_load()
+    yield
+
+
+# --- Personas ---------------------------------------------------------------
+@pytest.fixture
+def moderator(db):
+    return UserFactory(username="moderator", groups=[roles.MODERATORS])
+
+
+@pytest.fixture
+def researcher(db):
+    return UserFactory(username="researcher", groups=[roles.RESEARCHERS])
+
+
+@pytest.fixture
+def outsider(db):
+    """Signed in, but in no staff group: sees what the public sees."""
+    return UserFactory(username="outsider")
+
+
+@pytest.fixture
+def moderator_client(client, moderator):
+    client.force_login(moderator)
+    return client
+
+
+@pytest.fixture
+def researcher_client(client, researcher):
+    client.force_login(researcher)
+    return client
+
+
+@pytest.fixture
+def outsider_client(client, outsider):
+    client.force_login(outsider)
+    return client
+
+
+# --- A real Celery worker -------------------------------------------------------
+def _worker_env() -> dict[str, str]:
+    """The environment of a worker that talks to this test process's database."""
+    db = connection.settings_dict
+    env = dict(os.environ)
+    env.update(
+        DJANGO_SETTINGS_MODULE="config.settings.test",
+        DATABASE_URL=f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        OPENBLAS_NUM_THREADS="1",
+    )
+    return env
+
+
+def start_worker(*, concurrency: int = 1, name: str = "w1") -> subprocess.Popen:
+    """Start `celery worker` on this test run's broker; returns once it is ready."""
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--pool",
+            "prefork",
+            "--concurrency",
+            str(concurrency),
+            "--hostname",
+            f"{name}-{os.getpid()}@%h",
+            "--without-gossip",
+            "--without-mingle",
+            "--loglevel",
+            "WARNING",
+        ],
+        env=_worker_env(),
+        start_new_session=True,
+    )
+    from config.celery import ping
+
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if ping.apply_async().get(timeout=2) == "pong":
+                return proc
+        except Exception:
+            if proc.poll() is not None:
+                raise RuntimeError("celery worker exited during start-up") from None
+            continue
+    stop_worker(proc)
+    raise RuntimeError("celery worker did not answer within 60 s")
+
+
+def stop_worker(proc: subprocess.Popen, sig: int = signal.SIGTERM) -> None:
+    if proc.poll() is None:
+        os.killpg(proc.pid, sig)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+@pytest.fixture
+def celery_worker_process(transactional_db):
+    """A real worker process on the real Redis broker and this test's database.
+
+    Needs ``transactional_db``: the worker only sees committed rows.
+    """
+    from config.celery import app
+
+    app.control.purge()
+    proc = start_worker()
+    yield proc
+    stop_worker(proc)
+
+
+# --- Browser ------------------------------------------------------------------
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium package (.ci/run does)")
+    # Playwright's sync API runs an event loop; Django refuses sync DB calls
+    # from a thread with a running loop unless told this is deliberate.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = browser.new_context(locale="ru-RU", base_url=live_server.url)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()

@@ -1,0 +1,71 @@
+"""factory_boy factories. Every person they make is fictional."""
+
+import factory
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.utils import timezone
+
+from conscripts.models import Conscript, Evidence, EvidenceKind, MilitaryUnit, Region, Status
+
+SURNAMES = ["Воробьев", "Сорокин", "Ладыгин", "Мерзляков", "Тихонравов", "Зябликов", "Кречетов"]
+GIVEN_NAMES = ["Никита", "Артем", "Даниил", "Егор", "Кирилл", "Матвей", "Тимофей"]
+PATRONYMICS = ["Андреевич", "Сергеевич", "Олегович", "Игоревич", "Павлович", "Викторович"]
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ["username"]
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.invalid")
+    password = factory.PostGenerationMethodCall("set_password", "correct horse battery")
+
+    @factory.post_generation
+    def groups(self, create, extracted, **kwargs):
+        if create and extracted:
+            for name in extracted:
+                self.groups.add(Group.objects.get_or_create(name=name)[0])
+        if create:
+            self.save()
+
+
+class UnitFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = MilitaryUnit
+        django_get_or_create = ["number"]
+
+    number = factory.Sequence(lambda n: f"{70000 + n:05d}")
+    name = ""
+
+
+def region(code: str = "KRS") -> Region:
+    """Regions come from the data migration; tests only look them up."""
+    return Region.objects.get(code=code)
+
+
+class ConscriptFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Conscript
+
+    surname = factory.Iterator(SURNAMES)
+    given_name = factory.Iterator(GIVEN_NAMES)
+    patronymic = factory.Iterator(PATRONYMICS)
+    birth_year = factory.Iterator([2003, 2004, 2005, 2006])
+    home_region = factory.LazyFunction(region)
+    unit = factory.SubFactory(UnitFactory)
+    status = Status.MISSING
+    is_public = True
+
+
+class EvidenceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Evidence
+
+    conscript = factory.SubFactory(ConscriptFactory)
+    kind = EvidenceKind.SEARCH_POST
+    claimed_status = Status.MISSING
+    event_date = factory.LazyFunction(lambda: timezone.localdate())
+    source_name = "Тестовый канал"
+    summary = "Вымышленная запись для тестов."
