@@ -9,6 +9,7 @@ from . import views
 urlpatterns = [
     path("", conscript_views.home, name="home"),
     path("people/", include("conscripts.urls")),
+    path("api/v1/conscripts/", conscript_views.api_conscripts, name="api-conscripts"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

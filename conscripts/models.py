@@ -129,6 +129,11 @@ class Conscript(models.Model):
     )
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    # Phonetic search keys (conscripts.search.name_keys), kept by the services
+    # that create or rename people and by the bulk loaders.
+    surname_key = models.CharField(max_length=100, blank=True, editable=False)
+    given_key = models.CharField(max_length=100, blank=True, editable=False)
+    patronymic_key = models.CharField(max_length=100, blank=True, editable=False)
 
     objects = ConscriptQuerySet.as_manager()
 
@@ -141,6 +146,7 @@ class Conscript(models.Model):
             models.Index(fields=["status", "status_since"], name="conscript_status_since"),
             models.Index(fields=["unit", "status"], name="conscript_unit_status"),
             models.Index(Upper("surname"), "given_name", name="conscript_surname_upper"),
+            models.Index(fields=["surname_key", "given_key"], name="conscript_name_keys"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -285,3 +291,29 @@ class StatusChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_status or '—'} → {self.to_status}"
+
+
+class NameKeyKind(models.TextChoices):
+    SURNAME = "surname", _("surname")
+    GIVEN = "given", _("given name")
+    PATRONYMIC = "patronymic", _("patronymic")
+
+
+class NameKey(models.Model):
+    """The vocabulary of distinct search keys, matched by trigram similarity.
+
+    Small (one row per distinct key, not per person), so typo-tolerant
+    matching stays fast at a million people. On PostgreSQL ``key`` has a
+    trigram GIN index (migration 0004).
+    """
+
+    kind = models.CharField(max_length=10, choices=NameKeyKind.choices)
+    key = models.CharField(max_length=100)
+
+    class Meta:
+        verbose_name = _("name key")
+        verbose_name_plural = _("name keys")
+        constraints = [models.UniqueConstraint(fields=["kind", "key"], name="namekey_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.key}"

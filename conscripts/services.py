@@ -7,7 +7,7 @@ from datetime import date, datetime
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
-from . import status_rules
+from . import search, status_rules
 from .models import Conscript, DraftSeason, Evidence, MilitaryUnit, Region, StatusChange
 
 
@@ -51,8 +51,13 @@ def conscript_create(
         last_known_place=last_known_place,
         is_public=is_public,
     )
+    keys = search.name_keys(surname=surname, given_name=given_name, patronymic=patronymic)
+    for name, value in keys.items():
+        setattr(conscript, name, value)
     conscript.full_clean(exclude=["status"])
-    conscript.save()
+    with transaction.atomic():
+        conscript.save()
+        search.vocabulary_add([keys])
     return conscript
 
 

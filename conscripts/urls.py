@@ -4,5 +4,6 @@ from . import views
 
 app_name = "conscripts"
 urlpatterns = [
+    path("search/", views.search_page, name="search"),
     path("<int:pk>/", views.conscript_detail, name="detail"),
 ]

@@ -6,6 +6,7 @@ from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from conscripts.models import Conscript, Evidence, EvidenceKind, MilitaryUnit, Region, Status
+from conscripts.search import name_keys, vocabulary_add
 
 SURNAMES = ["Воробьев", "Сорокин", "Ладыгин", "Мерзляков", "Тихонравов", "Зябликов", "Кречетов"]
 GIVEN_NAMES = ["Никита", "Артем", "Даниил", "Егор", "Кирилл", "Матвей", "Тимофей"]
@@ -57,6 +58,18 @@ class ConscriptFactory(factory.django.DjangoModelFactory):
     unit = factory.SubFactory(UnitFactory)
     status = Status.MISSING
     is_public = True
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        # Keep the search keys and their vocabulary as the services do.
+        keys = name_keys(
+            surname=kwargs["surname"],
+            given_name=kwargs["given_name"],
+            patronymic=kwargs.get("patronymic", ""),
+        )
+        kwargs.update(keys)
+        vocabulary_add([keys])
+        return super()._create(model_class, *args, **kwargs)
 
 
 class EvidenceFactory(factory.django.DjangoModelFactory):

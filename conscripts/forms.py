@@ -1,0 +1,58 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import Region, Status
+
+
+class SearchForm(forms.Form):
+    """The public search box and its optional filters (GET)."""
+
+    q = forms.CharField(
+        label=_("Name or unit"),
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(
+            attrs={
+                "type": "search",
+                "placeholder": _("e.g. Иванов Иван 2005, Ivanov Ivan, в/ч 12345"),
+                "autocomplete": "off",
+                "autocapitalize": "words",
+                "spellcheck": "false",
+            }
+        ),
+    )
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, choices=[("", _("Any status")), *Status.choices]
+    )
+    region = forms.ModelChoiceField(
+        label=_("Home region"),
+        required=False,
+        queryset=Region.objects.all(),
+        empty_label=_("Any region"),
+    )
+    unit = forms.RegexField(
+        label=_("Unit number"),
+        required=False,
+        regex=r"^\d{5}$",
+        max_length=5,
+        error_messages={"invalid": _("A unit number has five digits.")},
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "size": 6}),
+    )
+    birth_year = forms.IntegerField(
+        label=_("Birth year"),
+        required=False,
+        min_value=1940,
+        max_value=2015,
+        widget=forms.NumberInput(attrs={"size": 6}),
+    )
+
+    def filters(self):
+        from .search import Filters
+
+        data = self.cleaned_data
+        return Filters(
+            status=data.get("status") or "",
+            region_id=data["region"].pk if data.get("region") else None,
+            unit_number=data.get("unit") or "",
+            birth_year=data.get("birth_year"),
+        )
