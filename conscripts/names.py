@@ -50,9 +50,9 @@ _CLEAN_TABLE = str.maketrans(
     }
 )
 _CLEAN_KEEP_YO_TABLE = {k: v for k, v in _CLEAN_TABLE.items() if k not in (ord("ё"), ord("Ё"))}
-# Anything that is not a letter, whitespace or hyphen; \w would keep digits and "_".
 # A hard sign romanised as a double quote («Pod"yachev») is part of the word.
 _QUOTE_IN_WORD = re.compile(r"(?<=[^\W\d_])[\"”“″](?=[^\W\d_])")
+# Anything that is not a letter, whitespace or hyphen; \w would keep digits and "_".
 _NOT_NAME_CHAR = re.compile(r"[^\w\s-]|[\d_]")
 _HYPHENS = re.compile(r"-+")
 _CYRILLIC_LETTER = re.compile(r"[а-яА-ЯёЁ]")
@@ -184,7 +184,7 @@ def _parses(word: str) -> tuple:
 
 @dataclass(frozen=True)
 class _Reading:
-    """One way to read a token: role, agreement features, weight, and how to restore it."""
+    """One way to read a word in one role, case and gender: its weight and how to restore it."""
 
     prob: float
     parse: object | None  # a pymorphy3 Parse to inflect, or None to keep the word as is
@@ -202,14 +202,14 @@ def _readings(word: str, role: str) -> dict[tuple[str, str], _Reading]:
         if old is None:
             out[(case, gender)] = _Reading(prob, parse, real)
         elif old.real == real:
-            # Same reading from two parses: add the mass. Prefer a declinable parse to an
-            # indeclinable homonym («Анне» is Анна in the dative, not the name Анне).
+            # Two lexemes give the same reading. Prefer a declinable parse to an
+            # indeclinable homonym («Анне» is Анна in the dative, not the name Анне), else
+            # the likelier one; the second adds only half its weight, as it competes with
+            # the first rather than confirming it.
             if (old.parse is None) != (parse is None):
                 best = old.parse or parse
             else:
                 best = old.parse if old.prob >= prob else parse
-            # Keep the mass of the stronger reading only: a second lexeme does not make
-            # the case more likely, it competes with the first.
             out[(case, gender)] = _Reading(
                 max(old.prob, prob) + min(old.prob, prob) / 2, best, real
             )
@@ -356,7 +356,7 @@ _GIVEN_NAME_VARIANTS: dict[str, str] = {
     "Антон": "Антоша Тоша Антоха",
     "Аркадий": "Аркаша",
     "Арсений": "Арсюша Сеня",
-    "Артем": "Тема Темка Артемка Артемчик Артемий",
+    "Артем": "Тема Темка Артемка Артемчик",
     "Артур": "Артурчик",
     "Богдан": "Богдаша Даня",
     "Борис": "Боря Борька",
@@ -559,8 +559,8 @@ _LATIN_RULES: dict[str, tuple[tuple[str, float], ...]] = {
     "sc": (("ск", 0), ("щ", 1)),
     # ш ж
     "sh": (("ш", 0), ("сх", 3)), "sz": (("ш", 0), ("сз", 2)), "š": (("ш", 0),),
-    "zh": (("ж", 0),), "rzh": (("рж", 0),), "rz": (("рз", 0), ("рж", 1), ("рц", 1)), "ž": (("ж", 0),),
-    "ż": (("ж", 0),), "dzh": (("дж", 0),), "dsch": (("дж", 0), ("дш", 1)),
+    "zh": (("ж", 0),), "rzh": (("рж", 0),), "rz": (("рз", 0), ("рж", 1), ("рц", 1)),
+    "ž": (("ж", 0),), "ż": (("ж", 0),), "dzh": (("дж", 0),), "dsch": (("дж", 0), ("дш", 1)),
     "dj": (("дж", 0), ("дй", 1)), "djo": (("дё", 0), ("джо", 0.5)),
     "dja": (("дя", 0), ("джа", 0.5)), "dju": (("дю", 0), ("джу", 0.5)),
     "dje": (("де", 0), ("дье", 0.1), ("дже", 0.5)), "dż": (("дж", 0),), "dž": (("дж", 0),),
@@ -614,6 +614,8 @@ def _fits(text: str, cyr: str) -> bool:
         return bool(last) and last not in _VOWELS and last not in "ьъй"
     if first == "й":
         return last in _VOWELS
+    if first == "э":  # inside a Russian name э follows only a vowel (Рауэр); Эдуард
+        return not last or last in _VOWELS
     return True
 
 
@@ -653,6 +655,12 @@ def _latin_word_readings(word: str) -> tuple[tuple[str, float], ...]:
             for cyr, c in alternatives
             if _fits(text, cyr)
         }
+        if alternatives[0][0].startswith("о"):
+            # ё after a hushing consonant is written o (Tschernyschow, Chernyshov).
+            tail = alternatives[0][0][1:]
+            grown.update(
+                (cost + 0.5, f"{text}ё{tail}") for cost, text in beam if text[-1:] in "жшчщ"
+            )
         beam = sorted(grown)[:_BEAM] or beam
         pos = m.end() if not piece.endswith("$") else m.end() - 1
     best: dict[str, float] = {}
@@ -751,12 +759,13 @@ def skeletons(text: str, limit: int = 6) -> set[str]:
     per_word = [keys for keys in per_word if keys]
     if not per_word:
         return set()
-    out: list[str] = []
-    for combo in itertools.product(*per_word):
-        out.append(" ".join(combo))
-        if len(out) >= limit:
-            break
-    return set(out)
+    # Best combinations first: the sum of each word's rank among its own keys.
+    ranked = sorted(
+        itertools.product(*(list(enumerate(keys)) for keys in per_word[:4])),
+        key=lambda combo: sum(rank for rank, _key in combo),
+    )
+    rest = [keys[0] for keys in per_word[4:]]  # a fifth word onwards: its best key only
+    return {" ".join([key for _rank, key in combo] + rest) for combo in ranked[:limit]}
 
 
 def to_cyrillic_candidates(latin: str, limit: int = 5) -> list[str]:
