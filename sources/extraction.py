@@ -1,0 +1,1222 @@
+"""Extract the conscripts a post is about, with what it claims about them.
+
+Plain Python (no Django) so that it can be tested and benchmarked alone. Input is the text
+of one post from a relatives' group, a prisoner-video caption, a death notice or exchange
+news, in Russian or Ukrainian. Output is an ``Extraction``: the people the post is ABOUT
+(not the mother who signs it, the contact to call or the officials it quotes), each with
+the birth date/year, military unit, home region and status the post gives for that person,
+plus the phone numbers and video links in the post.
+
+How people are found: natasha's NER marks PER spans, but it misses ALL-CAPS names, names
+split by a line break or into two spans, and tags «Разыскиваем» as a person. So the text is
+also scanned for runs of capitalised words whose pymorphy tags (Name/Surn/Patr) form a
+name; natasha's spans then only vouch for surnames pymorphy does not know. Each name is put
+into the nominative by ``conscripts.names.to_nominative``; diminutives become passport
+forms with ``canonical_given_name``. Who the post is about is decided from context: women,
+public figures, people after a role word («губернатор», «командир») and contacts («пишите
+Оле», «звонить Марине Петровне») are dropped.
+
+A man with no birth date or unit of his own must be the subject of a sentence that makes
+a claim («пропал», «в плену», …) or names a relation («сын», «брат», «срочник»): a name in
+a post about the missing is not enough («Выступали … Виктор Петрович Ломакин»).
+
+Every field is read from the stretch of text that belongs to the person: in a post about
+one person, the whole post; with several, from each of his mentions to the next mention of
+anyone, while the text before the first name, after the last name's line, and from a word
+that speaks of all of them («оба», «все трое») is shared. What a post claims about a
+person is the latest of its captured/dead/returned claims that is neither negated («не
+погиб») nor hedged («возможно, в плену»); missing when it only says he is missing.
+"""
+
+from __future__ import annotations
+
+import os
+
+# natasha's NER runs numpy matrix products; with OpenBLAS's default thread pool on a small
+# machine it is ~20x slower than single-threaded. Must be set before numpy is imported.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import bisect
+import functools
+import re
+import threading
+import unicodedata
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import phonenumbers
+
+from conscripts import geo, names
+
+__all__ = [
+    "CAPTURED",
+    "DEAD",
+    "MISSING",
+    "RETURNED",
+    "STATUSES",
+    "Extraction",
+    "PersonMention",
+    "extract",
+    "load_models",
+]
+
+MISSING, CAPTURED, DEAD, RETURNED = "missing", "captured", "dead", "returned"
+STATUSES = (MISSING, CAPTURED, DEAD, RETURNED)
+
+
+# --------------------------------------------------------------------------------------
+# Result types
+# --------------------------------------------------------------------------------------
+
+
+@dataclass
+class PersonMention:
+    """One person a post is about. Names are nominative, Title-case, ё written е."""
+
+    surname: str
+    given_name: str
+    patronymic: str | None = None
+    birth_date: date | None = None
+    birth_year: int | None = None
+    unit_number: str | None = None
+    region: str | None = None  # canonical Russian name of a federal subject
+    status_claim: str | None = None  # one of STATUSES
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "surname": self.surname,
+            "given_name": self.given_name,
+            "patronymic": self.patronymic,
+            "birth_date": self.birth_date.isoformat() if self.birth_date else None,
+            "birth_year": self.birth_year,
+            "unit_number": self.unit_number,
+            "region": self.region,
+            "status_claim": self.status_claim,
+        }
+
+
+@dataclass
+class Extraction:
+    people: list[PersonMention] = field(default_factory=list)
+    phones: list[str] = field(default_factory=list)  # E.164
+    video_urls: list[str] = field(default_factory=list)  # normalised https URLs
+    status_claim: str | None = None  # the first person's claim, or the post's if no one
+
+    def to_json(self, post_id: str) -> dict[str, Any]:
+        return {
+            "id": post_id,
+            "people": [p.to_dict() for p in self.people],
+            "phones": list(self.phones),
+            "video_urls": list(self.video_urls),
+        }
+
+
+# --------------------------------------------------------------------------------------
+# Models (loaded once, lazily)
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Models:
+    segmenter: Any
+    ner: Any
+    morph: Any  # natasha.MorphVocab, a pymorphy analyzer with cached parses
+
+
+_models: _Models | None = None
+_models_lock = threading.Lock()
+
+
+def load_models() -> None:
+    """Load natasha's segmenter, embeddings, NER tagger and morph vocabulary (~1 s).
+
+    Called by ``extract`` on first use; call it yourself to keep the load out of a timing.
+    """
+    _get_models()
+
+
+def _get_models() -> _Models:
+    global _models
+    if _models is None:
+        with _models_lock:
+            if _models is None:
+                from natasha import MorphVocab, NewsEmbedding, NewsNERTagger, Segmenter
+
+                _models = _Models(
+                    segmenter=Segmenter(),
+                    ner=NewsNERTagger(NewsEmbedding()),
+                    morph=MorphVocab(),
+                )
+    return _models
+
+
+# --------------------------------------------------------------------------------------
+# Phones and video links
+# --------------------------------------------------------------------------------------
+
+
+def _phones(text: str) -> list[str]:
+    out: list[str] = []
+    for match in phonenumbers.PhoneNumberMatcher(text, "RU"):
+        number = phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164)
+        if number not in out:
+            out.append(number)
+    return out
+
+
+_YT_ID = r"([A-Za-z0-9_-]{11})(?![A-Za-z0-9_-])"
+_URL_START = r"(?<![\w./@-])(?:https?://)?"
+_VIDEO_PATTERNS = (
+    (
+        re.compile(
+            _URL_START + r"(?:www\.)?(?:t|telegram)\.me/(?:s/)?"
+            r"(c/\d+|[A-Za-z][A-Za-z0-9_]{3,31})/(\d+)(?![\d/])",
+            re.IGNORECASE,
+        ),
+        lambda m: f"https://t.me/{m.group(1)}/{m.group(2)}",
+    ),
+    (
+        re.compile(
+            _URL_START + r"(?:www\.|m\.)?youtube\.com/watch\?(?:[^\s#]*?&)?v=" + _YT_ID,
+            re.IGNORECASE,
+        ),
+        lambda m: f"https://www.youtube.com/watch?v={m.group(1)}",
+    ),
+    (
+        re.compile(
+            _URL_START + r"(?:www\.|m\.)?youtube\.com/(?:shorts|live|embed)/" + _YT_ID,
+            re.IGNORECASE,
+        ),
+        lambda m: f"https://www.youtube.com/watch?v={m.group(1)}",
+    ),
+    (
+        re.compile(_URL_START + r"youtu\.be/" + _YT_ID, re.IGNORECASE),
+        lambda m: f"https://www.youtube.com/watch?v={m.group(1)}",
+    ),
+)
+
+
+def _video_urls(text: str) -> list[str]:
+    """t.me posts and YouTube videos, as https URLs; every YouTube form becomes watch?v=."""
+    found: list[tuple[int, str]] = []
+    for pattern, build in _VIDEO_PATTERNS:
+        found.extend((m.start(), build(m)) for m in pattern.finditer(text))
+    out: list[str] = []
+    for _, url in sorted(found):
+        if url not in out:
+            out.append(url)
+    return out
+
+
+# --------------------------------------------------------------------------------------
+# Birth dates, units, regions, status claims
+# --------------------------------------------------------------------------------------
+
+_MONTHS = {
+    "январ": 1, "феврал": 2, "март": 3, "апрел": 4, "ма": 5, "июн": 6, "июл": 7,
+    "август": 8, "сентябр": 9, "октябр": 10, "ноябр": 11, "декабр": 12,
+    "січ": 1, "лют": 2, "берез": 3, "квіт": 4, "трав": 5, "черв": 6, "лип": 7,
+    "серп": 8, "верес": 9, "жовт": 10, "листопад": 11, "груд": 12,
+}  # fmt: skip
+_MONTH_RE = (
+    r"(январ[яь]|феврал[яь]|марта?|апрел[яь]|ма[яй]|июн[яь]|июл[яь]|августа?|сентябр[яь]"
+    r"|октябр[яь]|ноябр[яь]|декабр[яь])"
+)
+_DATE = r"(\d{1,2})[./-](\d{1,2})[./-](\d{4}|\d{2})(?!\d)"
+_DATE_WORDS = r"(\d{1,2})\s+" + _MONTH_RE + r"\s+(\d{4})"
+# «г.р.», «г. р.», «гр», «г/р», «года рождения», «р.н.», «року народження».
+_BIRTH_MARK = (
+    r"\s*(?:г\.?\s*р\b\.?|г\s*/\s*р\b\.?|гр\b\.?|г(?:ода|\.)?\s+рожд\w*|р\.\s*н\b\.?"
+    r"|р\.\s*р\b\.?|року\s+народження|рік\s+народження)"
+)
+_BIRTH_DATE_MARKED = re.compile(_DATE + _BIRTH_MARK, re.I)
+_BIRTH_YEAR_MARKED = re.compile(r"(?<![\d.])(\d{4}|\d{2})" + _BIRTH_MARK, re.I)
+_BIRTH_PREFIXED = re.compile(
+    r"(?<![а-яё])(?:род\.|родился|рожд[её]н|д\.\s?р\.|дата\s+рождения:?|народився)"
+    r"\s*(?:" + _DATE + "|" + _DATE_WORDS + r"|(?:в\s+)?(\d{4})(?!\d))",
+    re.I,
+)
+# Right after a name: «Иванов Иван (2005)», «ИВАНОВ ИВАН 2005», «Иванов Иван, 10.10.2004»,
+# «Громов Виктор\n03.05.2004 – 06.08.2024».
+_BIRTH_AFTER_NAME = re.compile(
+    r"\s*[,(]?\s*(?:" + _DATE + r"|(\d{4})(?![\d.]))(?=\s|[),;\n–—-]|$)",
+)
+_MIN_BIRTH_YEAR, _MAX_BIRTH_YEAR = 1950, 2010
+
+
+def _year(raw: str) -> int:
+    y = int(raw)
+    if len(raw) == 2:  # «05 г.р.» → 2005, «98 г.р.» → 1998
+        y += 2000 if y <= 30 else 1900
+    return y
+
+
+def _birth(day: str | None, month: str | int | None, year: str) -> tuple[date | None, int] | None:
+    y = _year(year)
+    if not _MIN_BIRTH_YEAR <= y <= _MAX_BIRTH_YEAR:
+        return None
+    if day and month:
+        m = month if isinstance(month, int) else int(month)
+        try:
+            return date(y, m, int(day)), y
+        except ValueError:
+            return None
+    return None, y
+
+
+def _month_number(word: str) -> int:
+    word = word.lower()
+    for stem, number in sorted(_MONTHS.items(), key=lambda kv: -len(kv[0])):
+        if word.startswith(stem):
+            return number
+    return 0
+
+
+def _births(text: str) -> list[tuple[int, tuple[date | None, int]]]:
+    """Birth dates/years that are marked as such, with their positions."""
+    found: list[tuple[int, tuple[date | None, int]]] = []
+    taken: list[tuple[int, int]] = []
+    for m in _BIRTH_DATE_MARKED.finditer(text):
+        b = _birth(m.group(1), m.group(2), m.group(3))
+        if b:
+            found.append((m.start(), b))
+            taken.append(m.span())
+    for m in _BIRTH_PREFIXED.finditer(text):
+        g = m.groups()
+        if g[0]:
+            b = _birth(g[0], g[1], g[2])
+        elif g[3]:
+            b = _birth(g[3], _month_number(g[4]), g[5])
+        else:
+            b = _birth(None, None, g[6])
+        if b:
+            found.append((m.start(), b))
+            taken.append(m.span())
+    for m in _BIRTH_YEAR_MARKED.finditer(text):
+        if any(s <= m.start() < e for s, e in taken):
+            continue
+        b = _birth(None, None, m.group(1))
+        if b:
+            found.append((m.start(), b))
+    return sorted(found, key=lambda x: x[0])
+
+
+def _birth_after_name(text: str, end: int) -> tuple[date | None, int] | None:
+    m = _BIRTH_AFTER_NAME.match(text, end)
+    if not m:
+        return None
+    if m.group(4):
+        return _birth(None, None, m.group(4))
+    return _birth(m.group(1), m.group(2), m.group(3))
+
+
+_UNIT_RE = re.compile(
+    r"(?<![а-яёa-z])(?:в\s*[/\\.]\s*ч\b\.?|вч\b\.?|в/ч|"
+    r"(?:войсков|воинск|военн|військов)\w*\s+част\w*)"
+    r"[\s:]*(?:№\s*)?(?:[а-яa-z]\s?-?\s?)?(\d{4,6})(?!\d)",
+    re.I,
+)
+
+
+def _units(text: str) -> list[tuple[int, str]]:
+    return [(m.start(), m.group(1)) for m in _UNIT_RE.finditer(text)]
+
+
+# Where he is FROM; the place where he went missing («пропал в Судже», «под Суджей»,
+# «находился в Курской области») never follows one of these.
+_HOME_TRIGGER = re.compile(
+    r"(?<![а-яёіїє])(?:родом\s+(?:из|с|з)|урожен(?:ец|ц\w*|к\w*)|уроджен(?:ець|ц\w*)|"
+    r"жител[ьяюемий]\w*|мешканц\w*|мешканець|"
+    r"(?:проживает|проживающ\w*|проживал|живет|живёт|жил|живем|живём|живут|"
+    r"прописан\w*|зарегистрирован\w*)\s+в|(?:призван\w*|призывался)\s+из|"
+    r"мест\w*\s+(?:жительства|рождения|проживания|регистрации)\s*:?|прописка\s*:)\s*",
+    re.I,
+)
+# A bare «из X» counts only after a word that makes it someone's origin: «он из Курска»,
+# «Мы сами из Белгорода», «Оба из Курской области», «(2005) из Липецкой области», or at the
+# start of a line of a card («в/ч 61424\nиз Башкирии»).
+_BARE_FROM = re.compile(r"(?<![а-яёіїє])(?:из|з)\s+(?=[А-ЯЁІЇЄ])", re.I)
+_ORIGIN_WORDS = frozenset(
+    ("он", "сам", "сама", "земляк", "парень", "сын", "брат", "муж", "срочник", "він", "родом")
+)  # fmt: skip
+# Said of the family or of everyone in the post: the region goes to every person.
+_COLLECTIVE_ORIGIN_WORDS = frozenset(
+    ("мы", "сами", "оба", "обе", "все", "трое", "двое", "четверо", "земляки", "семьи", "семья",
+     "ребята", "ребят", "хлопці")
+)  # fmt: skip
+_PLACE_PREFIX = re.compile(
+    r"^(?:г\.|г\s|город[а-я]*\s|гор\.|с\.|село\s|села\s|пос\.|п\.|пгт\.?\s?|д\.|м\.|місто\s)\s*",
+    re.I,
+)
+_PHRASE_STOP = re.compile(r"[,.;:!?()\[\]«»\"\n•—–]|\s-\s")
+_REGIONISH_CHUNK = re.compile(
+    r"^\s*(?:г\.\s*[А-ЯЁ]|[А-ЯЁ][а-яё-]+(?:ая|ий|ой)\s+(?:обл\.?|область|край)\b|"
+    r"Республика\s+[А-ЯЁ]|Респ\.\s*[А-ЯЁ])",
+)
+_UK_REGION_FIXES = (
+    ("ської", "ской"), ("цької", "цкой"), ("ська", "ская"), ("цька", "цкая"),
+    ("ському", "ском"), ("області", "области"), ("краю", "края"), ("і", "и"), ("І", "И"),
+    ("ї", "и"), ("є", "е"), ("Є", "Е"), ("ґ", "г"),
+)  # fmt: skip
+
+
+@functools.lru_cache(maxsize=20_000)
+def _resolve_place(phrase: str) -> str | None:
+    """Canonical region of the place a phrase starts with, trying the longest words first."""
+    phrase = _PLACE_PREFIX.sub("", phrase.strip())
+    words = phrase.split()[:4]
+    for n in range(len(words), 0, -1):
+        candidate = " ".join(words[:n])
+        if re.search(r"[іїєґ]", candidate):
+            for a, b in _UK_REGION_FIXES:
+                candidate = candidate.replace(a, b)
+        if len(candidate) < 3 or not candidate[0].isupper():
+            continue
+        if candidate.isupper():
+            candidate = candidate.title()
+        region = geo.resolve_region(candidate)
+        if region is not None:
+            return region.name_ru
+    return None
+
+
+def _phrase_after(text: str, pos: int) -> str:
+    rest = text[pos : pos + 80]
+    prefix = _PLACE_PREFIX.match(rest)
+    if prefix:
+        rest = rest[prefix.end() :]
+    stop = _PHRASE_STOP.search(rest)
+    return rest[: stop.start()] if stop else rest
+
+
+def _home_regions(
+    text: str, origin_ok: Callable[[int], bool] | None = None
+) -> list[tuple[int, str, bool]]:
+    """Home regions named in a text: (position, region, said of everyone in the post)."""
+    found: list[tuple[int, str, bool]] = []
+    for m in _HOME_TRIGGER.finditer(text):
+        region = _resolve_place(_phrase_after(text, m.end()))
+        if region:
+            before = text[max(0, m.start() - 20) : m.start()].lower().split()
+            collective = bool(before) and before[-1] in _COLLECTIVE_ORIGIN_WORDS
+            found.append((m.start(), region, collective))
+    for m in _BARE_FROM.finditer(text):
+        before = text[max(0, m.start() - 40) : m.start()]
+        prev = re.search(r"(\w+)\W*$", before)
+        prev_word = prev.group(1).lower() if prev else ""
+        stripped = before.rstrip(" \t")
+        collective = prev_word in _COLLECTIVE_ORIGIN_WORDS
+        ok = (
+            collective
+            or prev_word in _ORIGIN_WORDS
+            or stripped.endswith((")", ",", "г.р.", "г.р", "\n"))
+            or not stripped
+            or (origin_ok is not None and origin_ok(m.start()))
+        )
+        if not ok or any(abs(p - m.start()) <= 12 for p, _, _ in found):
+            continue
+        region = _resolve_place(_phrase_after(text, m.end()))
+        if region:
+            found.append((m.start(), region, collective))
+    return sorted(found)
+
+
+_CARD_PLACE_LINE = re.compile(r"^[ \t•·*-]*(?:г\.|гор\.|город)\s*([А-ЯЁ][^\n,;()]*)$", re.M)
+
+
+def _card_place_regions(text: str) -> list[tuple[int, str]]:
+    """A line with only a town on it, in a card-style post: «в/ч 51460\nг. Набережные Челны»."""
+    found = []
+    for m in _CARD_PLACE_LINE.finditer(text):
+        region = _resolve_place(m.group(1))
+        if region:
+            found.append((m.start(), region))
+    return found
+
+
+def _list_item_region(line: str) -> str | None:
+    """«• Назаров Евгений Павлович, 2004 г.р., г. Курчатов»: a bare place in a list item."""
+    for chunk in re.split(r"[,;()]", line)[1:]:
+        if _REGIONISH_CHUNK.match(chunk):
+            region = _resolve_place(chunk)
+            if region:
+                return region
+    return None
+
+
+def _c(*patterns: str) -> re.Pattern[str]:
+    return re.compile(r"(?<![а-яёіїєґ])(?:" + "|".join(patterns) + r")", re.I)
+
+
+# Order matters only for overlaps: a returned claim («вернулся из плена») masks the captured
+# words inside it.
+_CLAIMS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    (
+        RETURNED,
+        _c(
+            r"(?:вернул|освобо[дж]|вызвол|вытащил|обменял)\w*\s+(?:\w+\s+)?из\s+плена",
+            r"(?:повернул|звільн)\w*\s+(?:\w+\s+)?з\s+полону",
+            r"вернул(?:ся|ась|ись|и)\b",
+            r"удалось\s+вернуть",
+            r"обменян\w*",
+            r"обменял[иа]\b",
+            r"вернувш\w+",
+            r"(?:уже|наконец|снова|теперь)\s+дома\b",
+            r"\bдома\s*!",
+            r"повернул(?:ся|ася|ися|и)\b",
+            r"повернувс\w*",
+            r"обміня\w+",
+            r"передан\w*\s+(?:российской\s+стороне|в\s+россию|россии)",
+            r"освобожд[её]н\w*",
+        ),
+    ),
+    (
+        DEAD,
+        _c(
+            r"погиб\w*",
+            r"гибел\w*\s+(?:подтвердил\w*|подтвержден\w*)",
+            r"подтвержден\w*\s+гибел\w*",
+            r"подтвердил\w*\s+гибел\w*",
+            r"тел[оа]\s+опознан\w*",
+            r"опознал\w*\s+тел\w*",
+            r"похорон\w*",
+            r"груз\w*[\s-]*200",
+            r"вечная\s+память",
+            r"светлая\s+память",
+            r"простились",
+            r"прощание",
+            r"загин\w+",
+            r"убит\b",
+            r"убиты\b",
+            r"скончал\w+",
+            r"умер\b",
+        ),
+    ),
+    (
+        CAPTURED,
+        _c(
+            r"в\s+плену",
+            r"в\s+плен\b",
+            r"(?<!обмен\s)(?<!обмена\s)пленн\w+",
+            r"(?:видео|ролик\w*|кадр\w*)\s+из\s+плена",
+            r"обменн\w+\s+фонд\w*",
+            r"в\s+списк\w+\s+на\s+обмен",
+            r"[ву]\s+полон[іу]",
+            r"[ву]\s+полон\b",
+            r"полонен\w*",
+            r"полонян\w*",
+        ),
+    ),
+    (
+        MISSING,
+        _c(
+            r"пропал\w*",
+            r"пропавш\w*",
+            r"без\s+вести",
+            r"не\s+выход\w*\s+на\s+связь",
+            r"на\s+связь\s+не\s+выход\w*",
+            r"нет\s+связи",
+            r"связи\s+нет",
+            r"связь\s+(?:пропала|потеряна|потерялась|прервалась)",
+            r"(?:пропала|потерялась|потеряна|прервалась)\s+связь",
+            r"ищем\b",
+            r"ищу\b",
+            r"ищ(?:ет|ут)\b",
+            r"перестал\w*\s+выходить\s+на\s+связь",
+            r"последн\w+\s+(?:раз\s+)?(?:выход\w*|выходил\w*|был\w*)\s+на\s+связ\w*",
+            r"последн\w+\s+(?:связь|звон\w*)",
+            r"судьба\s+неизвестна",
+            r"местонахождение\s+неизвестно",
+            r"разыскива\w+",
+            r"помогите\s+найти",
+            r"отзовитесь",
+            r"шука\w+",
+            r"зник\w*",
+            r"безвісти",
+            r"не\s+виходить\s+на\s+зв",
+        ),
+    ),
+)
+_EXCHANGE_OF_PRISONERS = re.compile(r"обмен\w*\s+(?:военно)?пленн\w+|обмін\w*\s+полонен\w+", re.I)
+_NEGATION = re.compile(r"(?:^|\s)(?:не|ни|нет|так\s+и\s+не|не\s+был[аи]?)\s*$", re.I)
+_HEDGE = re.compile(
+    r"(?<![а-яё])(?:возможно|может|вероятно|предположительно|надеял\w*|надеемся|надеюсь|"
+    r"если|или|либо|слух\w*|якобы|можливо|не\s+знаем|сказали\s+что\s+не)(?![а-яё])",
+    re.I,
+)
+_RESOLUTIONS = (CAPTURED, DEAD, RETURNED)
+
+
+def _claims(text: str) -> list[tuple[int, str]]:
+    """Status claims in a text, in order, without negated or hedged ones."""
+    masked = _EXCHANGE_OF_PRISONERS.sub(lambda m: " " * len(m.group()), text)
+    spans: list[tuple[int, int]] = []
+    found: list[tuple[int, str]] = []
+    for status, pattern in _CLAIMS:
+        for m in pattern.finditer(masked):
+            if any(s < m.end() and m.start() < e for s, e in spans):
+                continue
+            # «Скончался в плену», «погиб в плену»: where it happened, not a second claim.
+            after_other = any(0 <= m.start() - e <= 2 for s, e in spans)
+            spans.append(m.span())
+            if status == CAPTURED and after_other:
+                continue
+            sentence_start = max(masked.rfind(c, 0, m.start()) for c in ".!?\n") + 1
+            before = masked[sentence_start : m.start()]
+            if _NEGATION.search(before[-25:]):
+                continue
+            if status in _RESOLUTIONS and _HEDGE.search(before[-60:]):
+                continue
+            found.append((m.start(), status))
+    return sorted(found)
+
+
+def _decide_status(claims: Sequence[tuple[int, str]]) -> str | None:
+    """Being missing is where every story starts; the latest resolution wins over it."""
+    resolutions = [s for _, s in sorted(claims) if s in _RESOLUTIONS]
+    if resolutions:
+        return resolutions[-1]
+    if any(s == MISSING for _, s in claims):
+        return MISSING
+    return None
+
+
+# --------------------------------------------------------------------------------------
+# Names
+# --------------------------------------------------------------------------------------
+
+_WORD = re.compile(r"[^\W\d_]+(?:[-'’ʼ][^\W\d_]+)*")
+
+# Ukrainian spellings of Russian given names and patronymics (posts by Ukrainian channels).
+_UK_GIVEN = {
+    "олексій": "алексей", "олександр": "александр", "андрій": "андрей", "сергій": "сергей",
+    "дмитро": "дмитрий", "микола": "николай", "михайло": "михаил", "іван": "иван",
+    "євген": "евгений", "юрій": "юрий", "василь": "василий", "петро": "петр",
+    "павло": "павел", "кирило": "кирилл", "данило": "даниил", "ілля": "илья",
+    "артем": "артем", "віталій": "виталий", "анатолій": "анатолий", "володимир": "владимир",
+    "валерій": "валерий", "геннадій": "геннадий", "григорій": "григорий", "ігор": "игорь",
+    "костянтин": "константин", "едуард": "эдуард", "віктор": "виктор", "федір": "федор",
+    "тимофій": "тимофей", "матвій": "матвей", "семен": "семен", "степан": "степан",
+    "вадим": "вадим", "владислав": "владислав", "ярослав": "ярослав", "максим": "максим",
+    "денис": "денис", "роман": "роман", "олег": "олег", "антон": "антон", "єгор": "егор",
+    "никита": "никита", "микита": "никита", "гліб": "глеб", "лев": "лев", "марк": "марк",
+}  # fmt: skip
+_UK_PATRONYMIC = {
+    "олексійович": "алексеевич", "олександрович": "александрович", "андрійович": "андреевич",
+    "сергійович": "сергеевич", "дмитрович": "дмитриевич", "миколайович": "николаевич",
+    "михайлович": "михайлович", "іванович": "иванович", "євгенович": "евгеньевич",
+    "юрійович": "юрьевич", "васильович": "васильевич", "петрович": "петрович",
+    "павлович": "павлович", "кирилович": "кириллович", "вікторович": "викторович",
+    "віталійович": "витальевич", "анатолійович": "анатольевич",
+    "володимирович": "владимирович", "валерійович": "валерьевич",
+    "геннадійович": "геннадьевич", "григорович": "григорьевич", "ігорович": "игоревич",
+    "костянтинович": "константинович", "едуардович": "эдуардович", "федорович": "федорович",
+    "романович": "романович", "олегович": "олегович", "денисович": "денисович",
+    "максимович": "максимович", "артемович": "артемович", "ілліч": "ильич",
+}  # fmt: skip
+_UK_TO_RU = str.maketrans({"і": "и", "ї": "и", "є": "е", "ґ": "г", "'": "", "’": "", "ʼ": ""})
+
+_PATRONYMIC_END = re.compile(
+    r"(?:ович|евич|ьич|ильич|кузьмич|фомич|лукич|никитич|саввич)(?:а|у|ем|е)?$"
+    r"|(?:овн|евн|ичн)(?:а|ы|е|у|ой|ою)$"
+)
+_SURNAME_SHAPE = re.compile(
+    r"(?:[бвгдзклмнпрстфхцчшщ](?:ов|ев|ёв|ин|ын)|[сц]к(?:ий|ой|ого|ому|им|ом))(?:а|у|ым|ом|е)?$"
+    r"|[^аеиоуыэюя](?:ых|их)$|енко$"
+)
+_FEMALE_PATRONYMIC = re.compile(r"(?:овн|евн|ичн)(?:а|ы|е|у|ой|ою)$")
+# Capitalised words that pymorphy also reads as names but that start sentences.
+_NOT_GIVEN = frozenset(
+    ("мама", "мать", "папа", "отец", "сын", "брат", "муж", "слава", "надежда", "вера", "любовь",
+     "мир", "роза", "лиля", "майя", "ян")
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _Word:
+    """What a capitalised word can be in a name."""
+
+    given: bool
+    surname: bool  # a dictionary surname, or a word pymorphy does not know
+    patronymic: bool
+    known_common: bool  # a known word that is not a name part (verb, noun, …)
+    female_only: bool  # as a given name, only female readings
+    dative_only: bool  # as a given name, only dative/prepositional readings
+    geo: bool
+
+
+@functools.lru_cache(maxsize=100_000)
+def _word_info(lower: str) -> _Word:
+    morph = _get_models().morph
+    parses = morph.parse(lower)
+    # «Захаров» is also the plural genitive of Захар: a plural is never one person's name.
+    name_parses = [p for p in parses if "Name" in p.tag and "plur" not in p.tag]
+    surn = any("Surn" in p.tag for p in parses)
+    patr = any("Patr" in p.tag for p in parses) or bool(_PATRONYMIC_END.search(lower))
+    known = morph.word_is_known(lower)
+    # pymorphy guesses Name for unknown words («Строковик»): only dictionary names count.
+    given = known and bool(name_parses) and lower not in _NOT_GIVEN
+    top = parses[0].tag if parses else None
+    # Many surnames are also place names («Кириллова» is only Кириллов, a town, to pymorphy).
+    geox = any("Geox" in p.tag for p in parses)
+    genders = {p.tag.gender for p in name_parses}
+    cases = {str(p.tag.case) for p in name_parses}
+    # Dictionaries miss many surnames («Лыков» is a short adjective to pymorphy, «Гладких» a
+    # plural one): the shape of a Russian surname is evidence too.
+    shaped = bool(_SURNAME_SHAPE.search(lower)) and (
+        top is None or (top.POS in {"NOUN", "ADJF", "ADJS"} and "Apro" not in top)
+    )
+    return _Word(
+        given=given,
+        surname=surn or geox or shaped or not known,
+        patronymic=patr,
+        known_common=known and not (name_parses or surn or patr or geox or shaped),
+        female_only=bool(name_parses) and genders <= {"femn"},
+        dative_only=bool(name_parses) and cases <= {"datv", "loct"},
+        geo=top is not None and "Geox" in top,
+    )
+
+
+@dataclass
+class _Token:
+    text: str  # as written
+    start: int
+    end: int
+    key: str  # lowercase, Ukrainian forms mapped to Russian
+    cap: bool
+    in_per: bool = False
+    info: _Word | None = None
+
+
+def _to_russian(lower: str) -> str:
+    if lower in _UK_GIVEN:
+        return _UK_GIVEN[lower]
+    if lower in _UK_PATRONYMIC:
+        return _UK_PATRONYMIC[lower]
+    return lower.translate(_UK_TO_RU)
+
+
+def _tokens(text: str) -> list[_Token]:
+    """Words with offsets. Ukrainian name forms (Дмитро, Миколайович, Сергій) are mapped
+    to Russian ones; Russian words never contain the letters or forms that are mapped."""
+    out = []
+    for m in _WORD.finditer(text):
+        word = m.group()
+        lower = word.lower()
+        key = _to_russian(lower)
+        out.append(_Token(word, m.start(), m.end(), key, word[0].isupper() and len(word) > 1))
+    return out
+
+
+@dataclass
+class _Mention:
+    start: int
+    end: int
+    parts: names.NameParts | None  # None for a lone given name
+    given_key: str  # canonical given name, lowercase
+    female: bool = False
+    # Mentioned in passing: after a role or contact word («губернатор», «пишите»), or thanked
+    # or addressed in the dative («Ивану Петровичу Сорокину»).
+    passing: bool = False
+    person: int | None = None  # index into the people found
+
+
+def _is_given(t: _Token) -> bool:
+    return t.cap and t.info is not None and t.info.given
+
+
+def _is_patr(t: _Token) -> bool:
+    return t.cap and t.info is not None and t.info.patronymic
+
+
+def _is_surname(t: _Token) -> bool:
+    if not t.cap or t.info is None or (t.info.patronymic and not t.in_per):
+        return False
+    info = t.info
+    if info.given and not info.surname:
+        return False
+    return info.surname or (t.in_per and not info.known_common)
+
+
+def _vouched_pair(a: _Token, b: _Token) -> bool:
+    """Two words natasha reads as one person: a dictionary surname and an unknown word."""
+    if not (a.in_per and b.in_per and a.cap and b.cap):
+        return False
+    surn_a = a.info.surname and not a.info.known_common and not a.info.patronymic
+    surn_b = b.info.surname and not b.info.known_common and not b.info.patronymic
+    return surn_a and surn_b and not (a.info.geo and b.info.geo)
+
+
+def _runs(text: str, tokens: list[_Token]) -> list[list[_Token]]:
+    """Runs of capitalised words separated only by spaces or one line break."""
+    runs: list[list[_Token]] = []
+    current: list[_Token] = []
+    for t in tokens:
+        if current:
+            gap = text[current[-1].end : t.start]
+            joined = t.cap and gap.strip(" \t\u00a0") in ("", "\n") and len(gap) <= 6
+            if not joined:
+                runs.append(current)
+                current = []
+        if t.cap:
+            current.append(t)
+    if current:
+        runs.append(current)
+    return runs
+
+
+def _name_groups(run: list[_Token]) -> list[tuple[list[_Token], bool]]:
+    """Split a run of capitalised words into the names in it, each with whether it has a
+    surname (without one it is a lone given name, maybe with a patronymic).
+
+    Only the extent of each name is decided here; ``to_nominative`` decides which word is
+    the surname.
+    """
+    groups: list[tuple[list[_Token], bool]] = []
+    i, n = 0, len(run)
+    while i < n:
+        a = run[i]
+        b = run[i + 1] if i + 1 < n else None
+        c = run[i + 2] if i + 2 < n else None
+        d = run[i + 3] if i + 3 < n else None
+        if b and c and d and _is_surname(b) and _is_given(c) and _is_patr(d):
+            i += 1  # «Удмуртии Моисеев Кирилл Андреевич»: the full name starts next
+            continue
+        if b and c and _is_surname(a) and _is_given(b) and _is_patr(c):
+            size = 3  # Петров Алексей Сергеевич
+        elif b and c and _is_given(a) and _is_patr(b) and _is_surname(c) and not _is_patr(c):
+            size = 3  # Алексей Сергеевич Петров
+        elif b and c and _is_surname(a) and b.in_per and not b.info.known_common and _is_patr(c):
+            size = 3  # a given name pymorphy lacks, vouched for by natasha
+        elif b and _is_given(a) and _is_patr(b):
+            size = -2  # Никиту Андреевича: no surname, a lone given-name mention
+        elif b and ((_is_given(a) and _is_surname(b)) or (_is_surname(a) and _is_given(b))):
+            size = 2  # Никиту Воробьёва, Воробьёв Никита
+        elif b and _vouched_pair(a, b):
+            size = 2  # Баир Доржиев: a given name pymorphy lacks, vouched for by natasha
+        elif _is_given(a):
+            size = -1
+        else:
+            i += 1
+            continue
+        groups.append((run[i : i + abs(size)], size > 0))
+        i += abs(size)
+    return groups
+
+
+def _normalise(group: list[_Token]) -> tuple[names.NameParts | None, bool]:
+    """Nominative name parts of a group, and whether it is a woman's name."""
+    female = any(_FEMALE_PATRONYMIC.search(t.key) for t in group if t.info.patronymic)
+    givens = [t for t in group if t.info.given and not t.info.patronymic]
+    if (
+        givens
+        and all(t.info.female_only for t in givens)
+        and not any(t.info.surname and not t.info.given for t in givens)
+    ):
+        female = True
+    keys = [t.key for t in group]
+    parts = names.to_nominative(keys, gender="femn" if female else "masc")
+    if parts is None and not female:
+        parts = names.to_nominative(keys)
+    return parts, female
+
+
+# Words that make the name after them someone other than a conscript the post is about.
+_ROLE_STEMS = (
+    "губернатор", "глав", "министр", "замминистр", "депутат", "уполномоченн", "омбудсмен",
+    "журналист", "военкор", "корреспондент", "блогер", "генерал", "полковник", "подполковник",
+    "майор", "командир", "командующ", "комбриг", "комбат", "пресс-секретар", "правозащитник",
+    "руководител", "председател", "координатор", "админ", "администратор", "волонтер",
+    "волонтёр", "президент", "мэр", "директор", "сенатор", "спикер", "адвокат", "юрист",
+    "священник", "батюшк", "врач", "начальник", "заместител", "врио", "исполняющ", "и.о",
+    "представител", "помощник", "эксперт", "политолог", "ведущ", "спасибо", "благодар",
+    "пишите", "напишите", "писать", "звоните", "позвоните", "звонить", "обращайтесь",
+    "обратитесь", "контакт", "автор", "ответственн", "военком", "прокурор", "следовател",
+    "чиновник", "вице", "посол", "омбудсман", "очевидц",
+)  # fmt: skip
+# «Папа, Сергей Петров» signs the post, but «Мама Никиты Воробьёва» names the conscript.
+_RELATIVE_STEMS = (
+    "папа", "отец", "мама", "мать", "сестра", "жена", "бабушка", "дедушка", "тетя", "тётя",
+    "дядя", "дочь",
+)  # fmt: skip
+# Public figures who are never the conscript a post is about: a surname alone, or
+# «surname:given» when the surname is common.
+_PUBLIC_FIGURE_NAMES = (
+    "путин", "алаудинов", "москалькова", "лаврентьев", "хинштейн", "шойгу", "кадыров",
+    "песков", "буданов", "зеленский", "сырский", "гладков", "лапин", "коц", "поддубный",
+    "лавров", "мишустин", "володин", "матвиенко", "захарова", "останина", "картаполов",
+    "пригожин", "суровикин", "старовойт", "бречалов", "хабиров", "минниханов", "богомаз",
+    "лубинец", "герасимов:валерий", "белоусов:андрей", "смирнов:алексей", "николаев:олег",
+    "медведев:дмитрий", "гусев:александр", "богачев:александр",
+)  # fmt: skip
+_PUBLIC_FIGURES = frozenset(
+    (surname, given) for surname, _, given in (n.partition(":") for n in _PUBLIC_FIGURE_NAMES)
+)
+_SUBJECT_CUES = re.compile(
+    r"(?<![а-яё])(?:сын\w*|брат\w*|муж\b|мужа\b|парень|парня|срочник\w*|рядов\w+|"
+    r"военнослужащ\w+|солдат\w*|бо[её]ц|бойц\w*|призывник\w*|строковик\w*|контрактник\w*|"
+    r"внук\w*|племянник\w*)",
+    re.I,
+)
+
+
+def _public_figure(parts: names.NameParts) -> str | None:
+    """ "always" for a distinctive surname (Москалькова); "unless_claimed" for a common one
+    (Алексей Смирнов is a governor, and also any number of conscripts)."""
+    s, g = parts.surname.lower(), parts.given_name.lower()
+    if (s, "") in _PUBLIC_FIGURES:
+        return "always"
+    if (s, g) in _PUBLIC_FIGURES:
+        return "unless_claimed"
+    return None
+
+
+def _preceded_by_role(
+    text: str, tokens: list[_Token], first: int, name_idx: set[int], declined: bool
+) -> bool:
+    """A role or contact word just before the name, skipping other names and «и».
+
+    A relative («мама», «отец») counts only before a name in the nominative (``declined``
+    is False): the relative's own name, not the son's in the genitive.
+    """
+    seen = 0
+    j = first - 1
+    while j >= 0 and seen < 4:
+        t = tokens[j]
+        gap = text[t.end : tokens[j + 1].start]
+        if re.search(r"[.!?\n:]", gap) and not re.fullmatch(r"\s*:\s*", gap):
+            break
+        if j in name_idx or t.key in ("и", "й"):
+            j -= 1
+            continue
+        if t.key.startswith(_ROLE_STEMS) or (not declined and t.key.startswith(_RELATIVE_STEMS)):
+            return True
+        seen += 1
+        j -= 1
+    return False
+
+
+# --------------------------------------------------------------------------------------
+# extract
+# --------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Person:
+    parts: names.NameParts
+    given: str
+    mentions: list[_Mention] = field(default_factory=list)
+    excluded: bool = False
+    public_figure: str | None = None
+
+
+def extract(text: str) -> Extraction:
+    """Find the conscripts a post is about, their details, and the post's phones and links.
+
+    ``text`` is the plain text of one post (any length; HTML should be stripped first).
+    Thread-safe after the models are loaded; the first call loads them (~1 s).
+    """
+    text = unicodedata.normalize("NFC", text or "").replace("\u00a0", " ").replace("\r", "")
+    result = Extraction(phones=_phones(text), video_urls=_video_urls(text))
+    claims_all = _claims(text) if text else []
+    if not re.search(r"[А-Яа-яЁёІіЇїЄє]", text):
+        result.status_claim = _decide_status(claims_all)
+        return result
+
+    people = _find_people(text)
+    result.people = _describe(text, people, claims_all)
+    result.status_claim = (
+        result.people[0].status_claim if result.people else _decide_status(claims_all)
+    )
+    return result
+
+
+def _find_people(text: str) -> list[_Person]:
+    from natasha import Doc
+
+    models = _get_models()
+    tokens = _tokens(text)
+    doc = Doc(text)
+    doc.segment(models.segmenter)
+    doc.tag_ner(models.ner)
+    per_spans = [(s.start, s.stop) for s in doc.spans if s.type == "PER"]
+    for t in tokens:
+        if t.cap:
+            t.info = _word_info(t.key)
+            t.in_per = any(s <= t.start < e for s, e in per_spans)
+
+    groups: list[tuple[list[_Token], bool]] = []
+    for run in _runs(text, tokens):
+        groups.extend(_name_groups(run))
+    index_of = {id(t): i for i, t in enumerate(tokens)}
+    name_idx = {index_of[id(t)] for g, _ in groups for t in g}
+
+    mentions: list[_Mention] = []
+    for group, with_surname in groups:
+        if not with_surname:
+            given = group[0]
+            if given.info.female_only:
+                continue
+            canon = names.canonical_given_name(given.key).lower()
+            mentions.append(_Mention(given.start, group[-1].end, None, canon))
+            continue
+        parts, female = _normalise(group)
+        if parts is None or not parts.surname or not parts.given_name:
+            continue
+        canon = names.canonical_given_name(parts.given_name)
+        parts = names.NameParts(parts.surname, canon, parts.patronymic)
+        first = index_of[id(group[0])]
+        mention = _Mention(group[0].start, group[-1].end, parts, canon.lower())
+        mention.female = female
+        givens = [t for t in group if t.info.given and not t.info.patronymic]
+        before = text[max(0, group[0].start - 25) : group[0].start]
+        mention.passing = (
+            bool(givens)
+            and all(t.info.dative_only for t in givens)
+            # «Нашему сыну Саше Литвинову 19 лет» is about him; «Ивану Петровичу» is thanked.
+            and not _SUBJECT_CUES.search(before)
+        )
+        declined = any(t.key.replace("ё", "е") not in parts.full.lower().split() for t in group)
+        if _preceded_by_role(text, tokens, first, name_idx, declined):
+            mention.passing = True
+        mentions.append(mention)
+
+    people: list[_Person] = []
+    by_key: dict[tuple[str, str], int] = {}
+    for m in mentions:
+        if m.parts is None:
+            continue
+        key = (m.parts.surname.lower(), m.given_key)
+        if key not in by_key:
+            by_key[key] = len(people)
+            people.append(_Person(m.parts, m.given_key))
+        person = people[by_key[key]]
+        m.person = by_key[key]
+        person.mentions.append(m)
+        if not person.parts.patronymic and m.parts.patronymic:
+            person.parts = names.NameParts(
+                person.parts.surname, person.parts.given_name, m.parts.patronymic
+            )
+    for person in people:
+        person.public_figure = _public_figure(person.parts)
+        person.excluded = (
+            any(m.female for m in person.mentions)
+            or person.public_figure == "always"
+            or all(m.passing for m in person.mentions)
+        )
+    kept = {i for i, p in enumerate(people) if not p.excluded}
+    # A lone given name («Никите 19 лет», «Мама Миши») belongs to the one person it fits.
+    for m in mentions:
+        if m.parts is None:
+            fits = [i for i in kept if people[i].given == m.given_key]
+            if len(fits) == 1:
+                m.person = fits[0]
+                people[fits[0]].mentions.append(m)
+    for p in people:
+        p.mentions.sort(key=lambda m: m.start)
+    return [p for i, p in enumerate(people) if i in kept]
+
+
+_COLLECTIVE_SUBJECT = re.compile(
+    r"(?<![а-яё])(?:оба|обе|все\s+(?:трое|двое|четверо|они)|трое|двое|четверо)(?![а-яё])", re.I
+)
+_SENTENCE_END = re.compile(r"[.!?…]+(?=\s|$)|\n")
+# A full stop after these ends an abbreviation («г. Курск», «Курская обл.»). «2005 г.р.»
+# often ends a sentence: a full stop followed by a lowercase letter never does.
+_ABBREVIATIONS = frozenset(
+    ("г", "гор", "обл", "с", "п", "пос", "д", "ул", "ст", "мл", "см", "т", "св", "им", "респ",
+     "пгт", "ч")
+)  # fmt: skip
+
+
+def _sentence_bounds(text: str) -> list[int]:
+    """Offsets where sentences (or lines) end, abbreviations aside."""
+    bounds = []
+    for m in _SENTENCE_END.finditer(text):
+        if m.group().startswith("."):
+            word = re.search(r"(\w+)$", text[max(0, m.start() - 8) : m.start()])
+            if word and word.group(1).lower() in _ABBREVIATIONS:
+                continue
+            following = re.match(r"\s*(\S)", text[m.end() :])
+            if following and following.group(1).islower():
+                continue
+        bounds.append(m.end())
+    return bounds
+
+
+def _sentence_span(bounds: list[int], pos: int, length: int) -> tuple[int, int]:
+    k = bisect.bisect_right(bounds, pos)
+    return (bounds[k - 1] if k else 0), (bounds[k] if k < len(bounds) else length)
+
+
+_LINKED_TO_PREVIOUS = re.compile(
+    r"\s*(?:среди\s+них|в\s+том\s+числе|в\s+их\s+числе|из\s+них|это|серед\s+них)\b", re.I
+)
+
+
+def _claim_sentence(text: str, bounds: list[int], pos: int) -> tuple[int, int]:
+    """The sentence of a mention, joined to the one before when it only continues it
+    («В обмене вернулись срочники. Среди них Козлов Дмитрий.»)."""
+    start, end = _sentence_span(bounds, pos, len(text))
+    if start and _LINKED_TO_PREVIOUS.match(text, start):
+        start = _sentence_span(bounds, start - 1, len(text))[0]
+    return start, end
+
+
+def _singular_verb(text: str, pos: int) -> bool:
+    """«Вернулся», «погиб», «обменян»: a claim said of one man, not of all in the post."""
+    word = _WORD.match(text, pos)
+    if word is None:
+        return False
+    top = _get_models().morph.parse(word.group().lower())[0].tag
+    return top.POS in {"VERB", "PRTS"} and top.number == "sing"
+
+
+def _line_end(text: str, pos: int) -> int:
+    end = text.find("\n", pos)
+    return len(text) if end < 0 else end
+
+
+def _line_start(text: str, pos: int) -> int:
+    return text.rfind("\n", 0, pos) + 1
+
+
+def _describe(
+    text: str, people: list[_Person], claims_all: list[tuple[int, str]]
+) -> list[PersonMention]:
+    if not people:
+        return []
+    people.sort(key=lambda p: p.mentions[0].start)
+    births = _births(text)
+    units = _units(text)
+    for i, p in enumerate(people):
+        for m in p.mentions:
+            m.person = i
+    all_mentions = sorted((m for p in people for m in p.mentions), key=lambda m: m.start)
+
+    def origin_ok(pos: int) -> bool:
+        # «… 2005 г.р. из Липецкой области»: right after a person's name and details.
+        return any(0 <= pos - m.end <= 3 for m in all_mentions)
+
+    home = _home_regions(text, origin_ok)
+    card_regions = _card_place_regions(text)
+    bounds = _sentence_bounds(text)
+    regions = [(pos, region) for pos, region, _ in home]
+    collective_regions = [(pos, region) for pos, region, collective in home if collective]
+
+    # Each person owns the text from each of his mentions to the next mention of anyone.
+    # With several people the text before the first name and after the last name's line
+    # is shared.
+    spans: dict[int, list[tuple[int, int]]] = {i: [] for i in range(len(people))}
+    single = len(people) == 1
+    collective = None
+    if single:
+        spans[0].append((0, len(text)))
+        shared: list[tuple[int, int]] = []
+    else:
+        for k, m in enumerate(all_mentions):
+            end = all_mentions[k + 1].start if k + 1 < len(all_mentions) else None
+            if end is None:
+                end = _line_end(text, m.end)
+            spans[m.person].append((m.start, end))
+        last_end = _line_end(text, all_mentions[-1].end)
+        # «… и Алиев Арсен, 2005 г.р. Оба служили в в/ч 73612», «… и Смирнова Олега, оба
+        # 2005 г.р.»: from a word that speaks of all of them, the paragraph is shared.
+        collective = _COLLECTIVE_SUBJECT.search(text, all_mentions[-1].end, last_end)
+        if collective:
+            spans[all_mentions[-1].person][-1] = (all_mentions[-1].start, collective.start())
+            last_end = collective.start()
+        shared = [(0, all_mentions[0].start), (last_end, len(text))]
+
+    # «Вернулся домой Зотов …, а его друг Пахомов … пропал»: a singular verb before the
+    # first name, in its sentence, is said of the first man only.
+    first_sentence = _sentence_span(bounds, all_mentions[0].start, len(text))
+    first_sentence_singular = [
+        c
+        for c in claims_all
+        if not single
+        and first_sentence[0] <= c[0] < all_mentions[0].start
+        and _singular_verb(text, c[0])
+    ]
+
+    def inside(pos: int, ranges: list[tuple[int, int]]) -> bool:
+        return any(s <= pos < e for s, e in ranges)
+
+    def first_in(items: list[tuple[int, Any]], ranges: list[tuple[int, int]]) -> Any:
+        for pos, value in items:
+            if inside(pos, ranges):
+                return value
+        return None
+
+    def only_in(items: list[tuple[int, Any]], ranges: list[tuple[int, int]]) -> Any:
+        values = {value for pos, value in items if inside(pos, ranges)}
+        return values.pop() if len(values) == 1 else None
+
+    out: list[PersonMention] = []
+    for i, person in enumerate(people):
+        own = spans[i]
+        scope = own + shared
+        birth = None
+        for m in person.mentions:
+            birth = _birth_after_name(text, m.end)
+            if birth:
+                break
+        if birth is None:
+            birth = first_in(births, own)
+        if birth is None and not single and (i == len(people) - 1 or collective):
+            birth = first_in(births, shared[1:])
+        unit = first_in(units, own) or only_in(units, shared)
+        region = first_in(regions, own)
+        if region is None and not single:
+            for m in person.mentions:
+                ls = _line_start(text, m.start)
+                if not text[ls : m.start].strip(" •·-–—*0123456789.)\t"):
+                    region = _list_item_region(text[m.start : _line_end(text, m.start)])
+                    if region:
+                        break
+        if region is None:
+            region = only_in(regions, shared) or only_in(collective_regions, [(0, len(text))])
+        if region is None:
+            region = first_in(card_regions, own) or only_in(card_regions, shared)
+        claims = [
+            c
+            for c in claims_all
+            if inside(c[0], own)
+            or (inside(c[0], shared) and (i == 0 or c not in first_sentence_singular))
+        ]
+        sentences = [_claim_sentence(text, bounds, m.start) for m in person.mentions]
+        if (
+            person.public_figure
+            and not (birth or unit)
+            and not any(inside(pos, sentences) for pos, _ in claims)
+        ):
+            continue  # a namesake of an official counts only when his sentence makes a claim
+        if not (birth or unit):
+            # Without details of his own, a man is the subject only if his sentence says
+            # so («Выступали … и Виктор Петрович Ломакин» in a post about the missing is not);
+            # a name alone on its line (a card, a list) takes the whole post as its sentence.
+            at_line_start = any(
+                not text[_line_start(text, m.start) : m.start].strip(" •·-–—*0123456789.)\t")
+                for m in person.mentions
+            )
+            where = scope if at_line_start else sentences
+            if not (
+                any(inside(pos, where) for pos, _ in claims)
+                or any(_SUBJECT_CUES.search(text[s:e]) for s, e in where)
+            ):
+                continue
+        out.append(
+            PersonMention(
+                surname=person.parts.surname,
+                given_name=person.parts.given_name,
+                patronymic=person.parts.patronymic or None,
+                birth_date=birth[0] if birth else None,
+                birth_year=birth[1] if birth else None,
+                unit_number=unit,
+                region=region,
+                status_claim=_decide_status(claims),
+            )
+        )
+    return out
