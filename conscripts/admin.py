@@ -52,11 +52,19 @@ class ConscriptAdmin(admin.ModelAdmin):
         "status_since",
         "is_public",
     ]
-    list_filter = ["status", "is_public", "draft_season", "home_region"]
+    list_filter = ["status", "is_disputed", "is_public", "draft_season", "home_region"]
     search_fields = ["surname", "given_name", "patronymic", "unit__number", "unit__name"]
     list_select_related = ["home_region", "unit"]
     autocomplete_fields = ["home_region", "unit"]
-    readonly_fields = ["status", "status_since", "created_at", "updated_at"]
+    readonly_fields = [
+        "status",
+        "status_since",
+        "is_disputed",
+        "disputed_reason",
+        "merged_into",
+        "created_at",
+        "updated_at",
+    ]
     date_hierarchy = "created_at"
     inlines = [EvidenceInline, StatusChangeInline]
     show_full_result_count = False

@@ -23,6 +23,22 @@ def public_conscript_get(*, pk: int) -> Conscript:
     )
 
 
+def merged_successor_get(*, pk: int) -> Conscript | None:
+    """The public record a merged-away record now lives in, following merge chains."""
+    seen = set()
+    current = Conscript.objects.filter(pk=pk).only("pk", "merged_into_id", "is_public").first()
+    while current is not None and current.merged_into_id and current.pk not in seen:
+        seen.add(current.pk)
+        current = (
+            Conscript.objects.filter(pk=current.merged_into_id)
+            .only("pk", "merged_into_id", "is_public")
+            .first()
+        )
+    if current is None or current.pk == pk or current.merged_into_id or not current.is_public:
+        return None
+    return current
+
+
 def public_evidence_list(*, conscript: Conscript) -> list[Evidence]:
     """Active evidence in date order; the fields a public page may show."""
     return list(

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.utils import timezone
 
 from . import search, status_rules
 from .models import Conscript, DraftSeason, Evidence, MilitaryUnit, Region, StatusChange
@@ -126,13 +128,19 @@ def conscript_recompute_status(
             claimed_status=e.claimed_status,
             event_date=e.event_date,
             recorded_at=e.published_at or e.added_at,
+            kind=e.kind,
         )
         for e in conscript.evidence.active().only(
-            "pk", "claimed_status", "event_date", "published_at", "added_at"
+            "pk", "kind", "claimed_status", "event_date", "published_at", "added_at"
         )
     ]
     outcome = status_rules.derive_status(facts)
-    if outcome.status == conscript.status and outcome.since == conscript.status_since:
+    if (outcome.status, outcome.since, outcome.disputed, outcome.reason) == (
+        conscript.status,
+        conscript.status_since,
+        conscript.is_disputed,
+        conscript.disputed_reason,
+    ):
         return None
     change = None
     if outcome.status != conscript.status or not conscript.status_changes.exists():
@@ -146,7 +154,11 @@ def conscript_recompute_status(
         )
     conscript.status = outcome.status
     conscript.status_since = outcome.since
-    conscript.save(update_fields=["status", "status_since", "updated_at"])
+    conscript.is_disputed = outcome.disputed
+    conscript.disputed_reason = outcome.reason
+    conscript.save(
+        update_fields=["status", "status_since", "is_disputed", "disputed_reason", "updated_at"]
+    )
     return change
 
 
@@ -168,3 +180,160 @@ def reference_data_load() -> None:
     )
     for name in (roles.MODERATORS, roles.RESEARCHERS):
         Group.objects.get_or_create(name=name)
+
+
+def units_by_number(*, numbers: Iterable[str]) -> dict[str, int]:
+    """Primary keys of the units with these five-digit numbers, creating missing ones."""
+    numbers = set(numbers)
+    if not numbers:
+        return {}
+    with transaction.atomic():
+        MilitaryUnit.objects.bulk_create(
+            [MilitaryUnit(number=n) for n in sorted(numbers)], ignore_conflicts=True
+        )
+        return dict(MilitaryUnit.objects.filter(number__in=numbers).values_list("number", "pk"))
+
+
+def conscripts_bulk_add(
+    *,
+    people: Sequence[Conscript],
+    evidence: Sequence[Evidence],
+    acting_user: AbstractBaseUser | None = None,
+) -> None:
+    """Create many people and attach approved evidence in one transaction.
+
+    For loaders (``import_conscripts``) that would otherwise call
+    ``conscript_create`` and ``evidence_add`` once per row. ``people`` are
+    unsaved, with cleaned nominative names and no status; each unsaved item of
+    ``evidence`` belongs to one of ``people`` or to a person already saved.
+    Everyone touched gets their status derived as ``conscript_recompute_status``
+    derives it, with a ``StatusChange`` when it moves; a new person's evidence
+    counts as added together (one change at most). All or nothing.
+    """
+    with transaction.atomic():
+        own: dict[int, list[int]] = {id(person): [] for person in people}
+        owners = [item.conscript for item in evidence]
+        for i, (item, owner) in enumerate(zip(evidence, owners, strict=True)):
+            item.archived_sha256 = Evidence.sha256_of(item.archived_text)
+            item.added_by = acting_user
+            if id(owner) in own:
+                own[id(owner)].append(i)
+        keys, outcomes = [], []
+        for person in people:
+            if person.birth_date is not None:
+                person.birth_year = person.birth_date.year
+            person_keys = search.name_keys(
+                surname=person.surname, given_name=person.given_name, patronymic=person.patronymic
+            )
+            for name, value in person_keys.items():
+                setattr(person, name, value)
+            keys.append(person_keys)
+            # New people's statuses are known before they are written: no update after.
+            outcome = status_rules.derive_status(_fact(evidence[i], key=i) for i in own[id(person)])
+            person.status, person.status_since = outcome.status, outcome.since
+            person.is_disputed, person.disputed_reason = outcome.disputed, outcome.reason
+            outcomes.append(outcome)
+        Conscript.objects.bulk_create(people)
+        search.vocabulary_add(keys)
+        for item, owner in zip(evidence, owners, strict=True):
+            item.conscript = owner  # now saved: sets conscript_id
+        known = sorted({owner.pk for owner in owners if id(owner) not in own})
+        # Lock the people already saved, in key order, as evidence_add locks one.
+        list(Conscript.objects.select_for_update().filter(pk__in=known).values_list("pk"))
+        Evidence.objects.bulk_create(evidence)
+        StatusChange.objects.bulk_create(
+            StatusChange(
+                conscript_id=person.pk,
+                from_status="",
+                to_status=outcome.status,
+                effective_date=outcome.since,
+                evidence_id=evidence[outcome.because_of].pk,
+                changed_by=acting_user,
+            )
+            for person, outcome in zip(people, outcomes, strict=True)
+            if outcome.because_of is not None  # no claim: still the initial «missing»
+        )
+        _statuses_recompute(conscript_ids=known, acting_user=acting_user)
+
+
+def _fact(evidence: Evidence, *, key: object) -> status_rules.Fact:
+    return status_rules.Fact(
+        key=key,
+        claimed_status=evidence.claimed_status,
+        event_date=evidence.event_date,
+        recorded_at=evidence.published_at or evidence.added_at,
+        kind=evidence.kind,
+    )
+
+
+def _statuses_recompute(
+    *, conscript_ids: Sequence[int], acting_user: AbstractBaseUser | None
+) -> None:
+    """``conscript_recompute_status`` for many locked people, in a few queries."""
+    current = {
+        pk: (status, since, disputed, reason)
+        for pk, status, since, disputed, reason in Conscript.objects.filter(
+            pk__in=conscript_ids
+        ).values_list("pk", "status", "status_since", "is_disputed", "disputed_reason")
+    }
+    recorded = set(
+        StatusChange.objects.filter(conscript_id__in=conscript_ids)
+        .values_list("conscript_id", flat=True)
+        .distinct()
+    )
+    facts: dict[int, list[status_rules.Fact]] = {pk: [] for pk in conscript_ids}
+    for pk, conscript_id, kind, claimed, event_date, published_at, added_at in (
+        Evidence.objects.active()
+        .filter(conscript_id__in=conscript_ids)
+        .values_list(
+            "pk", "conscript_id", "kind", "claimed_status", "event_date", "published_at", "added_at"
+        )
+    ):
+        facts[conscript_id].append(
+            status_rules.Fact(
+                key=pk,
+                claimed_status=claimed,
+                event_date=event_date,
+                recorded_at=published_at or added_at,
+                kind=kind,
+            )
+        )
+    now = timezone.now()
+    changes, moved = [], []
+    for pk in conscript_ids:
+        outcome = status_rules.derive_status(facts[pk])
+        status, since, disputed, reason = current[pk]
+        if (outcome.status, outcome.since, outcome.disputed, outcome.reason) == (
+            status,
+            since,
+            disputed,
+            reason,
+        ):
+            continue
+        if outcome.status != status or pk not in recorded:
+            changes.append(
+                StatusChange(
+                    conscript_id=pk,
+                    from_status=status if pk in recorded else "",
+                    to_status=outcome.status,
+                    effective_date=outcome.since,
+                    evidence_id=outcome.because_of,
+                    changed_by=acting_user,
+                )
+            )
+        moved.append(
+            Conscript(
+                pk=pk,
+                status=outcome.status,
+                status_since=outcome.since,
+                is_disputed=outcome.disputed,
+                disputed_reason=outcome.reason,
+                updated_at=now,
+            )
+        )
+    StatusChange.objects.bulk_create(changes)
+    Conscript.objects.bulk_update(
+        moved,
+        ["status", "status_since", "is_disputed", "disputed_reason", "updated_at"],
+        batch_size=1000,
+    )

@@ -3,6 +3,21 @@
 A status is never typed in: it is derived from the evidence that moderators
 approved. This module holds the rules so they can be tested alone; the
 service ``conscripts.services.conscript_recompute_status`` applies them.
+
+The rules, applied to claims in event-date order:
+
+1. With no claim a person is missing.
+2. In general the latest claim wins (missing → captured → returned, …).
+3. A ``missing`` claim after a ``captured`` one does not undo the capture:
+   relatives keep posting search requests after a prisoner video.
+4. A ``dead`` claim from a death notice or an official statement stands
+   against later claims, unless a later *credible* one (a prisoner video, an
+   exchange list, an official statement, or any ``returned`` claim)
+   contradicts it: then that claim wins and the person is marked disputed.
+5. Two death notices (or official death statements) with different event
+   dates: still dead, but disputed.
+6. Once disputed, a person stays disputed until a moderator retracts the
+   evidence at fault; the reasons list every contradiction found.
 """
 
 from __future__ import annotations
@@ -16,6 +31,18 @@ CAPTURED = "captured"
 DEAD = "dead"
 RETURNED = "returned"
 
+# Evidence kinds (the values of conscripts.models.EvidenceKind).
+SEARCH_POST = "search_post"
+PRISONER_VIDEO = "prisoner_video"
+EXCHANGE_LIST = "exchange_list"
+DEATH_NOTICE = "death_notice"
+OFFICIAL_STATEMENT = "official"
+
+#: Kinds whose death claim stands against later, weaker claims.
+AUTHORITATIVE_DEATH = frozenset({DEATH_NOTICE, OFFICIAL_STATEMENT})
+#: Kinds that may contradict an authoritative death claim (so may any ``returned``).
+CREDIBLE_AGAINST_DEATH = frozenset({PRISONER_VIDEO, EXCHANGE_LIST, OFFICIAL_STATEMENT})
+
 
 @dataclass(frozen=True)
 class Fact:
@@ -25,6 +52,7 @@ class Fact:
     claimed_status: str  # "" when the evidence claims no status
     event_date: date | None
     recorded_at: datetime  # published or added; orders facts without event date
+    kind: str = ""  # EvidenceKind value; "" reads as an ordinary claim
 
 
 @dataclass(frozen=True)
@@ -32,26 +60,63 @@ class Outcome:
     status: str
     since: date | None
     because_of: object  # key of the deciding fact, or None
+    disputed: bool = False
+    reason: str = ""  # why it is disputed, one sentence per contradiction
+
+
+def _day(fact: Fact) -> date:
+    # Facts without an event date are placed at the day they were recorded.
+    return fact.event_date or fact.recorded_at.date()
 
 
 def _order(fact: Fact) -> tuple:
-    # Facts without an event date are placed at the day they were recorded.
-    day = fact.event_date or fact.recorded_at.date()
-    return (day, fact.recorded_at)
+    return (_day(fact), fact.recorded_at)
+
+
+def _describe(fact: Fact) -> str:
+    what = (fact.kind or "evidence").replace("_", " ")
+    return f"{what} of {_day(fact).isoformat()}"
 
 
 def derive_status(facts: Iterable[Fact]) -> Outcome:
-    """The status implied by ``facts``: the latest claim by event date wins.
-
-    With no claim at all a person is missing: they are only in the record
-    because someone is looking for them.
-    """
+    """The status implied by ``facts`` under the rules in the module docstring."""
     claims = sorted((f for f in facts if f.claimed_status), key=_order)
     if not claims:
         return Outcome(status=MISSING, since=None, because_of=None)
-    decisive = claims[-1]
+    decisive: Fact | None = None
+    death_stands = False  # the decisive fact is an authoritative death claim
+    deaths: list[Fact] = []
+    reasons: list[str] = []
+    for fact in claims:
+        status = fact.claimed_status
+        if status == DEAD and fact.kind in AUTHORITATIVE_DEATH:
+            for earlier in deaths:
+                if earlier.event_date and fact.event_date and earlier.event_date != fact.event_date:
+                    reasons.append(
+                        f"two death reports disagree on the date: "
+                        f"{_describe(earlier)} and {_describe(fact)}"
+                    )
+                    break
+            deaths.append(fact)
+            decisive, death_stands = fact, True
+            continue
+        if death_stands and decisive is not None:
+            if status != DEAD and (fact.kind in CREDIBLE_AGAINST_DEATH or status == RETURNED):
+                reasons.append(
+                    f"{_describe(fact)} ({status}) contradicts the earlier "
+                    f"{_describe(decisive)} (dead)"
+                )
+                decisive, death_stands = fact, False
+            # Weaker claims (a relative's post, a media report) leave the death standing.
+            continue
+        if status == MISSING and decisive is not None and decisive.claimed_status == CAPTURED:
+            continue
+        decisive, death_stands = fact, False
+    assert decisive is not None  # noqa: S101 - claims is not empty
     return Outcome(
         status=decisive.claimed_status,
-        since=decisive.event_date or decisive.recorded_at.date(),
+        since=_day(decisive),
         because_of=decisive.key,
+        disputed=bool(reasons),
+        reason="; ".join(reasons),
     )

@@ -1,6 +1,6 @@
 from django.core.paginator import Paginator
-from django.http import JsonResponse
-from django.shortcuts import render
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
 from . import selectors
@@ -75,7 +75,14 @@ def api_conscripts(request):
 
 @require_GET
 def conscript_detail(request, pk: int):
-    conscript = selectors.public_conscript_get(pk=pk)
+    try:
+        conscript = selectors.public_conscript_get(pk=pk)
+    except Http404:
+        # Old links to a record merged into another keep working.
+        successor = selectors.merged_successor_get(pk=pk)
+        if successor is None:
+            raise
+        return redirect(successor, permanent=True)
     return render(
         request,
         "conscripts/detail.html",

@@ -93,3 +93,17 @@ def test_case_page_runs_a_constant_number_of_queries(client, django_assert_max_n
 
 def test_healthz_answers(client):
     assert client.get("/healthz").content == b"ok"
+
+
+def test_a_merged_record_redirects_to_the_record_it_was_merged_into(client):
+    kept = ConscriptFactory()
+    merged = ConscriptFactory(merged_into=kept)
+    response = client.get(merged.get_absolute_url())
+    assert response.status_code == 301
+    assert response["Location"] == kept.get_absolute_url()
+
+
+def test_a_record_merged_into_a_hidden_one_is_not_found(client):
+    hidden = ConscriptFactory(is_public=False)
+    merged = ConscriptFactory(merged_into=hidden)
+    assert client.get(merged.get_absolute_url()).status_code == 404

@@ -1,0 +1,238 @@
+"""What relatives submit (or the ingester extracts), and the moderators' audit trail."""
+
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from conscripts.models import Conscript, Region, Status
+
+
+def new_receipt_token() -> str:
+    """An unguessable token: the submitter's only key to their report."""
+    return secrets.token_urlsafe(32)
+
+
+def report_photo_path(instance, filename: str) -> str:
+    """A random name under reports/: photos are served only through a moderators' view."""
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    return f"reports/photos/{secrets.token_urlsafe(24)}.{extension}"
+
+
+class Origin(models.TextChoices):
+    FORM = "form", _("Public form")
+    SOURCE = "source", _("Ingested source")
+
+
+class ReportState(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    NEEDS_INFO = "needs_info", _("Needs information")
+    APPROVED = "approved", _("Approved")
+    MERGED = "merged", _("Merged")
+    REJECTED = "rejected", _("Rejected")
+    DUPLICATE = "duplicate", _("Duplicate")
+
+
+#: States in which a moderator may still act on a report.
+OPEN_STATES = (ReportState.PENDING, ReportState.NEEDS_INFO)
+
+
+class Report(models.Model):
+    """One submission about one person, waiting for (or past) a moderator's decision.
+
+    Names are kept as typed and cleaned (``conscripts.names.clean``); only the
+    cleaned form ever reaches a ``Conscript``.
+    """
+
+    origin = models.CharField(_("origin"), max_length=10, choices=Origin.choices)
+    # e.g. "telegram:channel/123"; a string because reports must not import sources.
+    origin_ref = models.CharField(_("origin reference"), max_length=200, blank=True)
+    state = models.CharField(
+        _("state"), max_length=12, choices=ReportState.choices, default=ReportState.PENDING
+    )
+
+    surname_raw = models.CharField(_("surname as typed"), max_length=200)
+    given_name_raw = models.CharField(_("given name as typed"), max_length=200, blank=True)
+    patronymic_raw = models.CharField(_("patronymic as typed"), max_length=200, blank=True)
+    surname = models.CharField(_("surname"), max_length=100, blank=True)
+    given_name = models.CharField(_("given name"), max_length=100, blank=True)
+    patronymic = models.CharField(_("patronymic"), max_length=100, blank=True)
+    birth_date = models.DateField(_("birth date"), null=True, blank=True)
+    birth_year = models.PositiveSmallIntegerField(_("birth year"), null=True, blank=True)
+    unit_number = models.CharField(_("unit number"), max_length=5, blank=True)
+    home_region = models.ForeignKey(
+        Region,
+        verbose_name=_("home region"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    last_contact_date = models.DateField(_("last contact"), null=True, blank=True)
+    last_known_place = models.CharField(_("last known place"), max_length=200, blank=True)
+    claimed_status = models.CharField(
+        _("claimed status"), max_length=10, choices=Status.choices, blank=True
+    )
+    evidence_urls = models.JSONField(_("evidence links"), default=list, blank=True)
+    details = models.TextField(_("details"), blank=True)
+    # Re-encoded on upload (reports.images); private like the submitter's contact.
+    photo = models.FileField(_("photo or screenshot"), upload_to=report_photo_path, blank=True)
+
+    # Private: moderators only, never copied to a Conscript or to another person's e-mail.
+    submitter_name = models.CharField(_("submitter name"), max_length=200, blank=True)
+    submitter_contact = models.CharField(
+        _("submitter contact"),
+        max_length=200,
+        blank=True,
+        help_text=_("Phone, e-mail or Telegram, as typed."),
+    )
+    submitter_email = models.EmailField(_("submitter e-mail (normalised)"), blank=True)
+    submitter_language = models.CharField(
+        _("submitter language"), max_length=8, choices=settings.LANGUAGES, default="ru"
+    )
+    submitted_ip = models.GenericIPAddressField(_("submitted from"), null=True, blank=True)
+    consent_at = models.DateTimeField(_("consent given"), null=True, blank=True)
+    receipt_token = models.CharField(
+        _("receipt token"),
+        max_length=64,
+        unique=True,
+        default=new_receipt_token,
+        editable=False,
+    )
+
+    claimed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("claimed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    claimed_at = models.DateTimeField(_("claimed"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decision_reason = models.TextField(_("decision reason"), blank=True)
+    info_request = models.TextField(_("information requested"), blank=True)
+    conscript = models.ForeignKey(
+        Conscript,
+        verbose_name=_("resulting record"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reports",
+    )
+    duplicate_of = models.ForeignKey(
+        "self",
+        verbose_name=_("duplicate of"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="duplicates",
+    )
+    notified_at = models.DateTimeField(_("submitter notified"), null=True, blank=True)
+    notified_state = models.CharField(
+        _("state notified"), max_length=12, choices=ReportState.choices, blank=True
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("report")
+        verbose_name_plural = _("reports")
+        indexes = [
+            models.Index(fields=["state", "created_at"], name="report_queue"),
+            models.Index(fields=["claimed_by", "state"], name="report_claimed"),
+        ]
+        constraints = [
+            # An ingested post yields one report per person in it; re-running the
+            # ingestion must not add a second (sources.services.item_extract).
+            models.UniqueConstraint(
+                fields=["origin_ref"],
+                condition=~models.Q(origin_ref=""),
+                name="report_unique_origin_ref",
+            )
+        ]
+
+    def __str__(self) -> str:
+        name = " ".join(p for p in (self.surname, self.given_name, self.patronymic) if p)
+        return f"#{self.pk} {name or self.surname_raw}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_STATES
+
+    def claim_is_active(self, now=None) -> bool:
+        """True while a moderator's claim has not expired (settings.REPORT_CLAIM_MINUTES)."""
+        if self.claimed_by_id is None or self.claimed_at is None:
+            return False
+        now = now or timezone.now()
+        return now - self.claimed_at < claim_duration()
+
+
+def claim_duration() -> timedelta:
+    return timedelta(minutes=settings.REPORT_CLAIM_MINUTES)
+
+
+class AuditAction(models.TextChoices):
+    SUBMIT = "submit", _("Submitted")
+    CLAIM = "claim", _("Claimed")
+    RELEASE = "release", _("Released")
+    APPROVE_NEW = "approve_new", _("Approved as a new person")
+    MERGE = "merge", _("Merged into a person")
+    REJECT = "reject", _("Rejected")
+    MARK_DUPLICATE = "mark_duplicate", _("Marked duplicate")
+    REQUEST_INFO = "request_info", _("Information requested")
+    CONSCRIPTS_MERGE = "conscripts_merge", _("Two records merged")
+    NOTIFY = "notify", _("Submitter notified")
+
+
+class AuditEntry(models.Model):
+    """Who did what, with the values before and after. Written in the same transaction."""
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("actor"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    action = models.CharField(_("action"), max_length=20, choices=AuditAction.choices)
+    report = models.ForeignKey(
+        Report,
+        verbose_name=_("report"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="audit_entries",
+    )
+    # An integer, not a foreign key: it must keep naming the record it named
+    # even after that record was merged into another.
+    conscript_id = models.PositiveIntegerField(_("conscript id"), null=True, blank=True)
+    before = models.JSONField(_("before"), default=dict, blank=True, encoder=DjangoJSONEncoder)
+    after = models.JSONField(_("after"), default=dict, blank=True, encoder=DjangoJSONEncoder)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit entries")
+        indexes = [
+            models.Index(fields=["report", "at"], name="audit_report"),
+            models.Index(fields=["conscript_id", "at"], name="audit_conscript"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action}"

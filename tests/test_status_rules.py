@@ -1,0 +1,195 @@
+"""The status rules, alone (conscripts.status_rules), and once through evidence_add."""
+
+import datetime
+
+import pytest
+
+from conscripts import services
+from conscripts.models import EvidenceKind, Status
+from conscripts.status_rules import Fact, derive_status
+from tests.factories import ConscriptFactory
+
+D = datetime.date
+RECORDED = datetime.datetime(2025, 1, 15, 12, 0, tzinfo=datetime.UTC)
+
+
+def fact(key, status, day, kind="other"):
+    return Fact(key=key, claimed_status=status, event_date=day, recorded_at=RECORDED, kind=kind)
+
+
+def test_a_person_with_no_claims_is_missing_and_undisputed():
+    outcome = derive_status([fact(1, "", D(2024, 9, 1))])
+    assert (outcome.status, outcome.since, outcome.disputed, outcome.reason) == (
+        "missing",
+        None,
+        False,
+        "",
+    )
+
+
+def test_the_latest_claim_wins_from_missing_to_captured_to_returned():
+    outcome = derive_status(
+        [
+            fact(3, "returned", D(2024, 12, 30), "exchange_list"),
+            fact(1, "missing", D(2024, 8, 10), "search_post"),
+            fact(2, "captured", D(2024, 9, 1), "prisoner_video"),
+        ]
+    )
+    assert (outcome.status, outcome.since, outcome.because_of) == ("returned", D(2024, 12, 30), 3)
+    assert not outcome.disputed
+
+
+def test_returned_after_captured_is_returned():
+    outcome = derive_status(
+        [
+            fact(1, "captured", D(2024, 9, 1), "prisoner_video"),
+            fact(2, "returned", D(2025, 1, 5), "media_report"),
+        ]
+    )
+    assert (outcome.status, outcome.disputed) == ("returned", False)
+
+
+def test_a_relatives_search_post_after_a_capture_video_does_not_undo_the_capture():
+    outcome = derive_status(
+        [
+            fact(1, "captured", D(2024, 9, 1), "prisoner_video"),
+            fact(2, "missing", D(2024, 10, 1), "search_post"),
+        ]
+    )
+    assert (outcome.status, outcome.since, outcome.because_of) == ("captured", D(2024, 9, 1), 1)
+    assert not outcome.disputed
+
+
+def test_a_death_notice_stands_against_a_later_relatives_post():
+    outcome = derive_status(
+        [
+            fact(1, "dead", D(2024, 9, 5), "death_notice"),
+            fact(2, "missing", D(2024, 11, 1), "search_post"),
+            fact(3, "captured", D(2024, 11, 2), "media_report"),
+        ]
+    )
+    assert (outcome.status, outcome.because_of, outcome.disputed) == ("dead", 1, False)
+
+
+def test_an_official_statement_of_death_stands_like_a_death_notice():
+    outcome = derive_status(
+        [
+            fact(1, "captured", D(2024, 9, 1), "prisoner_video"),
+            fact(2, "dead", D(2024, 10, 1), "official"),
+            fact(3, "missing", D(2024, 11, 1), "search_post"),
+        ]
+    )
+    assert (outcome.status, outcome.because_of, outcome.disputed) == ("dead", 2, False)
+
+
+def test_a_prisoner_video_dated_after_a_death_notice_makes_the_record_disputed():
+    outcome = derive_status(
+        [
+            fact(1, "dead", D(2024, 9, 5), "death_notice"),
+            fact(2, "captured", D(2024, 10, 20), "prisoner_video"),
+        ]
+    )
+    assert (outcome.status, outcome.because_of, outcome.disputed) == ("captured", 2, True)
+    assert "prisoner video of 2024-10-20" in outcome.reason
+    assert "death notice of 2024-09-05" in outcome.reason
+
+
+def test_a_prisoner_video_dated_before_a_death_notice_is_no_contradiction():
+    outcome = derive_status(
+        [
+            fact(1, "captured", D(2024, 9, 1), "prisoner_video"),
+            fact(2, "dead", D(2024, 10, 5), "death_notice"),
+        ]
+    )
+    assert (outcome.status, outcome.disputed) == ("dead", False)
+
+
+@pytest.mark.parametrize(
+    ("status", "kind"),
+    [
+        ("returned", "exchange_list"),
+        ("captured", "exchange_list"),
+        ("captured", "official"),
+        ("returned", "media_report"),
+    ],
+)
+def test_later_credible_evidence_contradicts_a_death_notice(status, kind):
+    outcome = derive_status(
+        [fact(1, "dead", D(2024, 9, 5), "death_notice"), fact(2, status, D(2025, 1, 5), kind)]
+    )
+    assert (outcome.status, outcome.disputed) == (status, True)
+
+
+def test_two_death_notices_with_different_dates_are_disputed_but_still_dead():
+    outcome = derive_status(
+        [
+            fact(1, "dead", D(2024, 9, 5), "death_notice"),
+            fact(2, "dead", D(2024, 10, 12), "death_notice"),
+        ]
+    )
+    assert (outcome.status, outcome.disputed) == ("dead", True)
+    assert "disagree on the date" in outcome.reason
+
+
+def test_two_death_notices_with_the_same_date_agree():
+    outcome = derive_status(
+        [
+            fact(1, "dead", D(2024, 9, 5), "death_notice"),
+            fact(2, "dead", D(2024, 9, 5), "official"),
+        ]
+    )
+    assert (outcome.status, outcome.disputed) == ("dead", False)
+
+
+def test_a_dead_claim_from_a_weak_source_is_an_ordinary_claim():
+    outcome = derive_status(
+        [
+            fact(1, "dead", D(2024, 9, 5), "media_report"),
+            fact(2, "captured", D(2024, 10, 1), "prisoner_video"),
+        ]
+    )
+    assert (outcome.status, outcome.disputed) == ("captured", False)
+
+
+def test_a_contradiction_stays_on_record_after_later_news():
+    outcome = derive_status(
+        [
+            fact(1, "dead", D(2024, 9, 5), "death_notice"),
+            fact(2, "captured", D(2024, 10, 20), "prisoner_video"),
+            fact(3, "returned", D(2025, 1, 5), "exchange_list"),
+        ]
+    )
+    assert (outcome.status, outcome.disputed) == ("returned", True)
+
+
+def test_facts_without_an_event_date_count_from_the_day_they_were_recorded():
+    outcome = derive_status(
+        [fact(1, "captured", D(2024, 9, 1), "prisoner_video"), fact(2, "returned", None)]
+    )
+    assert (outcome.status, outcome.since) == ("returned", RECORDED.date())
+
+
+@pytest.mark.django_db
+def test_evidence_add_marks_a_record_disputed_and_keeps_the_reason():
+    person = ConscriptFactory()
+    services.evidence_add(
+        conscript=person,
+        kind=EvidenceKind.DEATH_NOTICE,
+        claimed_status=Status.DEAD,
+        event_date=D(2024, 9, 5),
+    )
+    person.refresh_from_db()
+    assert (person.status, person.is_disputed) == (Status.DEAD, False)
+    services.evidence_add(
+        conscript=person,
+        kind=EvidenceKind.PRISONER_VIDEO,
+        claimed_status=Status.CAPTURED,
+        event_date=D(2024, 10, 20),
+    )
+    person.refresh_from_db()
+    assert (person.status, person.is_disputed) == (Status.CAPTURED, True)
+    assert "contradicts" in person.disputed_reason
+    assert list(person.status_changes.values_list("to_status", flat=True)) == [
+        Status.DEAD,
+        Status.CAPTURED,
+    ]
