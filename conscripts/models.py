@@ -80,8 +80,9 @@ class MilitaryUnit(models.Model):
 
 class ConscriptQuerySet(models.QuerySet):
     def public(self) -> "ConscriptQuerySet":
-        """What anyone may see: records not hidden at a family's request."""
-        return self.filter(is_public=True)
+        """What anyone may see: records not hidden at a family's request and not
+        merged into another record of the same person."""
+        return self.filter(is_public=True, merged_into__isnull=True)
 
 
 class Conscript(models.Model):
@@ -122,6 +123,20 @@ class Conscript(models.Model):
         editable=False,
     )
     status_since = models.DateField(_("status since"), null=True, blank=True, editable=False)
+    # Set by conscript_recompute_status when the evidence contradicts itself.
+    is_disputed = models.BooleanField(_("disputed"), default=False, editable=False)
+    disputed_reason = models.TextField(_("why disputed"), blank=True, editable=False)
+    # A second record of the same person points at the one kept (reports.services.
+    # conscripts_merge); nothing is deleted, so old links and audit ids still resolve.
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name=_("merged into"),
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.PROTECT,
+        related_name="merged_records",
+    )
     is_public = models.BooleanField(
         _("public"),
         default=True,
@@ -317,3 +332,78 @@ class NameKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind}:{self.key}"
+
+
+# --- Research tools (conscripts.research_views) ------------------------------------------
+class SavedFilter(models.Model):
+    """A researcher's named filter: the GET query string of the browse page."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="saved_filters",
+        verbose_name=_("owner"),
+    )
+    name = models.CharField(_("name"), max_length=100)
+    query_string = models.CharField(_("query string"), max_length=2000, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        ordering = ["name", "pk"]
+        verbose_name = _("saved filter")
+        verbose_name_plural = _("saved filters")
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "name"], name="savedfilter_owner_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ExportFormat(models.TextChoices):
+    CSV = "csv", "CSV"
+    JSON = "json", "JSON"
+
+
+class ExportState(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class ExportJob(models.Model):
+    """The export log: who exported which filter, when, and how many rows.
+
+    Small exports are written in the request and logged here with no file;
+    large ones are written by ``conscripts.tasks.export_task`` into ``file``.
+    """
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="export_jobs",
+        verbose_name=_("requested by"),
+    )
+    format = models.CharField(_("format"), max_length=4, choices=ExportFormat.choices)
+    query_string = models.CharField(_("filter"), max_length=2000, blank=True)
+    # The role at request time decides the columns (moderators also get hidden people).
+    as_moderator = models.BooleanField(_("as moderator"), default=False)
+    state = models.CharField(
+        _("state"), max_length=8, choices=ExportState.choices, default=ExportState.QUEUED
+    )
+    rows = models.PositiveIntegerField(_("rows"), default=0)
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    file = models.FileField(_("file"), upload_to="exports/", blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("export")
+        verbose_name_plural = _("exports")
+        indexes = [models.Index(fields=["requested_by", "-created_at"], name="exportjob_user")]
+
+    def __str__(self) -> str:
+        return f"{self.get_format_display()} #{self.pk} ({self.state})"

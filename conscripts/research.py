@@ -1,0 +1,169 @@
+"""Reads for researchers: who may see which people, and the public statistics."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import TruncWeek
+from django.http import QueryDict
+
+from . import roles
+from .models import Conscript, Status, StatusChange
+
+#: Ukraine's offensive into Kursk region began on 6 August 2024.
+KURSK_WINDOW_START = date(2024, 8, 6)
+TOP_UNITS = 10
+
+#: The fields a public page shows about a person; exports and the API carry only these.
+PUBLIC_VALUES = (
+    "pk",
+    "surname",
+    "given_name",
+    "patronymic",
+    "birth_date",
+    "birth_year",
+    "home_region__code",
+    "home_region__name_ru",
+    "unit__number",
+    "unit__name",
+    "draft_season",
+    "draft_year",
+    "last_contact_date",
+    "last_known_place",
+    "status",
+    "status_since",
+    "is_disputed",
+)
+
+
+def kursk_window_q(prefix: str = "") -> Q:
+    """Last contact on or after 6 August 2024 or, when unknown, a status set since then."""
+    return Q(**{f"{prefix}last_contact_date__gte": KURSK_WINDOW_START}) | Q(
+        **{
+            f"{prefix}last_contact_date__isnull": True,
+            f"{prefix}status_since__gte": KURSK_WINDOW_START,
+        }
+    )
+
+
+def sees_hidden_people(user) -> bool:
+    """Moderators may see people hidden at a family's request; nobody else may."""
+    return roles.is_moderator(user)
+
+
+def people_for(*, as_moderator: bool) -> QuerySet:
+    """Everyone a role may list. Merged duplicates never appear, even to moderators."""
+    if as_moderator:
+        return Conscript.objects.filter(merged_into__isnull=True)
+    return Conscript.objects.public()
+
+
+def filtered_people(*, params: QueryDict, as_moderator: bool):
+    """The researchers' filter applied to what the role may see: (filterset, queryset).
+
+    The queryset is empty when the filter is invalid; ``filterset.errors`` says why.
+    """
+    from .filters import ConscriptFilter
+
+    filterset = ConscriptFilter(params, queryset=people_for(as_moderator=as_moderator))
+    queryset = filterset.qs if filterset.is_valid() else Conscript.objects.none()
+    return filterset, queryset
+
+
+# --- Statistics --------------------------------------------------------------------------
+def statistics_cache_key(*, kursk: bool) -> str:
+    return f"conscripts:statistics:v1:{'kursk' if kursk else 'all'}"
+
+
+def statistics(*, kursk: bool = False) -> dict:
+    """Aggregates over public people only; cached for ``STATISTICS_CACHE_SECONDS``."""
+    key = statistics_cache_key(kursk=kursk)
+    timeout = getattr(settings, "STATISTICS_CACHE_SECONDS", 60)
+    if timeout:
+        cached = cache.get(key)
+        if cached is not None:
+            return cached
+    data = _compute_statistics(kursk=kursk)
+    if timeout:
+        cache.set(key, data, timeout)
+    return data
+
+
+def _compute_statistics(*, kursk: bool) -> dict:
+    people = Conscript.objects.public()
+    changes = StatusChange.objects.filter(
+        conscript__is_public=True, conscript__merged_into__isnull=True
+    )
+    if kursk:
+        people = people.filter(kursk_window_q())
+        changes = changes.filter(kursk_window_q("conscript__"))
+    # One pass gives both the status totals and the regions.
+    by_status: dict[str, int] = {}
+    regions: dict[str, dict] = {}
+    for row in (
+        people.values("status", "home_region__code", "home_region__name_ru", "home_region__name_en")
+        .annotate(n=Count("pk"))
+        .order_by()
+    ):
+        by_status[row["status"]] = by_status.get(row["status"], 0) + row["n"]
+        code = row["home_region__code"] or ""
+        region = regions.setdefault(
+            code,
+            {
+                "code": code,
+                "name_ru": row["home_region__name_ru"] or "",
+                "name_en": row["home_region__name_en"] or "",
+                "n": 0,
+            },
+        )
+        region["n"] += row["n"]
+    by_region = sorted(regions.values(), key=lambda r: (-r["n"], r["name_ru"]))
+    top_units = list(
+        people.filter(unit__isnull=False)
+        .values("unit__number", "unit__name")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "unit__number")[:TOP_UNITS]
+    )
+    new_people = dict(
+        people.annotate(week=TruncWeek("created_at"))
+        .values_list("week")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    new_changes = dict(
+        changes.annotate(week=TruncWeek("changed_at"))
+        .values_list("week")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    weeks = sorted(set(new_people) | set(new_changes))
+    return {
+        "kursk": kursk,
+        "total": sum(by_status.values()),
+        "by_status": [{"status": s, "n": by_status.get(s, 0)} for s in Status.values],
+        "by_region": by_region,
+        "top_units": [
+            {"number": u["unit__number"] or "", "name": u["unit__name"] or "", "n": u["n"]}
+            for u in top_units
+        ],
+        "weekly": [
+            {
+                "week": w.date().isoformat(),
+                "new_people": new_people.get(w, 0),
+                "status_changes": new_changes.get(w, 0),
+            }
+            for w in weeks
+        ],
+    }
+
+
+def export_values(*, query_string: str, as_moderator: bool) -> QuerySet:
+    """``values()`` rows of the filtered people, for the export writers."""
+    _filterset, queryset = filtered_people(
+        params=QueryDict(query_string), as_moderator=as_moderator
+    )
+    fields = (*PUBLIC_VALUES, "is_public") if as_moderator else PUBLIC_VALUES
+    return queryset.values(*fields)

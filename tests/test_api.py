@@ -1,0 +1,223 @@
+"""The read-only REST API: public fields of public people, tokens, throttles, schema."""
+
+import itertools
+import os
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+from django.urls import reverse
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
+from rest_framework.authtoken.models import Token
+
+from conscripts import api
+from conscripts.models import EvidenceKind
+from tests.factories import ConscriptFactory, EvidenceFactory, region
+
+pytestmark = pytest.mark.django_db
+CASES = "/api/v1/cases/"
+CASE_FIELDS = {
+    "id",
+    "surname",
+    "given_name",
+    "patronymic",
+    "birth_date",
+    "birth_year",
+    "region",
+    "region_name",
+    "unit_number",
+    "unit_name",
+    "draft_season",
+    "draft_year",
+    "last_contact_date",
+    "last_known_place",
+    "status",
+    "status_since",
+    "disputed",
+    "url",
+}
+_ips = itertools.count(1)
+
+
+@pytest.fixture(autouse=True)
+def _generous_rates(settings):
+    settings.API_THROTTLE_RATES = {"anon": "100000/minute", "user": "100000/minute"}
+
+
+@pytest.fixture(autouse=True)
+def _no_cached_statistics():
+    """Statistics are cached in Redis across tests: drop only their keys (the database
+    is shared with the Celery broker, so no cache.clear())."""
+    from django.core.cache import cache
+
+    from conscripts.research import statistics_cache_key
+
+    keys = [statistics_cache_key(kursk=k) for k in (False, True)]
+    cache.delete_many(keys)
+    yield
+    cache.delete_many(keys)
+
+
+@pytest.fixture
+def people(db):
+    kept = ConscriptFactory(surname="Публичный", status="captured", home_region=region("KRS"))
+    hidden = ConscriptFactory(surname="Скрытый", is_public=False)
+    ConscriptFactory(surname="Дубликат", merged_into=kept)
+    EvidenceFactory(
+        conscript=kept,
+        kind=EvidenceKind.SEARCH_POST,
+        url="https://vk.example/mother-post",
+        archived_text="Мама: +7 999 000-11-22",
+    )
+    EvidenceFactory(conscript=kept, kind=EvidenceKind.PRISONER_VIDEO, url="https://t.example/video")
+    EvidenceFactory(
+        conscript=kept, kind=EvidenceKind.MEDIA_REPORT, retracted_at="2024-09-01T00:00Z"
+    )
+    EvidenceFactory(conscript=hidden, kind=EvidenceKind.PRISONER_VIDEO)
+    return kept, hidden
+
+
+def surnames(response):
+    assert response.status_code == 200, response.content
+    return [r["surname"] for r in response.json()["results"]]
+
+
+# --- Privacy per role --------------------------------------------------------------------
+@pytest.mark.parametrize("persona", [None, "outsider", "researcher", "moderator"])
+def test_cases_show_public_fields_of_public_people_to_everyone(client, request, people, persona):
+    if persona:
+        client.force_login(request.getfixturevalue(persona))
+    response = client.get(CASES)
+    assert surnames(response) == ["Публичный"]
+    assert set(response.json()["results"][0]) == CASE_FIELDS
+    assert client.get(f"{CASES}{people[1].pk}/").status_code == 404
+
+
+@pytest.mark.parametrize("persona", [None, "researcher", "moderator"])
+def test_evidence_never_carries_archived_text_contacts_or_hidden_people(
+    client, request, people, persona
+):
+    if persona:
+        client.force_login(request.getfixturevalue(persona))
+    response = client.get("/api/v1/evidence/")
+    body = response.content.decode()
+    records = response.json()["results"]
+    assert {r["kind"] for r in records} == {"search_post", "prisoner_video"}
+    assert all(r["conscript"] == people[0].pk for r in records)
+    assert "archived" not in body and "+7 999" not in body and "mother-post" not in body
+    assert {r["kind"]: r["url"] for r in records}["prisoner_video"] == "https://t.example/video"
+
+
+def test_cases_take_the_browse_filters(client, people):
+    ConscriptFactory(surname="Белгородский", status="missing", home_region=region("BEL"))
+    assert surnames(client.get(CASES, {"status": "captured"})) == ["Публичный"]
+    assert surnames(client.get(CASES, {"region": region("BEL").pk})) == ["Белгородский"]
+    assert surnames(client.get(CASES, {"evidence": "prisoner_video"})) == ["Публичный"]
+    assert surnames(client.get(CASES, {"sort": "-name"})) == ["Публичный", "Белгородский"]
+    assert client.get(CASES, {"status": "nonsense"}).status_code == 400
+
+
+def test_cases_are_paginated(client):
+    ConscriptFactory.create_batch(7)
+    body = client.get(CASES, {"page_size": 5}).json()
+    assert body["count"] == 7 and len(body["results"]) == 5 and body["next"]
+
+
+def test_regions_units_and_statistics_are_public(client, people):
+    regions = client.get("/api/v1/regions/", {"page_size": 500}).json()
+    assert "KRS" in {r["code"] for r in regions["results"]}
+    assert client.get("/api/v1/units/").json()["count"] >= 1
+    stats = client.get("/api/v1/statistics/").json()
+    assert stats["total"] == 1
+    assert client.get("/api/v1/statistics/", {"window": "kursk"}).json()["kursk"] is True
+
+
+def test_the_name_search_endpoint_keeps_its_shape(client, people):
+    body = client.get("/api/v1/conscripts/", {"q": "Публичный"}).json()
+    assert set(body) == {"q", "count", "page", "page_size", "results"}
+    assert body["results"][0]["surname"] == "Публичный"
+    assert {"score", "matched", "url", "unit_number"} <= set(body["results"][0])
+
+
+def test_the_browsable_api_is_off_without_debug(client, people):
+    response = client.get(CASES, HTTP_ACCEPT="text/html")
+    assert response["Content-Type"].startswith("application/json")
+
+
+# --- Tokens ------------------------------------------------------------------------------
+def test_researchers_issue_use_and_revoke_a_token(researcher_client, researcher):
+    profile = reverse("research:profile")
+    assert researcher_client.get(profile).context["token"] is None
+    researcher_client.post(profile, {"action": "issue"})
+    token = Token.objects.get(user=researcher)
+    assert token.key in researcher_client.get(profile).content.decode()
+
+    client = Client()  # a script: no session, only the token
+    auth = {"HTTP_AUTHORIZATION": f"Token {token.key}"}
+    assert client.get(CASES, **auth).status_code == 200
+    researcher_client.post(profile, {"action": "issue"})  # replaces the old one
+    assert client.get(CASES, **auth).status_code == 401
+    new = Token.objects.get(user=researcher)
+    researcher_client.post(profile, {"action": "revoke"})
+    assert not Token.objects.filter(user=researcher).exists()
+    assert client.get(CASES, HTTP_AUTHORIZATION=f"Token {new.key}").status_code == 401
+
+
+def test_outsiders_cannot_get_a_token(client, outsider):
+    client.force_login(outsider)
+    assert client.post(reverse("research:profile"), {"action": "issue"}).status_code == 403
+    assert not Token.objects.exists()
+
+
+# --- Throttles ---------------------------------------------------------------------------
+def test_anonymous_callers_are_throttled(client, settings):
+    settings.API_THROTTLE_RATES = {"anon": "2/minute", "user": "1000/minute"}
+    ip = f"10.9.{next(_ips)}.{os.getpid() % 250}"
+    codes = [client.get(CASES, REMOTE_ADDR=ip).status_code for _ in range(3)]
+    assert codes == [200, 200, 429]
+
+
+# --- Schema and documentation ------------------------------------------------------------
+def test_the_openapi_schema_validates_without_warnings(tmp_path):
+    out = tmp_path / "schema.yaml"
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(out))
+    text = out.read_text()
+    for endpoint in ("/api/v1/cases/", "/api/v1/evidence/", "/api/v1/statistics/"):
+        assert endpoint in text
+    assert "archived_text" not in text
+
+
+def test_the_documentation_page_serves_its_assets_locally(client):
+    page = client.get("/api/v1/docs/").content.decode()
+    assert "drf_spectacular_sidecar" in page
+    assert "cdn" not in page.lower()
+    assert client.get("/api/v1/schema/").status_code == 200
+
+
+# --- Fuzzing the filter parameters -------------------------------------------------------
+PARAMS = [
+    "q", "status", "region", "unit", "birth_year_min", "birth_year_max", "draft_season",
+    "draft_year", "last_contact_after", "last_contact_before", "status_since_after",
+    "status_since_before", "evidence", "disputed", "window", "sort", "page", "page_size",
+]  # fmt: skip
+VALUES = st.one_of(
+    st.text(max_size=30),
+    st.integers(min_value=-(2**63), max_value=2**63).map(str),
+    st.dates().map(str),
+    st.sampled_from(["captured", "kursk", "-name", "true", "spring", "prisoner_video", "0"]),
+)
+
+
+@hsettings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(params=st.dictionaries(st.sampled_from(PARAMS), VALUES, max_size=5))
+def test_no_filter_value_makes_the_cases_endpoint_fail(client, params):
+    api.CaseViewSet.throttle_classes = []
+    try:
+        response = client.get(CASES, params)
+    finally:
+        api.CaseViewSet.throttle_classes = [api.AnonThrottle, api.UserThrottle]
+    assert response.status_code < 500, (params, response.content[:300])

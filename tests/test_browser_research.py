@@ -1,0 +1,87 @@
+"""A researcher filters cases in Chromium, watches the numbers change, exports a CSV."""
+
+import csv
+import io
+from datetime import date
+
+import pytest
+from django.test import Client
+
+from tests.factories import ConscriptFactory, UserFactory, region
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(autouse=True)
+def _no_cached_statistics():
+    """Statistics are cached in Redis across tests: drop only their keys (the database
+    is shared with the Celery broker, so no cache.clear())."""
+    from django.core.cache import cache
+
+    from conscripts.research import statistics_cache_key
+
+    keys = [statistics_cache_key(kursk=k) for k in (False, True)]
+    cache.delete_many(keys)
+    yield
+    cache.delete_many(keys)
+
+
+@pytest.fixture
+def signed_in_page(browser, live_server):
+    user = UserFactory(username="browser-researcher", groups=["researchers"])
+    client = Client()
+    client.force_login(user)
+    context = browser.new_context(locale="ru-RU", base_url=live_server.url, accept_downloads=True)
+    context.add_cookies(
+        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
+    )
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+def test_a_researcher_filters_by_region_and_status_and_downloads_the_csv(signed_in_page):
+    page = signed_in_page
+    kursk, belgorod = region("KRS"), region("BEL")
+    for surname in ("Ладыгин", "Зябликов"):
+        ConscriptFactory(
+            surname=surname,
+            status="captured",
+            home_region=kursk,
+            last_contact_date=date(2024, 8, 9),
+        )
+    ConscriptFactory(surname="Сорокин", status="missing", home_region=kursk)
+    ConscriptFactory(surname="Кречетов", status="captured", home_region=belgorod)
+    ConscriptFactory(surname="Скрытов", status="captured", home_region=kursk, is_public=False)
+
+    page.goto("/research/")
+    assert page.get_by_test_id("case-row").count() == 4
+    page.select_option("select[name=region]", str(kursk.pk))
+    page.select_option("select[name=status]", "captured")
+    page.get_by_test_id("apply-filter").click()
+    page.wait_for_url("**/research/?*region=*")
+    rows = page.get_by_test_id("case-row")
+    assert rows.count() == 2
+    assert "2" in page.get_by_test_id("result-count").inner_text()
+    assert "Сорокин" not in page.get_by_test_id("cases-table").inner_text()
+
+    with page.expect_download() as download_info:
+        page.get_by_test_id("export-csv").click()
+    download = download_info.value
+    assert download.suggested_filename.endswith(".csv")
+    raw = download.path().read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    records = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
+    assert sorted(r["surname"] for r in records) == ["Зябликов", "Ладыгин"]
+    assert {r["region_code"] for r in records} == {"KRS"}
+    assert "is_public" not in records[0]
+
+    page.goto("/statistics/")
+    assert page.get_by_test_id("total").inner_text() == "4"
+    assert page.locator("[data-testid=region-chart] rect").count() == 2
+    page.get_by_test_id("kursk-window").click()
+    page.wait_for_url("**/statistics/?window=kursk")
+    assert page.get_by_test_id("total").inner_text() == "2"
+    assert page.locator("[data-testid=region-chart] rect").count() == 1
+    assert "Белгород" not in page.get_by_test_id("region-table").inner_text()

@@ -1,0 +1,107 @@
+"""The public statistics page: aggregates of public records only, exact, cached briefly."""
+
+from datetime import date
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from conscripts import research
+from conscripts.models import StatusChange
+from tests.factories import ConscriptFactory, UnitFactory, region
+
+pytestmark = pytest.mark.django_db
+URL = reverse("research:statistics")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_statistics():
+    """Only this module's keys: the Redis database is shared with the Celery broker."""
+    for kursk in (False, True):
+        cache.delete(research.statistics_cache_key(kursk=kursk))
+    yield
+    for kursk in (False, True):
+        cache.delete(research.statistics_cache_key(kursk=kursk))
+
+
+def test_it_counts_public_people_only_and_shows_small_counts_exactly(client):
+    ConscriptFactory(status="captured", home_region=region("KRS"))
+    ConscriptFactory(status="missing", home_region=region("KRS"))
+    ConscriptFactory(status="missing", home_region=region("BEL"))
+    kept = ConscriptFactory(status="dead", home_region=region("BEL"))
+    ConscriptFactory(status="dead", is_public=False, home_region=region("MOW"))
+    ConscriptFactory(status="dead", merged_into=kept, home_region=region("MOW"))
+    data = research.statistics()
+    assert data["total"] == 4
+    assert {r["status"]: r["n"] for r in data["by_status"]} == {
+        "missing": 2,
+        "captured": 1,
+        "dead": 1,
+        "returned": 0,
+    }
+    assert {r["code"]: r["n"] for r in data["by_region"]} == {"KRS": 2, "BEL": 2}
+    page = client.get(URL).content.decode()
+    assert "Москва" not in page and "Moscow" not in page
+    assert 'data-testid="total">4<' in page
+
+
+def test_it_lists_top_units_and_weekly_counts(client):
+    unit = UnitFactory(number="12345")
+    people = ConscriptFactory.create_batch(3, unit=unit)
+    ConscriptFactory(unit=UnitFactory(number="54321"))
+    StatusChange.objects.create(conscript=people[0], to_status="captured")
+    hidden = ConscriptFactory(is_public=False)
+    StatusChange.objects.create(conscript=hidden, to_status="dead")
+    data = research.statistics()
+    assert data["top_units"][0] == {"number": "12345", "name": "", "n": 3}
+    assert sum(w["new_people"] for w in data["weekly"]) == 4
+    assert sum(w["status_changes"] for w in data["weekly"]) == 1
+
+
+def test_the_kursk_window_narrows_every_aggregate(client):
+    ConscriptFactory(last_contact_date=date(2024, 8, 10), home_region=region("KRS"))
+    ConscriptFactory(last_contact_date=date(2023, 1, 10), home_region=region("BEL"))
+    assert research.statistics(kursk=True)["total"] == 1
+    page = client.get(URL, {"window": "kursk"}).content.decode()
+    assert "Курская область" in page and "Белгородская область" not in page
+
+
+def test_charts_are_server_rendered_svg_with_tables_beside_them(client):
+    ConscriptFactory(home_region=region("KRS"))
+    page = client.get(URL).content.decode()
+    assert "<svg" in page and "<script" not in page
+    for table in ("status-table", "region-table", "unit-table", "weekly-table"):
+        assert f'data-testid="{table}"' in page
+
+
+def test_aggregates_are_cached_briefly(settings):
+    settings.STATISTICS_CACHE_SECONDS = 60
+    ConscriptFactory()
+    assert research.statistics()["total"] == 1
+    ConscriptFactory()
+    assert research.statistics()["total"] == 1  # cached
+    assert research.statistics(kursk=True)["total"] == 0  # keyed by the filter
+    cache.delete(research.statistics_cache_key(kursk=False))
+    assert research.statistics()["total"] == 2
+
+
+def test_the_page_runs_a_constant_number_of_queries(client, settings, django_assert_num_queries):
+    settings.STATISTICS_CACHE_SECONDS = 0
+    for i in range(5):
+        ConscriptFactory(unit=UnitFactory(number=f"{30000 + i}"), home_region=region("KRS"))
+    with CaptureQueriesContext(connection) as five:
+        client.get(URL)
+    for i in range(45):
+        ConscriptFactory(unit=UnitFactory(number=f"{40000 + i}"), home_region=region("BEL"))
+    with django_assert_num_queries(len(five.captured_queries)):
+        client.get(URL)
+
+
+def test_a_cached_page_needs_no_query(client, settings, django_assert_num_queries):
+    settings.STATISTICS_CACHE_SECONDS = 60
+    ConscriptFactory()
+    client.get(URL)
+    with django_assert_num_queries(0):
+        assert client.get(URL).status_code == 200
