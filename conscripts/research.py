@@ -78,17 +78,23 @@ def statistics_cache_key(*, kursk: bool) -> str:
     return f"conscripts:statistics:v1:{'kursk' if kursk else 'all'}"
 
 
-def statistics(*, kursk: bool = False) -> dict:
-    """Aggregates over public people only; cached for ``STATISTICS_CACHE_SECONDS``."""
+def statistics(*, kursk: bool = False, refresh: bool = False) -> dict:
+    """Aggregates over public people only, from the cache when it has them.
+
+    ``conscripts.tasks.statistics_refresh_task`` recomputes them every
+    ``STATISTICS_CACHE_SECONDS`` (Celery beat) and they stay cached three times
+    as long, so visitors never wait for the aggregation (seconds at a million
+    people) while beat runs; without it, the first visitor after expiry does.
+    """
     key = statistics_cache_key(kursk=kursk)
-    timeout = getattr(settings, "STATISTICS_CACHE_SECONDS", 60)
-    if timeout:
+    refresh_every = settings.STATISTICS_CACHE_SECONDS
+    if refresh_every and not refresh:
         cached = cache.get(key)
         if cached is not None:
             return cached
     data = _compute_statistics(kursk=kursk)
-    if timeout:
-        cache.set(key, data, timeout)
+    if refresh_every:
+        cache.set(key, data, 3 * refresh_every)
     return data
 
 

@@ -83,3 +83,17 @@ def export_task(job_id: int) -> None:
         file=f"exports/{name}",
         finished_at=timezone.now(),
     )
+
+
+@shared_task(
+    name="conscripts.statistics_refresh",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    soft_time_limit=120,
+    time_limit=150,
+    ignore_result=True,
+)
+def statistics_refresh_task() -> None:
+    """Recompute the public statistics into the cache (scheduled by beat)."""
+    for kursk in (False, True):
+        research.statistics(kursk=kursk, refresh=True)

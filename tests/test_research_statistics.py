@@ -105,3 +105,22 @@ def test_a_cached_page_needs_no_query(client, settings, django_assert_num_querie
     client.get(URL)
     with django_assert_num_queries(0):
         assert client.get(URL).status_code == 200
+
+
+def test_the_scheduled_refresh_replaces_cached_aggregates(settings):
+    from conscripts.tasks import statistics_refresh_task
+
+    settings.STATISTICS_CACHE_SECONDS = 60
+    ConscriptFactory()
+    assert research.statistics()["total"] == 1
+    ConscriptFactory(last_contact_date=date(2024, 8, 20))
+    assert research.statistics()["total"] == 1  # still the cached figure
+    statistics_refresh_task.run()
+    assert research.statistics()["total"] == 2
+    assert research.statistics(kursk=True)["total"] == 1
+
+
+def test_beat_schedules_the_statistics_refresh(settings):
+    entry = settings.CELERY_BEAT_SCHEDULE["statistics-refresh"]
+    assert entry["task"] == "conscripts.statistics_refresh"
+    assert entry["schedule"] <= settings.STATISTICS_CACHE_SECONDS
