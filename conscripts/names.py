@@ -54,6 +54,8 @@ _CLEAN_KEEP_YO_TABLE = {k: v for k, v in _CLEAN_TABLE.items() if k not in (ord("
 _QUOTE_IN_WORD = re.compile(r"(?<=[^\W\d_])[\"”“″](?=[^\W\d_])")
 # Anything that is not a letter, whitespace or hyphen; \w would keep digits and "_".
 _NOT_NAME_CHAR = re.compile(r"[^\w\s-]|[\d_]")
+# The same, but keeping apostrophes, which clean() drops: «Il'ya», «Kuz'min» stay one word.
+_NOT_NAME_CHAR_KEEP_APOSTROPHES = re.compile(r"[^\w\s\-'’ʼʹ`´]|[\d_]")
 _HYPHENS = re.compile(r"-+")
 _CYRILLIC_LETTER = re.compile(r"[а-яА-ЯёЁ]")
 _LATIN_LETTER = re.compile(r"[a-zA-Z\u00c0-\u024f]")
@@ -1008,6 +1010,9 @@ _MONTH_WORD = (
 _YEAR_SUFFIX = (
     r"(?:г(?:ода?|г)?\.?\s*р(?:ожд(?:ения)?)?\.?|года?\s+рождения|гр\b|г\.?(?=\s|$)|year)"
 )
+# «г.р.» written apart from any year. Lowercase only, and never a lone «г.»: «Уткин Г.Р.»
+# and «Пугачев Г. В.» are initials.
+_LOOSE_YEAR_SUFFIX_RE = re.compile(r"(?<![^\W\d_])(?:г\.?\s*р\.?|года?\s+рождения|гр)(?![^\W\d_])")
 
 _UNIT_RE = re.compile(
     r"(?:\bв\s*[/\\.|]?\s*ч\b\.?|\bвч|войсков\w*\s+част\w*|military\s+unit|\bunit)"
@@ -1042,10 +1047,8 @@ _FILLER = frozenset(
     of in from year date unit military please help find name""".split()  # noqa: SIM905 - a word list reads better as text
 )
 # Parts of speech that a name word never is (unless pymorphy also knows it as a name).
-_NON_NAME_POS = frozenset(
-    {"VERB", "INFN", "PREP", "CONJ", "PRCL", "INTJ", "ADVB", "NPRO", "GRND", "PRTF",
-     "PRTS", "NUMR", "COMP", "PRED"}
-)  # fmt: skip
+# Only function words: surnames often read first as participles or verbs (Рубан, Хмелев).
+_NON_NAME_POS = frozenset({"PREP", "CONJ", "PRCL", "INTJ", "NPRO"})
 _REGION_WORDS = frozenset({"область", "области", "обл", "край", "края", "район", "района"})
 
 
@@ -1149,7 +1152,7 @@ def parse_query(q: str) -> ParsedQuery:
                 text = text[: m.start()] + cut(m) + text[m.end() :]
                 break
     # Remaining year suffixes («г.р.» written apart from the year) are filler.
-    text = re.sub(rf"(?<![^\W\d_]){_YEAR_SUFFIX}", " ", text, flags=re.IGNORECASE)
+    text = _LOOSE_YEAR_SUFFIX_RE.sub(" ", text)
 
     if unit is None:
         m = _BARE_UNIT_RE.search(text)
@@ -1167,7 +1170,7 @@ def parse_query(q: str) -> ParsedQuery:
 
     # (cleaned word, typed as a lone capital letter)
     words: list[tuple[str, bool]] = []
-    for raw in _NOT_NAME_CHAR.sub(" ", text).split():
+    for raw in _NOT_NAME_CHAR_KEEP_APOSTROPHES.sub(" ", text).split():
         words.extend((w, raw.isupper() and len(raw) == 1) for w in clean(raw).split())
     # «Курская область»: the word before a region noun is the region, not a surname.
     drop = {i - 1 for i, (w, _) in enumerate(words) if w.lower() in _REGION_WORDS}

@@ -418,3 +418,26 @@ def test_a_everything_query_is_taken_apart():
     assert parsed.initials == ["Б"]
     assert parsed.birth_date == date(2005, 3, 12)
     assert parsed.unit_number == "54321"
+
+
+@pytest.mark.parametrize(
+    ("query", "tokens", "initials", "year"),
+    [
+        ("Громов Иван", ["Громов", "Иван"], [], None),
+        ("Григорьев Сергей Петрович", ["Григорьев", "Сергей", "Петрович"], [], None),
+        ("Грачев 2004", ["Грачев"], [], 2004),
+        ("Уткин Б.Г.", ["Уткин"], ["Б", "Г"], None),
+        ("Пугачев Г. В.", ["Пугачев"], ["Г", "В"], None),
+        ("Уткин Г.Р.", ["Уткин"], ["Г", "Р"], None),
+        ("Иванов г.р. 2004", ["Иванов"], [], 2004),
+        ("Il'ya Tarasenko", ["Ilya", "Tarasenko"], [], None),
+        ("Dem’yanenko", ["Demyanenko"], [], None),
+        ("Хмелев Дмитрий", ["Хмелев", "Дмитрий"], [], None),
+        ("Рубан Олег", ["Рубан", "Олег"], [], None),
+    ],
+)
+def test_parse_query_keeps_names_that_look_like_suffixes_verbs_or_have_apostrophes(
+    query, tokens, initials, year
+):
+    parsed = parse_query(query)
+    assert (parsed.name_tokens, parsed.initials, parsed.birth_year) == (tokens, initials, year)
