@@ -64,6 +64,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "conscripts.context_processors.staff_roles",
             ],
         },
     },
@@ -135,6 +136,13 @@ CELERY_RESULT_EXPIRES = 3600
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_BEAT_SCHEDULE = {
+    # Keeps /statistics/ warm (conscripts.research.statistics); see STATISTICS_CACHE_SECONDS.
+    "statistics-refresh": {
+        "task": "conscripts.statistics_refresh",
+        "schedule": float(env.int("STATISTICS_CACHE_SECONDS", default=60) or 60),
+    },
+}
 
 # --- Cache -----------------------------------------------------------------
 CACHES = {
@@ -144,6 +152,12 @@ CACHES = {
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }
+
+# --- Site ------------------------------------------------------------------
+# Absolute links in e-mails (receipts) point here.
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# A moderator's claim on a report expires after this many minutes.
+REPORT_CLAIM_MINUTES = env.int("REPORT_CLAIM_MINUTES", default=30)
 
 # --- E-mail ----------------------------------------------------------------
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
@@ -156,4 +170,76 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    "loggers": {"pymorphy3": {"level": "WARNING"}},
 }
+
+# --- Research tools and the REST API (conscripts.research_views, conscripts.api) -----
+INSTALLED_APPS += [  # appended so the list above stays easy to merge
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+]
+#: Exports with more rows than this are written by a Celery worker.
+EXPORT_SYNC_LIMIT = env.int("EXPORT_SYNC_LIMIT", default=2000)
+#: How long the statistics aggregates are cached (0 turns the cache off).
+STATISTICS_CACHE_SECONDS = env.int("STATISTICS_CACHE_SECONDS", default=60)
+#: Read per request by conscripts.api throttles (DRF's own setting is read at import).
+API_THROTTLE_RATES = {
+    "anon": env("API_ANON_RATE", default="60/minute"),
+    "user": env("API_USER_RATE", default="600/minute"),
+}
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    # conscripts.api sets its throttles (AnonThrottle, UserThrottle) on every view; they
+    # read API_THROTTLE_RATES per request and count in the default (Redis) cache.
+    "DEFAULT_THROTTLE_RATES": API_THROTTLE_RATES,
+    # conscripts.api adds the browsable renderer per request when settings.DEBUG is on
+    # (production.py turns DEBUG off after this file is read).
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": 50,
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Conscript Tracker API",
+    "DESCRIPTION": (
+        "Read-only public data about Russian conscripts missing after August 2024. "
+        "Hidden records, relatives' contacts and archived texts are never served."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    # status, claimed_status and to_status share one choice set: one schema name.
+    "ENUM_NAME_OVERRIDES": {"StatusEnum": "conscripts.models.Status"},
+}
+
+# --- Sources (ingestion; sources/) -- appended by the ingestion work -----------
+# Polls fetch only from a source's allowed hosts, never from private, loopback or
+# link-local addresses unless this is on (tests serve feeds from 127.0.0.1).
+SOURCES_ALLOW_PRIVATE_ADDRESSES = env.bool("SOURCES_ALLOW_PRIVATE_ADDRESSES", default=False)
+SOURCES_FETCH_CONNECT_TIMEOUT = env.float("SOURCES_FETCH_CONNECT_TIMEOUT", default=5.0)
+SOURCES_FETCH_READ_TIMEOUT = env.float("SOURCES_FETCH_READ_TIMEOUT", default=20.0)
+SOURCES_FETCH_MAX_BYTES = env.int("SOURCES_FETCH_MAX_BYTES", default=20 * 1024 * 1024)
+SOURCES_WEBHOOK_MAX_BYTES = env.int("SOURCES_WEBHOOK_MAX_BYTES", default=1024 * 1024)
+# Posts still unextracted this long after storing are enqueued again (worker died).
+SOURCES_STALE_ITEM_SECONDS = env.int("SOURCES_STALE_ITEM_SECONDS", default=900)
+# Posts per extraction task (each post still commits on its own).
+SOURCES_EXTRACT_BATCH = env.int("SOURCES_EXTRACT_BATCH", default=20)
+# Celery's Django fixup otherwise closes the database connection before and after
+# every task: a new PostgreSQL connection cost ~10 ms per task (measured, 2 cores).
+CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=500)
+CELERY_BEAT_SCHEDULE = {
+    **globals().get("CELERY_BEAT_SCHEDULE", {}),
+    "sources-poll-due": {"task": "sources.poll_due_sources", "schedule": 60.0},
+    "sources-requeue-stale": {"task": "sources.requeue_stale_items", "schedule": 300.0},
+}
+# --- end Sources -----------------------------------------------------------------

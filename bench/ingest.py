@@ -1,0 +1,180 @@
+"""Throughput and memory of the ingestion pipeline with real workers.
+
+    .venv/bin/python bench/ingest.py [--posts 10000] [--concurrency 1]
+
+Creates a scratch PostgreSQL database (dropped at the end), starts one real Celery
+worker on Redis (database 14, purged first), writes ``--posts`` posts made from
+tests/data/posts.jsonl (ids and surnames varied) as a CSV export, ingests it (parse,
+store, enqueue) and waits until every post is extracted into reports. Prints posts/s
+per worker process and the peak RSS (VmRSS) of the worker's processes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+PG = "postgres://postgres@127.0.0.1:5432"
+SURNAMES = [
+    "Петренко", "Воробьев", "Кравцов", "Семенов", "Лисицын", "Гончаренко", "Сидоренко",
+    "Зайцев", "Кречетов", "Мерзляков", "Тихонравов", "Зябликов", "Ладыгин", "Сорокин",
+]  # fmt: skip
+
+
+def posts(count: int) -> bytes:
+    records = [json.loads(line) for line in (ROOT / "tests/data/posts.jsonl").open()]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["external_id", "published_at", "author", "url", "text"])
+    for n in range(count):
+        record = records[n % len(records)]
+        text = record["text"]
+        # Vary the (nominative) surnames so the run is not 112 texts over and over.
+        for person in record.get("expected", {}).get("people", []):
+            old = person["surname"]
+            new = SURNAMES[(n // len(records) + len(old)) % len(SURNAMES)]
+            text = text.replace(old, new).replace(old.upper(), new.upper())
+        writer.writerow(
+            [f"b{n}", "2024-08-10T12:00:00+03:00", "", f"https://example.org/p/{n}", text]
+        )
+    return buffer.getvalue().encode("utf-8")
+
+
+def rss_kb(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except (FileNotFoundError, ProcessLookupError):
+        pass
+    return 0
+
+
+def process_tree(pid: int) -> list[int]:
+    pids = [pid]
+    for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split():
+        pids += process_tree(int(child))
+    return pids
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--posts", type=int, default=10_000)
+    parser.add_argument("--concurrency", type=int, default=1)
+    parser.add_argument("--timeout", type=float, default=900, help="seconds to wait at most")
+    args = parser.parse_args()
+
+    import psycopg
+
+    db = f"conscripts_bench_ingest_{os.getpid()}"
+    with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
+        conn.execute(
+            f"CREATE DATABASE {db} ENCODING 'UTF8' LC_COLLATE 'C.UTF-8' "
+            "LC_CTYPE 'C.UTF-8' TEMPLATE template0"
+        )
+    env = dict(
+        os.environ,
+        DJANGO_SETTINGS_MODULE="config.settings.base",
+        DATABASE_URL=f"{PG}/{db}",
+        REDIS_URL="redis://127.0.0.1:6379/14",
+        CELERY_TASK_ALWAYS_EAGER="false",
+        OPENBLAS_NUM_THREADS="1",
+        LOG_LEVEL="WARNING",
+    )
+    os.environ.update(env)
+    worker = None
+    try:
+        import django
+
+        django.setup()
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0)
+        from config.celery import app, ping
+        from sources import services
+        from sources.models import ItemState, Source, SourceItem
+
+        app.control.purge()
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "prefork",
+             "--concurrency", str(args.concurrency), "--without-gossip", "--without-mingle",
+             "--hostname", f"bench-{os.getpid()}@%h", "--loglevel", "WARNING"],
+            env=env, cwd=ROOT, start_new_session=True,
+        )  # fmt: skip
+        started = time.monotonic()
+        while True:
+            try:
+                if ping.apply_async().get(timeout=2) == "pong":
+                    break
+            except Exception:
+                if worker.poll() is not None or time.monotonic() - started > 90:
+                    raise SystemExit("worker did not start") from None
+        peak = {"rss": 0}
+        stop = threading.Event()
+
+        def sample() -> None:
+            while not stop.is_set():
+                try:
+                    total = sum(rss_kb(p) for p in process_tree(worker.pid))
+                except FileNotFoundError:
+                    total = 0
+                peak["rss"] = max(peak["rss"], total)
+                time.sleep(0.25)
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        data = posts(args.posts)
+        source = Source.objects.create(kind="csv", name="bench")
+        t0 = time.monotonic()
+        result = services.source_ingest(source=source, data=data)
+        t_stored = time.monotonic()
+        pending = SourceItem.objects.filter(source=source, state=ItemState.NEW)
+        while pending.exists():
+            if time.monotonic() - t0 > args.timeout:
+                raise SystemExit(f"timed out: {pending.count()} posts still new")
+            time.sleep(0.25)
+        t_done = time.monotonic()
+        stop.set()
+        sampler.join()
+        items = SourceItem.objects.filter(source=source)
+        reports = sum(items.values_list("reports_created", flat=True))
+        failed = items.filter(state=ItemState.FAILED).count()
+        elapsed = t_done - t0
+        rate = args.posts / elapsed
+        print(f"command: {' '.join([Path(sys.executable).name, *sys.argv])}")
+        print(f"posts: {args.posts} (new {result.stats.new}, failed {failed}), reports: {reports}")
+        print(f"parse + store + enqueue: {t_stored - t0:.1f} s")
+        print(f"all extracted after: {elapsed:.1f} s")
+        print(
+            f"throughput: {rate:.0f} posts/s with {args.concurrency} worker process(es) = "
+            f"{rate / args.concurrency:.0f} posts/s per worker process (target >= 100)"
+        )
+        print(
+            f"peak worker RSS (main + children, VmRSS): {peak['rss'] / 1024:.0f} MB "
+            "(target <= 500 MB)"
+        )
+    finally:
+        if worker is not None and worker.poll() is None:
+            os.killpg(worker.pid, signal.SIGTERM)
+            worker.wait(timeout=30)
+        from django.db import connections
+
+        connections.close_all()
+        with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {db} WITH (FORCE)")
+
+
+if __name__ == "__main__":
+    main()
