@@ -11,7 +11,6 @@ from datetime import date, timedelta
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -32,7 +31,6 @@ _UNIT_INPUT_RE = re.compile(
     re.IGNORECASE,
 )
 #: Evidence links that usually hold a video (prisoners' videos, funerals).
-VIDEO_HOSTS = ("youtube.com", "youtu.be", "t.me/")
 
 
 class RegionChoiceField(forms.ModelChoiceField):
@@ -286,10 +284,7 @@ class QueueFilterForm(forms.Form):
         elif data.get("claimed") == "unclaimed":
             queryset = queryset.filter(claimed_by__isnull=True)
         if data.get("video"):
-            video = Q()
-            for host in VIDEO_HOSTS:
-                video |= Q(evidence_urls__icontains=host)
-            queryset = queryset.filter(video)
+            queryset = queryset.filter(has_video=True)
         return queryset
 
 

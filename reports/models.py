@@ -11,6 +11,13 @@ from django.utils.translation import gettext_lazy as _
 
 from conscripts.models import Conscript, Region, Status
 
+#: Links to these hosts count as video evidence (prisoner videos are posted there).
+VIDEO_HOSTS = ("youtube.com", "youtu.be", "t.me/")
+
+
+def links_have_video(urls) -> bool:
+    return any(host in url.lower() for url in urls for host in VIDEO_HOSTS)
+
 
 def new_receipt_token() -> str:
     """An unguessable token: the submitter's only key to their report."""
@@ -78,6 +85,9 @@ class Report(models.Model):
         _("claimed status"), max_length=10, choices=Status.choices, blank=True
     )
     evidence_urls = models.JSONField(_("evidence links"), default=list, blank=True)
+    # Derived from evidence_urls by report_submit, so the queue's "has video"
+    # filter is an indexed boolean rather than a scan of JSON text.
+    has_video = models.BooleanField(_("has a video link"), default=False, editable=False)
     details = models.TextField(_("details"), blank=True)
     # Re-encoded on upload (reports.images); private like the submitter's contact.
     photo = models.FileField(_("photo or screenshot"), upload_to=report_photo_path, blank=True)
@@ -153,6 +163,19 @@ class Report(models.Model):
         verbose_name_plural = _("reports")
         indexes = [
             models.Index(fields=["state", "created_at"], name="report_queue"),
+            # The unfiltered queue (pending or needs-info, oldest first): with only
+            # report_queue, PostgreSQL sorts every open report for each page
+            # (bench/moderation.py: 88 ms at 100,000 pending; 7 ms with this index).
+            models.Index(
+                fields=["created_at", "id"],
+                condition=models.Q(state__in=OPEN_STATES),
+                name="report_open_queue",
+            ),
+            models.Index(
+                fields=["created_at", "id"],
+                condition=models.Q(state__in=OPEN_STATES, has_video=True),
+                name="report_open_video_queue",
+            ),
             models.Index(fields=["claimed_by", "state"], name="report_claimed"),
         ]
         constraints = [

@@ -378,3 +378,17 @@ def test_two_moderators_approving_the_same_report_at_once_create_one_person(
     assert "already" in str(losers[0])
     assert Conscript.objects.count() == 1
     assert AuditEntry.objects.filter(action=AuditAction.APPROVE_NEW).count() == 1
+
+
+@pytest.mark.parametrize(
+    ("urls", "has_video"),
+    [
+        (["https://www.youtube.com/watch?v=AbCdEfGhIjK"], True),
+        (["https://youtu.be/AbCdEfGhIjK", "https://example.invalid/post/1"], True),
+        (["https://t.me/fictional_channel/4521"], True),
+        (["https://example.invalid/post/1"], False),
+        ([], False),
+    ],
+)
+def test_submitted_reports_know_whether_they_carry_a_video_link(urls, has_video):
+    assert submit(evidence_urls=urls).has_video is has_video
