@@ -162,6 +162,8 @@ class Conscript(models.Model):
             models.Index(fields=["unit", "status"], name="conscript_unit_status"),
             models.Index(Upper("surname"), "given_name", name="conscript_surname_upper"),
             models.Index(fields=["surname_key", "given_key"], name="conscript_name_keys"),
+            # Disputed records wait for moderators (the review queue links to them).
+            models.Index(fields=["id"], condition=Q(is_disputed=True), name="conscript_disputed"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -68,3 +68,8 @@ def status_timeline(*, conscript: Conscript) -> list[StatusChange]:
             "changed_at",
         )
     )
+
+
+def disputed_count() -> int:
+    """Records whose evidence contradicts itself, hidden ones included (moderators only)."""
+    return Conscript.objects.filter(is_disputed=True, merged_into__isnull=True).count()

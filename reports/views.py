@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from conscripts import roles
+from conscripts import selectors as conscript_selectors
 from conscripts.models import Conscript
 
 from . import ratelimit, selectors, services
@@ -200,6 +201,7 @@ def queue(request):
             "query_string": params.urlencode(),
             "bulk_form": BulkRejectForm(),
             "merge_people_form": ConscriptsMergeForm(),
+            "disputed_count": conscript_selectors.disputed_count(),
         },
     )
 

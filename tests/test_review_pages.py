@@ -387,3 +387,13 @@ def test_merge_without_any_record_is_a_message(moderator_client):
     assert messages_of(response)
     report.refresh_from_db()
     assert report.state == ReportState.PENDING
+
+
+def test_the_queue_points_moderators_to_disputed_records(moderator_client):
+    assert "disputed-notice" not in moderator_client.get("/reports/queue/").content.decode()
+    ConscriptFactory(is_disputed=True, is_public=False)
+    ConscriptFactory(is_disputed=True)
+    body = moderator_client.get("/reports/queue/").content.decode()
+    assert 'data-testid="disputed-notice"' in body
+    assert "/research/?disputed=true" in body
+    assert "2 записи" in body or "2 records" in body
