@@ -43,7 +43,8 @@ def test_seeding_importing_and_the_home_page_work_on_embedded_sqlite(tmp_path):
     }
     env.update(
         DJANGO_SETTINGS_MODULE="config.settings.base",
-        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        # A folder that does not exist yet, like var/ in a fresh clone.
+        DATABASE_URL=f"sqlite:///{tmp_path / 'var' / 'db.sqlite3'}",
         LOG_LEVEL="WARNING",
     )
     result = subprocess.run(
