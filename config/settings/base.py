@@ -71,9 +71,9 @@ TEMPLATES = [
 ]
 
 # --- Database --------------------------------------------------------------
-DATABASES = {
-    "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'var' / 'db.sqlite3'}"),
-}
+# An empty DATABASE_URL (as some shells and compose files pass it) means the default.
+DATABASE_URL = env("DATABASE_URL", default="") or f"sqlite:///{BASE_DIR / 'var' / 'db.sqlite3'}"
+DATABASES = {"default": env.db_url_config(DATABASE_URL)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # var/ is not in git: a fresh clone must be able to create its database there.
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
