@@ -7,10 +7,10 @@ bookmarked, saved (``SavedFilter``) and replayed by the export task.
 from __future__ import annotations
 
 import django_filters
-from django.db.models import Case, Exists, IntegerField, OuterRef, QuerySet, When
+from django.db.models import Case, IntegerField, QuerySet, When
 from django.utils.translation import gettext_lazy as _
 
-from .models import Conscript, DraftSeason, Evidence, EvidenceKind, Region, Status
+from .models import Conscript, DraftSeason, EvidenceKind, Region, Status
 from .research import kursk_window_q
 from .search import search
 
@@ -116,8 +116,7 @@ class ConscriptFilter(django_filters.FilterSet):
         return queryset.filter(unit__name__icontains=value) if value else queryset
 
     def filter_evidence(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        evidence = Evidence.objects.active().filter(conscript=OuterRef("pk"), kind=value)
-        return queryset.filter(Exists(evidence))
+        return queryset.with_evidence_kind(value)
 
     def filter_window(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset.filter(kursk_window_q()) if value == "kursk" else queryset

@@ -10,7 +10,15 @@ from django.db import transaction
 from django.utils import timezone
 
 from . import search, status_rules
-from .models import Conscript, DraftSeason, Evidence, MilitaryUnit, Region, StatusChange
+from .models import (
+    Conscript,
+    DraftSeason,
+    Evidence,
+    MilitaryUnit,
+    Region,
+    StatusChange,
+    evidence_kinds_mask,
+)
 
 
 def conscript_create(
@@ -135,15 +143,17 @@ def conscript_recompute_status(
         )
     ]
     outcome = status_rules.derive_status(facts)
-    if (outcome.status, outcome.since, outcome.disputed, outcome.reason) == (
-        conscript.status,
-        conscript.status_since,
-        conscript.is_disputed,
-        conscript.disputed_reason,
-    ):
+    kinds = evidence_kinds_mask(f.kind for f in facts)
+    state = _state(outcome)
+    current = (conscript.status, conscript.status_since, conscript.is_disputed)
+    current += (conscript.disputed_reason,)
+    if state == current and kinds == conscript.evidence_kinds:
         return None
     change = None
-    if outcome.status != conscript.status or not conscript.status_changes.exists():
+    # A new kind of evidence alone (a second search post…) is no change of status.
+    if state != current and (
+        outcome.status != conscript.status or not conscript.status_changes.exists()
+    ):
         change = StatusChange.objects.create(
             conscript=conscript,
             from_status=conscript.status if conscript.status_changes.exists() else "",
@@ -156,10 +166,18 @@ def conscript_recompute_status(
     conscript.status_since = outcome.since
     conscript.is_disputed = outcome.disputed
     conscript.disputed_reason = outcome.reason
-    conscript.save(
-        update_fields=["status", "status_since", "is_disputed", "disputed_reason", "updated_at"]
-    )
+    conscript.evidence_kinds = kinds
+    conscript.save(update_fields=[*DERIVED_FIELDS, "updated_at"])
     return change
+
+
+#: What a person row stores that follows from their active evidence.
+DERIVED_FIELDS = ["status", "status_since", "is_disputed", "disputed_reason", "evidence_kinds"]
+
+
+def _state(outcome: status_rules.Outcome) -> tuple:
+    """The stored status fields an outcome sets (``because_of`` is not stored)."""
+    return (outcome.status, outcome.since, outcome.disputed, outcome.reason)
 
 
 def reference_data_load() -> None:
@@ -232,6 +250,7 @@ def conscripts_bulk_add(
             outcome = status_rules.derive_status(_fact(evidence[i], key=i) for i in own[id(person)])
             person.status, person.status_since = outcome.status, outcome.since
             person.is_disputed, person.disputed_reason = outcome.disputed, outcome.reason
+            person.evidence_kinds = evidence_kinds_mask(evidence[i].kind for i in own[id(person)])
             outcomes.append(outcome)
         Conscript.objects.bulk_create(people)
         search.vocabulary_add(keys)
@@ -271,10 +290,10 @@ def _statuses_recompute(
 ) -> None:
     """``conscript_recompute_status`` for many locked people, in a few queries."""
     current = {
-        pk: (status, since, disputed, reason)
-        for pk, status, since, disputed, reason in Conscript.objects.filter(
+        pk: (status, since, disputed, reason, kinds)
+        for pk, status, since, disputed, reason, kinds in Conscript.objects.filter(
             pk__in=conscript_ids
-        ).values_list("pk", "status", "status_since", "is_disputed", "disputed_reason")
+        ).values_list("pk", *DERIVED_FIELDS)
     }
     recorded = set(
         StatusChange.objects.filter(conscript_id__in=conscript_ids)
@@ -302,15 +321,14 @@ def _statuses_recompute(
     changes, moved = [], []
     for pk in conscript_ids:
         outcome = status_rules.derive_status(facts[pk])
-        status, since, disputed, reason = current[pk]
-        if (outcome.status, outcome.since, outcome.disputed, outcome.reason) == (
-            status,
-            since,
-            disputed,
-            reason,
-        ):
+        kinds = evidence_kinds_mask(f.kind for f in facts[pk])
+        status, since, disputed, reason, stored_kinds = current[pk]
+        state = _state(outcome)
+        if state == (status, since, disputed, reason) and kinds == stored_kinds:
             continue
-        if outcome.status != status or pk not in recorded:
+        if state != (status, since, disputed, reason) and (
+            outcome.status != status or pk not in recorded
+        ):
             changes.append(
                 StatusChange(
                     conscript_id=pk,
@@ -328,12 +346,9 @@ def _statuses_recompute(
                 status_since=outcome.since,
                 is_disputed=outcome.disputed,
                 disputed_reason=outcome.reason,
+                evidence_kinds=kinds,
                 updated_at=now,
             )
         )
     StatusChange.objects.bulk_create(changes)
-    Conscript.objects.bulk_update(
-        moved,
-        ["status", "status_since", "is_disputed", "disputed_reason", "updated_at"],
-        batch_size=1000,
-    )
+    Conscript.objects.bulk_update(moved, [*DERIVED_FIELDS, "updated_at"], batch_size=1000)

@@ -5,7 +5,15 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
-from conscripts.models import Conscript, Evidence, EvidenceKind, MilitaryUnit, Region, Status
+from conscripts.models import (
+    Conscript,
+    Evidence,
+    EvidenceKind,
+    MilitaryUnit,
+    Region,
+    Status,
+    evidence_kinds_mask,
+)
 from conscripts.search import name_keys, vocabulary_add
 
 SURNAMES = ["Воробьев", "Сорокин", "Ладыгин", "Мерзляков", "Тихонравов", "Зябликов", "Кречетов"]
@@ -82,3 +90,17 @@ class EvidenceFactory(factory.django.DjangoModelFactory):
     event_date = factory.LazyFunction(lambda: timezone.localdate())
     source_name = "Тестовый канал"
     summary = "Вымышленная запись для тестов."
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        """Save the row as given, and keep the person's ``evidence_kinds`` true to it.
+
+        The status is left alone (tests set it with ``ConscriptFactory`` to build a
+        state directly); tests of status derivation go through ``evidence_add``.
+        """
+        evidence = super()._create(model_class, *args, **kwargs)
+        person = evidence.conscript
+        kinds = person.evidence.active().values_list("kind", flat=True)
+        person.evidence_kinds = evidence_kinds_mask(kinds)
+        Conscript.objects.filter(pk=person.pk).update(evidence_kinds=person.evidence_kinds)
+        return evidence

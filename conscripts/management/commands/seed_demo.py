@@ -27,7 +27,14 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from conscripts import demo_data, search, status_rules
-from conscripts.models import Conscript, Evidence, MilitaryUnit, Region, StatusChange
+from conscripts.models import (
+    Conscript,
+    Evidence,
+    MilitaryUnit,
+    Region,
+    StatusChange,
+    evidence_kinds_mask,
+)
 
 
 def person_extra_columns(person: demo_data.PersonRecord) -> dict[str, object]:
@@ -292,6 +299,7 @@ class _Loader:
                     "status_since": outcome.since,
                     "is_disputed": outcome.disputed,
                     "disputed_reason": outcome.reason,
+                    "evidence_kinds": evidence_kinds_mask(e.kind for e in ev),
                     "is_public": person.is_public,
                     "created_at": min((e.added_at for e in ev), default=now),
                 }
