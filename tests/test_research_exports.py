@@ -175,6 +175,32 @@ def test_the_task_writes_the_file_once_and_only_its_owner_or_a_moderator_downloa
     assert client.get(url).status_code == 403
 
 
+@pytest.mark.django_db
+def test_another_researchers_export_is_invisible_in_every_form(client, researcher, moderator):
+    """Its status JSON, page and file say 404 to a second researcher, as if it did not exist."""
+    from conscripts import roles
+    from tests.factories import UserFactory
+
+    job = ExportJob.objects.create(requested_by=researcher, format="csv", query_string="q=x")
+    colleague = UserFactory(username="colleague", groups=[roles.RESEARCHERS])
+    urls = [
+        reverse(name, args=[job.pk])
+        for name in ("research:export-status", "research:export-detail", "research:export-download")
+    ]
+    client.force_login(colleague)
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 404, url
+        assert b"q=x" not in response.content
+    assert "q=x" not in client.get(reverse("research:exports")).content.decode()
+    client.force_login(researcher)
+    status = client.get(urls[0])
+    assert status.status_code == 200
+    assert status.json()["state"] == ExportState.QUEUED
+    client.force_login(moderator)
+    assert client.get(urls[0]).status_code == 200
+
+
 # --- A real worker -----------------------------------------------------------------------
 @pytest.fixture
 def export_worker(request, monkeypatch, settings, tmp_path):
