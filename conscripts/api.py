@@ -8,11 +8,19 @@ rate limit than anonymous callers.
 
 from __future__ import annotations
 
+from django import forms
 from django.conf import settings
 from django.urls import reverse
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+    inline_serializer,
+)
 from rest_framework import serializers, viewsets
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
@@ -43,6 +51,14 @@ class Pagination(PageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 500
+
+    def get_schema_operation_parameters(self, view):
+        # Pages start at 1: page 0 or below is a 404, so the schema says so.
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_query_param:
+                parameter["schema"]["minimum"] = 1
+        return parameters
 
 
 # --- Serializers -------------------------------------------------------------------------
@@ -120,6 +136,39 @@ class UnitSerializer(serializers.ModelSerializer):
         fields = ["id", "number", "name"]
 
 
+# --- Schema: the answers besides 200 ------------------------------------------------------
+_NOT_FOUND = OpenApiResponse(description="No such public record, or no such page.")
+_INVALID = OpenApiResponse(description="An invalid parameter; the body maps each to its errors.")
+
+
+def _documented(serializer, *, filtered: bool = False, parameters=()):
+    """list and retrieve with the errors they answer: 404 for an unknown id or page,
+    and 400 for an invalid filter value when the list takes filters."""
+    errors = {400: _INVALID} if filtered else {}
+    return extend_schema_view(
+        list=extend_schema(
+            parameters=list(parameters), responses={200: serializer, **errors, 404: _NOT_FOUND}
+        ),
+        retrieve=extend_schema(responses={200: serializer, 404: _NOT_FOUND}),
+    )
+
+
+def _with_form_limits(name: str) -> OpenApiParameter:
+    """A researchers' filter with the limits its form field enforces, which the
+    django-filter extension leaves out of the schema (so valid-looking values got 400)."""
+    field = ConscriptFilter.base_filters[name]
+    extra = field.extra
+    if "max_length" in extra:
+        schema = {"type": "string", "maxLength": extra["max_length"]}
+    else:
+        schema = {"type": "integer"}
+        if "min_value" in extra:
+            schema["minimum"] = extra["min_value"]
+        if "max_value" in extra:
+            schema["maximum"] = extra["max_value"]
+    return OpenApiParameter(name, schema, description=field.label)
+
+
 # --- Views -------------------------------------------------------------------------------
 class _DebugBrowsable:
     """Throttled; the browsable API only while DEBUG is on, JSON otherwise."""
@@ -137,6 +186,13 @@ class _ReadOnly(_DebugBrowsable, viewsets.ReadOnlyModelViewSet):
     pagination_class = Pagination
 
 
+@_documented(
+    CaseSerializer,
+    filtered=True,
+    parameters=[
+        _with_form_limits(name) for name in ("q", "unit", "birth_year_min", "birth_year_max")
+    ],
+)
 class CaseViewSet(_ReadOnly):
     """Public people with the researchers' filters (same parameters as the browse page)."""
 
@@ -148,8 +204,15 @@ class CaseViewSet(_ReadOnly):
         return research.people_for(as_moderator=False).select_related("home_region", "unit")
 
 
+@extend_schema_field(OpenApiTypes.INT)
+class _IdFilter(filters.NumberFilter):
+    """An id is a whole number. NumberFilter's decimal let ``?conscript=1.5`` match person 1."""
+
+    field_class = forms.IntegerField
+
+
 class EvidenceFilter(filters.FilterSet):
-    conscript = filters.NumberFilter(field_name="conscript_id")
+    conscript = _IdFilter(field_name="conscript_id")
     kind = filters.ChoiceFilter(choices=EvidenceKind.choices)
 
     class Meta:
@@ -157,6 +220,7 @@ class EvidenceFilter(filters.FilterSet):
         fields: list[str] = []
 
 
+@_documented(EvidenceSerializer, filtered=True)
 class EvidenceViewSet(_ReadOnly):
     """Active (not retracted) evidence about public people. Archived text is never served."""
 
@@ -173,11 +237,13 @@ class EvidenceViewSet(_ReadOnly):
         )
 
 
+@_documented(RegionSerializer)
 class RegionViewSet(_ReadOnly):
     serializer_class = RegionSerializer
     queryset = Region.objects.order_by("code")
 
 
+@_documented(UnitSerializer)
 class UnitViewSet(_ReadOnly):
     serializer_class = UnitSerializer
     queryset = MilitaryUnit.objects.order_by("number", "name", "pk")
@@ -222,6 +288,11 @@ StatisticsSerializer = inline_serializer(
 )
 
 
+class _StatisticsQuery(serializers.Serializer):
+    # An unknown window is an error, not the whole period: a typo must not pass for data.
+    window = serializers.ChoiceField(choices=["kursk"], required=False, allow_blank=True)
+
+
 class StatisticsView(_DebugBrowsable, APIView):
     """Aggregates over public people (the same numbers as /statistics/)."""
 
@@ -234,7 +305,9 @@ class StatisticsView(_DebugBrowsable, APIView):
                 description="`kursk`: only people last heard of from 6 August 2024.",
             )
         ],
-        responses=StatisticsSerializer,
+        responses={200: StatisticsSerializer, 400: _INVALID},
     )
     def get(self, request):
-        return Response(research.statistics(kursk=request.query_params.get("window") == "kursk"))
+        query = _StatisticsQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        return Response(research.statistics(kursk=query.validated_data.get("window") == "kursk"))

@@ -1,0 +1,140 @@
+"""The API keeps to its OpenAPI schema: Schemathesis fuzzes every operation of
+/api/v1/schema/ in-process, anonymously and with a researcher's token.
+
+The WSGI app runs in the test's own thread and so on its connection: it sees the
+test's transaction and the fictional people seeded below.
+"""
+
+import pytest
+import schemathesis
+from django.core.signals import request_finished, request_started
+from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
+from hypothesis import HealthCheck
+from hypothesis import settings as hsettings
+from rest_framework.authtoken.models import Token
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance
+
+from conscripts.models import EvidenceKind, Status
+from tests.factories import ConscriptFactory, EvidenceFactory, UnitFactory, region
+
+pytestmark = pytest.mark.django_db
+
+schema = schemathesis.openapi.from_wsgi("/api/v1/schema/", get_wsgi_application())
+# No 5xx, bodies as documented, and only documented status codes (200, 400, 404).
+CHECKS = [not_a_server_error, response_schema_conformance, status_code_conformance]
+# Modest and repeatable: the same ~1,500 requests on every run, about 20 s for the module.
+FUZZ = hsettings(
+    max_examples=30,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection():
+    """A WSGI request ends by closing any connection inside a transaction, and the
+    test's transaction is one: keep it open, as Django's test client does."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture(autouse=True)
+def _generous_rates(settings):
+    settings.API_THROTTLE_RATES = {"anon": "100000/minute", "user": "100000/minute"}
+
+
+@pytest.fixture(autouse=True)
+def _no_cached_statistics():
+    """Statistics are cached in Redis: drop only their keys, as tests/test_api.py does."""
+    from django.core.cache import cache
+
+    from conscripts.research import statistics_cache_key
+
+    keys = [statistics_cache_key(kursk=k) for k in (False, True)]
+    cache.delete_many(keys)
+    yield
+    cache.delete_many(keys)
+
+
+@pytest.fixture(autouse=True)
+def people(db):
+    """Fictional people in every shape the serializers meet: with and without region,
+    unit and dates, hidden, merged, and evidence of several kinds."""
+    kept = ConscriptFactory(
+        surname="Публичный",
+        status=Status.CAPTURED,
+        home_region=region("KRS"),
+        unit=UnitFactory(number="70999", name="Вымышленный полк"),
+        draft_season="autumn",
+        draft_year=2023,
+        last_contact_date="2024-08-10",
+        last_known_place="Суджа",
+    )
+    bare = ConscriptFactory(surname="Безрегионный", home_region=None, unit=None, birth_year=None)
+    ConscriptFactory(surname="Белгородский", home_region=region("BEL"), status=Status.DEAD)
+    hidden = ConscriptFactory(surname="Скрытый", is_public=False)
+    ConscriptFactory(surname="Дубликат", merged_into=kept)
+    evidence = [
+        EvidenceFactory(conscript=kept, kind=EvidenceKind.SEARCH_POST, url="https://vk.example/p"),
+        EvidenceFactory(
+            conscript=kept,
+            kind=EvidenceKind.PRISONER_VIDEO,
+            url="https://t.example/video",
+            claimed_status=Status.CAPTURED,
+            published_at="2024-08-20T10:00Z",
+        ),
+        EvidenceFactory(
+            conscript=bare, kind=EvidenceKind.OTHER, claimed_status="", event_date=None
+        ),
+    ]
+    EvidenceFactory(conscript=hidden, kind=EvidenceKind.PRISONER_VIDEO)
+    return {"cases": [kept, bare], "evidence": evidence, "units": [kept.unit]}
+
+
+@pytest.fixture
+def auth_headers(request):
+    if request.param == "anonymous":
+        return {}
+    token = Token.objects.create(user=request.getfixturevalue("researcher"))
+    return {"Authorization": f"Token {token.key}"}
+
+
+@schema.parametrize()
+@pytest.mark.parametrize("auth_headers", ["anonymous", "researcher"], indirect=True)
+@FUZZ
+def test_no_request_gets_a_server_error_or_an_undocumented_answer(case, auth_headers):
+    case.call_and_validate(headers=auth_headers, checks=CHECKS)
+
+
+def test_the_seeded_records_match_their_documented_shapes(people):
+    """Fuzzed ids seldom hit a record; these do, including the nullable fields."""
+    for kind, records in people.items():
+        detail = schema[f"/api/v1/{kind}/{{id}}/"]["GET"]
+        for record in records:
+            response = detail.Case(path_parameters={"id": record.pk}).call_and_validate(
+                checks=CHECKS
+            )
+            assert response.status_code == 200
+    for path in ("cases", "evidence", "regions", "units"):
+        listing = schema[f"/api/v1/{path}/"]["GET"].Case(query={"page_size": 500})
+        assert listing.call_and_validate(checks=CHECKS).json()["count"] > 0
+    for query, kursk in (({}, False), ({"window": "kursk"}, True)):
+        statistics = schema["/api/v1/statistics/"]["GET"].Case(query=query)
+        assert statistics.call_and_validate(checks=CHECKS).json()["kursk"] is kursk
+
+
+def test_an_unknown_statistics_window_is_an_error_not_every_period():
+    response = schema["/api/v1/statistics/"]["GET"].Case(query={"window": "krusk"}).call()
+    assert response.status_code == 400
+    assert "window" in response.json()
+
+
+def test_a_fractional_conscript_id_is_an_error_not_a_rounded_match():
+    response = schema["/api/v1/evidence/"]["GET"].Case(query={"conscript": "1.5"}).call()
+    assert response.status_code == 400
