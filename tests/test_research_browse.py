@@ -140,6 +140,31 @@ def test_the_kursk_preset_keeps_people_last_heard_of_from_6_august_2024(research
     assert names(browse(researcher_client, window="kursk")) == ["Безконтакта", "После"]
 
 
+def test_the_name_search_looks_among_the_people_the_other_filters_leave(
+    researcher_client, monkeypatch
+):
+    """Its top matches are taken within the region, not from everyone then filtered."""
+    from conscripts import search
+
+    monkeypatch.setattr(search, "CANDIDATE_LIMIT", 3)
+    for _ in range(4):  # better-placed namesakes elsewhere: created first, lower ids
+        ConscriptFactory(surname="Кречетов", given_name="Егор", home_region=region("MOW"))
+    kursk = ConscriptFactory(surname="Кречетов", given_name="Егор", home_region=region("KRS"))
+    people = browse(researcher_client, q="Кречетов", region=kursk.home_region_id)
+    assert list(people.context["page"].object_list) == [kursk]
+    assert len(names(browse(researcher_client, q="Кречетов"))) == 3
+
+
+def test_moderators_find_hidden_records_by_name_and_researchers_do_not(
+    client, researcher, moderator
+):
+    ConscriptFactory(surname="Кречетов", given_name="Егор", is_public=False)
+    client.force_login(researcher)
+    assert names(browse(client, q="Кречетов Егор")) == []
+    client.force_login(moderator)
+    assert names(browse(client, q="Кречетов Егор")) == ["Кречетов"]
+
+
 def test_the_name_search_keeps_its_matches_in_rank_order(researcher_client):
     ConscriptFactory(surname="Кречетов", given_name="Егор", birth_year=2005)
     ConscriptFactory(surname="Кречетов", given_name="Егор", birth_year=2003)
