@@ -254,6 +254,9 @@ StatisticsSerializer = inline_serializer(
     "Statistics",
     {
         "kursk": serializers.BooleanField(),
+        "computed_at": serializers.DateTimeField(
+            help_text="When these figures were computed (they are refreshed every few minutes)."
+        ),
         "total": serializers.IntegerField(),
         "by_status": inline_serializer(
             "StatusCount",

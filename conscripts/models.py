@@ -454,3 +454,18 @@ class ExportJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_format_display()} #{self.pk} ({self.state})"
+
+
+class StatisticsSnapshot(models.Model):
+    """The public statistics as last computed (``conscripts.research.statistics``).
+
+    The cache serves them; this row outlives the cache, so a restarted Redis is not
+    a cold start that makes a visitor wait seconds for the aggregation.
+    """
+
+    key = models.CharField(max_length=100, primary_key=True)
+    data = models.JSONField()
+    computed_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.key} @ {self.computed_at:%Y-%m-%d %H:%M}"

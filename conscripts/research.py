@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncWeek
 from django.http import QueryDict
+from django.utils import timezone
 
 from . import roles
-from .models import Conscript, Status, StatusChange
+from .models import Conscript, StatisticsSnapshot, Status, StatusChange
 
 #: Ukraine's offensive into Kursk region began on 6 August 2024.
 KURSK_WINDOW_START = date(2024, 8, 6)
@@ -85,16 +86,32 @@ def statistics(*, kursk: bool = False, refresh: bool = False) -> dict:
     ``STATISTICS_CACHE_SECONDS`` (Celery beat) and they stay cached three times
     as long, so visitors never wait for the aggregation (seconds at a million
     people) while beat runs; without it, the first visitor after expiry does.
+    Each computation is also kept in ``StatisticsSnapshot``, which refills an
+    emptied cache for as long as the figures would have stayed in it.
     """
     key = statistics_cache_key(kursk=kursk)
     refresh_every = settings.STATISTICS_CACHE_SECONDS
+    lifetime = timedelta(seconds=3 * refresh_every)
     if refresh_every and not refresh:
         cached = cache.get(key)
         if cached is not None:
             return cached
-    data = _compute_statistics(kursk=kursk)
+        # An emptied cache (a restarted Redis, a new web process) falls back on the
+        # last computed figures while they are as fresh as the cache would keep them.
+        snapshot = StatisticsSnapshot.objects.filter(
+            key=key, computed_at__gt=timezone.now() - lifetime
+        ).first()
+        if snapshot is not None:
+            remaining = snapshot.computed_at + lifetime - timezone.now()
+            cache.set(key, snapshot.data, max(1, int(remaining.total_seconds())))
+            return snapshot.data
+    computed_at = timezone.now()
+    data = _compute_statistics(kursk=kursk) | {"computed_at": computed_at.isoformat()}
     if refresh_every:
-        cache.set(key, data, 3 * refresh_every)
+        StatisticsSnapshot.objects.update_or_create(
+            key=key, defaults={"data": data, "computed_at": computed_at}
+        )
+        cache.set(key, data, int(lifetime.total_seconds()))
     return data
 
 

@@ -17,6 +17,7 @@ from django.http import FileResponse, Http404, HttpResponse, JsonResponse, Query
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.functional import cached_property
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -324,5 +325,6 @@ def statistics(request):
             "people_points": _line_points([w["new_people"] for w in weekly], top_week),
             "change_points": _line_points([w["status_changes"] for w in weekly], top_week),
             "kursk_start": research.KURSK_WINDOW_START,
+            "computed_at": parse_datetime(data.get("computed_at") or ""),
         },
     )

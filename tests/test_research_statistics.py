@@ -1,29 +1,33 @@
 """The public statistics page: aggregates of public records only, exact, cached briefly."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from conscripts import research
-from conscripts.models import StatusChange
+from conscripts.models import StatisticsSnapshot, StatusChange
 from tests.factories import ConscriptFactory, UnitFactory, region
 
 pytestmark = pytest.mark.django_db
 URL = reverse("research:statistics")
 
 
-@pytest.fixture(autouse=True)
-def _fresh_statistics():
+def _forget_cached():
     """Only this module's keys: the Redis database is shared with the Celery broker."""
     for kursk in (False, True):
         cache.delete(research.statistics_cache_key(kursk=kursk))
+
+
+@pytest.fixture(autouse=True)
+def _fresh_statistics():
+    _forget_cached()
     yield
-    for kursk in (False, True):
-        cache.delete(research.statistics_cache_key(kursk=kursk))
+    _forget_cached()
 
 
 def test_it_counts_public_people_only_and_shows_small_counts_exactly(client):
@@ -83,8 +87,41 @@ def test_aggregates_are_cached_briefly(settings):
     ConscriptFactory()
     assert research.statistics()["total"] == 1  # cached
     assert research.statistics(kursk=True)["total"] == 0  # keyed by the filter
+    StatisticsSnapshot.objects.all().delete()
     cache.delete(research.statistics_cache_key(kursk=False))
     assert research.statistics()["total"] == 2
+
+
+def test_an_emptied_cache_is_refilled_from_the_last_snapshot_not_recomputed(
+    client, settings, django_assert_num_queries
+):
+    settings.STATISTICS_CACHE_SECONDS = 60
+    ConscriptFactory(home_region=region("KRS"))
+    first = client.get(URL).context
+    ConscriptFactory(home_region=region("KRS"))
+    _forget_cached()  # a restarted Redis
+    with django_assert_num_queries(1):  # the snapshot, not the aggregation
+        again = client.get(URL).context
+    assert (again["total"], again["regions"]) == (first["total"], first["regions"])
+    assert again["total"] == 1
+    with django_assert_num_queries(0):  # and the cache holds it again
+        client.get(URL)
+    snapshot = StatisticsSnapshot.objects.get(key=research.statistics_cache_key(kursk=False))
+    assert snapshot.data["total"] == 1
+    assert again["computed_at"] == snapshot.computed_at  # the page says how old they are
+
+
+def test_a_snapshot_older_than_the_cache_would_keep_is_recomputed(settings):
+    settings.STATISTICS_CACHE_SECONDS = 60
+    ConscriptFactory()
+    assert research.statistics()["total"] == 1
+    ConscriptFactory()
+    StatisticsSnapshot.objects.update(computed_at=timezone.now() - timedelta(seconds=181))
+    _forget_cached()
+    assert research.statistics()["total"] == 2
+    snapshot = StatisticsSnapshot.objects.get(key=research.statistics_cache_key(kursk=False))
+    assert snapshot.data["total"] == 2
+    assert timezone.now() - snapshot.computed_at < timedelta(seconds=5)
 
 
 def test_the_page_runs_a_constant_number_of_queries(client, settings, django_assert_num_queries):
