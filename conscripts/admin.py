@@ -1,4 +1,7 @@
 from django.contrib import admin
+from django.db import models
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from .models import Conscript, Evidence, MilitaryUnit, Region, StatusChange
 
@@ -72,6 +75,8 @@ class ConscriptAdmin(admin.ModelAdmin):
 
 @admin.register(Evidence)
 class EvidenceAdmin(admin.ModelAdmin):
+    # Links typed without a scheme are https (Django 6's default; silences its warning).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = [
         "conscript",
         "kind",
@@ -84,9 +89,58 @@ class EvidenceAdmin(admin.ModelAdmin):
     list_filter = ["kind", "claimed_status"]
     search_fields = ["conscript__surname", "source_name", "url", "summary"]
     list_select_related = ["conscript"]
-    raw_id_fields = ["conscript"]
-    readonly_fields = ["archived_sha256", "added_by", "added_at"]
+    # What the status is derived from, and the retraction itself, change only through
+    # services (evidence_add, evidence_retract) that recompute the status and audit.
+    readonly_fields = [
+        "conscript",
+        "kind",
+        "claimed_status",
+        "event_date",
+        "published_at",
+        "retracted_at",
+        "retraction_reason",
+        "archived_sha256",
+        "added_by",
+        "added_at",
+        "case_page",
+    ]
+    fieldsets = [
+        (
+            None,
+            {
+                "description": _(
+                    "What decides the status cannot be changed here. To retract evidence, "
+                    "use «Retract» beside it on the person's public page: the status is "
+                    "recomputed and the retraction is audited."
+                ),
+                "fields": [
+                    "conscript",
+                    "case_page",
+                    "kind",
+                    "claimed_status",
+                    "event_date",
+                    "published_at",
+                    "url",
+                    "source_name",
+                    "summary",
+                    "archived_text",
+                    "archived_sha256",
+                    "added_by",
+                    "added_at",
+                    "retracted_at",
+                    "retraction_reason",
+                ],
+            },
+        )
+    ]
     show_full_result_count = False
+
+    @admin.display(description=_("case page"))
+    def case_page(self, obj: Evidence) -> str:
+        if not obj.conscript.is_public or obj.conscript.merged_into_id:
+            return "—"
+        url = obj.conscript.get_absolute_url()
+        return format_html('<a href="{}#evidence-heading">{}</a>', url, url)
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False

@@ -57,6 +57,25 @@ def public_evidence_list(*, conscript: Conscript) -> list[Evidence]:
     )
 
 
+def retracted_evidence_list(*, conscript: Conscript) -> list[Evidence]:
+    """Evidence taken out of the count, with why and when. Moderators only: the
+    reasons are internal, and the public sees only what counts."""
+    return list(
+        conscript.evidence.filter(retracted_at__isnull=False).only(
+            "pk",
+            "conscript_id",
+            "kind",
+            "source_name",
+            "event_date",
+            "claimed_status",
+            "summary",
+            "added_at",
+            "retracted_at",
+            "retraction_reason",
+        )
+    )
+
+
 def status_timeline(*, conscript: Conscript) -> list[StatusChange]:
     return list(
         conscript.status_changes.only(

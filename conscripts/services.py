@@ -122,6 +122,52 @@ def evidence_add(
     return evidence
 
 
+class EvidenceRetractError(ValueError):
+    """Evidence that cannot be retracted as asked (no reason given, or moved meanwhile)."""
+
+
+class EvidenceAlreadyRetracted(EvidenceRetractError):
+    """The evidence was retracted before; a second retraction would rewrite history."""
+
+
+def evidence_retract(
+    *, evidence: Evidence, reason: str, retracted_by: AbstractBaseUser | None = None
+) -> StatusChange | None:
+    """Take evidence out of the count and recompute the person's status.
+
+    The evidence stays (it is never deleted); ``retracted_at`` and
+    ``retraction_reason`` say when and why. ``reason`` must not be blank and the
+    evidence must still be active, else ``EvidenceRetractError`` and nothing
+    changes. Returns the ``StatusChange`` if the status moved. Whoever called
+    is responsible for checking that ``retracted_by`` may do this and for the
+    audit (``reports.services.evidence_retract`` does both).
+    """
+    reason = reason.strip()
+    if not reason:
+        raise EvidenceRetractError("A retraction needs a reason.")
+    with transaction.atomic():
+        # The person first, as evidence_add and conscripts_merge lock them, then the
+        # evidence row. Read the owner afresh: a merge may have moved the evidence.
+        owner_id = Evidence.objects.values_list("conscript_id", flat=True).get(pk=evidence.pk)
+        conscript = Conscript.objects.select_for_update().get(pk=owner_id)
+        locked = Evidence.objects.select_for_update().get(pk=evidence.pk)
+        if locked.conscript_id != conscript.pk:
+            raise EvidenceRetractError(
+                f"Evidence #{locked.pk} moved to another record meanwhile; try again."
+            )
+        if locked.retracted_at is not None:
+            raise EvidenceAlreadyRetracted(
+                f"Evidence #{locked.pk} was already retracted on {locked.retracted_at:%Y-%m-%d}."
+            )
+        locked.retracted_at = timezone.now()
+        locked.retraction_reason = reason
+        locked.save(update_fields=["retracted_at", "retraction_reason"])
+        change = conscript_recompute_status(conscript=conscript, acting_user=retracted_by)
+    # The caller's instance would otherwise still read as active.
+    evidence.retracted_at, evidence.retraction_reason = locked.retracted_at, reason
+    return change
+
+
 def conscript_recompute_status(
     *, conscript: Conscript, acting_user: AbstractBaseUser | None = None
 ) -> StatusChange | None:

@@ -3,7 +3,7 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
-from . import selectors
+from . import roles, selectors
 from .forms import SearchForm
 from .models import Status
 from .search import search
@@ -90,5 +90,10 @@ def conscript_detail(request, pk: int):
             "conscript": conscript,
             "evidence": selectors.public_evidence_list(conscript=conscript),
             "timeline": selectors.status_timeline(conscript=conscript),
+            "retracted_evidence": (
+                selectors.retracted_evidence_list(conscript=conscript)
+                if roles.is_moderator(request.user)
+                else []
+            ),
         },
     )

@@ -383,3 +383,17 @@ class ConscriptsMergeForm(forms.Form):
         if data.get("keep") and data.get("keep") == data.get("remove"):
             raise ValidationError(_("Choose two different records."), "same")
         return data
+
+
+#: The case page (templates/conscripts/detail.html) writes its retract forms by hand,
+#: with this limit as ``maxlength``: the conscripts view cannot import this module.
+RETRACTION_REASON_MAX_LENGTH = 1000
+
+
+class EvidenceRetractForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why is this evidence retracted?"),
+        max_length=RETRACTION_REASON_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("Say why the evidence is retracted.")},
+    )

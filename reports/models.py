@@ -218,6 +218,7 @@ class AuditAction(models.TextChoices):
     MARK_DUPLICATE = "mark_duplicate", _("Marked duplicate")
     REQUEST_INFO = "request_info", _("Information requested")
     CONSCRIPTS_MERGE = "conscripts_merge", _("Two records merged")
+    RETRACT_EVIDENCE = "retract_evidence", _("Evidence retracted")
     NOTIFY = "notify", _("Submitter notified")
 
 

@@ -660,3 +660,64 @@ def conscripts_merge(
             after=_conscript_snapshot(remove) | moved,
         )
     return keep
+
+
+# --- evidence at fault ---------------------------------------------------------------------
+def _retraction_snapshot(conscript: Conscript, evidence: Evidence) -> dict[str, Any]:
+    return {
+        "status": conscript.status,
+        "status_since": conscript.status_since,
+        "is_disputed": conscript.is_disputed,
+        "disputed_reason": conscript.disputed_reason,
+        "evidence_kinds": conscript.evidence_kinds,
+        "evidence": {
+            "id": evidence.pk,
+            "kind": evidence.kind,
+            "claimed_status": evidence.claimed_status,
+            "event_date": evidence.event_date,
+            "retracted_at": evidence.retracted_at,
+            "retraction_reason": evidence.retraction_reason,
+        },
+    }
+
+
+def evidence_retract(
+    *, evidence: Evidence, moderator: AbstractBaseUser, reason: str
+) -> StatusChange | None:
+    """Retract evidence at fault; the person's status and disputed flag follow.
+
+    ``reason`` is required (``ValidationError``); evidence already retracted
+    raises ``conscripts.services.EvidenceAlreadyRetracted`` and changes nothing.
+    Returns the ``StatusChange`` if the status moved.
+    """
+    _require_moderator(moderator)
+    if not reason.strip():
+        raise ValidationError("A retraction needs a reason.")
+    with transaction.atomic():
+        # Locked here too (conscripts' service locks the same rows again, a no-op),
+        # so that "before" is what the retraction changes.
+        owner_id = Evidence.objects.values_list("conscript_id", flat=True).get(pk=evidence.pk)
+        conscript = Conscript.objects.select_for_update().get(pk=owner_id)
+        current = Evidence.objects.select_for_update().get(pk=evidence.pk)
+        if current.conscript_id != conscript.pk:
+            raise conscript_services.EvidenceRetractError(
+                f"Evidence #{current.pk} moved to another record meanwhile; try again."
+            )
+        before = _retraction_snapshot(conscript, current)
+        change = conscript_services.evidence_retract(
+            evidence=current, reason=reason, retracted_by=moderator
+        )
+        conscript.refresh_from_db(fields=conscript_services.DERIVED_FIELDS)
+        after = _retraction_snapshot(conscript, current) | {
+            "status_change_id": change.pk if change else None
+        }
+        _audit(
+            action=AuditAction.RETRACT_EVIDENCE,
+            actor=moderator,
+            conscript_id=conscript.pk,
+            before=before,
+            after=after,
+        )
+    evidence.retracted_at = current.retracted_at
+    evidence.retraction_reason = current.retraction_reason
+    return change

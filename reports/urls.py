@@ -9,6 +9,7 @@ urlpatterns = [
     path("queue/", views.queue, name="queue"),
     path("queue/reject/", views.bulk_reject, name="bulk-reject"),
     path("people/merge/", views.conscripts_merge, name="conscripts-merge"),
+    path("evidence/<int:pk>/retract/", views.evidence_retract, name="evidence-retract"),
     path("<int:pk>/", views.report_detail, name="detail"),
     path("<int:pk>/photo/", views.report_photo, name="photo"),
     path("<int:pk>/claim/", views.report_claim, name="claim"),

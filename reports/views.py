@@ -26,7 +26,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from conscripts import roles
 from conscripts import selectors as conscript_selectors
-from conscripts.models import Conscript
+from conscripts.models import Conscript, Evidence
+from conscripts.services import EvidenceAlreadyRetracted, EvidenceRetractError
 
 from . import ratelimit, selectors, services
 from .forms import (
@@ -34,6 +35,7 @@ from .forms import (
     BulkRejectForm,
     ConscriptsMergeForm,
     DuplicateForm,
+    EvidenceRetractForm,
     InfoRequestForm,
     MergeForm,
     QueueFilterForm,
@@ -250,6 +252,36 @@ def conscripts_merge(request):
             _("Record #%(remove)s merged into #%(keep)s.") % {"remove": remove.pk, "keep": kept.pk},
         )
     return redirect(target)
+
+
+@require_POST
+@moderator_required
+def evidence_retract(request, pk: int):
+    """Retract one item from the person's case page, then go back there."""
+    evidence = get_object_or_404(Evidence.objects.only("pk", "conscript_id"), pk=pk)
+    form = EvidenceRetractForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(m for ms in form.errors.values() for m in ms))
+        return redirect("conscripts:detail", pk=evidence.conscript_id)
+    try:
+        change = services.evidence_retract(
+            evidence=evidence, moderator=request.user, reason=form.cleaned_data["reason"]
+        )
+    except EvidenceAlreadyRetracted:
+        messages.error(request, _("This evidence was already retracted."))
+    except (ValidationError, EvidenceRetractError) as error:
+        _error_message(request, error)
+    else:
+        if change is None:
+            messages.success(request, _("Evidence retracted. The status did not change."))
+        else:
+            messages.success(
+                request,
+                _("Evidence retracted. The status is now: %(status)s.")
+                % {"status": change.get_to_status_display()},
+            )
+    # Should a merge have moved the evidence meanwhile, the old page redirects onward.
+    return redirect("conscripts:detail", pk=evidence.conscript_id)
 
 
 # --- moderators: one report ---------------------------------------------------------------
