@@ -331,6 +331,23 @@ def candidates(
                     exact &= Q(patronymic_key__in=best["patronymic"])
                     priority.insert(0, When(exact, then=1))
             ordering.append(Case(*priority, default=Value(4), output_field=IntegerField()))
+        else:
+            # The wider look: no exact key, so the most similar surnames first. (Left
+            # to ``ORDER BY pk``, PostgreSQL walks the primary key past ~100,000 rows
+            # of a million looking for 200 Кузнецовы, and the 200 are not the closest.)
+            closeness: dict[str, float] = {}
+            for m in matches:
+                for key, similarity in m["surname"].items():
+                    closeness[key] = max(closeness.get(key, 0.0), similarity)
+            if closeness:
+                ranked = sorted(closeness, key=lambda k: (-closeness[k], k))
+                ordering.append(
+                    Case(
+                        *[When(surname_key=key, then=i) for i, key in enumerate(ranked)],
+                        default=Value(len(ranked)),
+                        output_field=IntegerField(),
+                    )
+                )
     else:
         ordering = []
     if interp.initials:
