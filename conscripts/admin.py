@@ -3,7 +3,8 @@ from django.db import models
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from .models import Conscript, Evidence, MilitaryUnit, Region, StatusChange
+from . import roles
+from .models import Conscript, Evidence, Follower, MilitaryUnit, Region, StatusChange
 
 
 @admin.register(Region)
@@ -173,3 +174,65 @@ class StatusChangeAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+@admin.register(Follower)
+class FollowerAdmin(admin.ModelAdmin):
+    """Read-only, for moderators and superusers, with the addresses masked.
+
+    An address is a relative's contact detail: staff see that a case has followers,
+    not who they are. A superuser may look up one exact address (an erasure request)
+    and delete its rows.
+    """
+
+    list_display = [
+        "pk",
+        "conscript",
+        "masked_email",
+        "language",
+        "created_at",
+        "confirmed_at",
+        "unsubscribed_at",
+        "last_notified_at",
+    ]
+    list_display_links = None
+    list_select_related = ["conscript"]
+    list_filter = ["language"]
+    fields = [
+        "conscript",
+        "masked_email",
+        "language",
+        "created_at",
+        "confirmation_requested_at",
+        "confirmed_at",
+        "unsubscribed_at",
+        "last_notified_at",
+    ]
+    readonly_fields = fields
+    raw_id_fields = ["conscript"]
+    show_full_result_count = False
+
+    @admin.display(description=_("e-mail"))
+    def masked_email(self, obj: Follower) -> str:
+        local, _sep, domain = obj.email.partition("@")
+        return f"{local[:1]}•••@{domain[:1]}•••"
+
+    def get_search_fields(self, request):
+        # Exact addresses only, and only for superusers: a search box that answers
+        # "is this address following?" would give the addresses away.
+        return ["=email"] if request.user.is_superuser else []
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return roles.is_moderator(request.user)
+
+    def has_module_permission(self, request) -> bool:
+        return roles.is_moderator(request.user)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return request.user.is_superuser

@@ -56,3 +56,32 @@ class SearchForm(forms.Form):
             unit_number=data.get("unit") or "",
             birth_year=data.get("birth_year"),
         )
+
+
+class FollowForm(forms.Form):
+    """ "Follow this case" on the case page: an e-mail address, and a honeypot."""
+
+    email = forms.EmailField(
+        label=_("Your e-mail"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
+    )
+    # A honeypot: hidden from people, filled in by form-filling robots.
+    homepage = forms.CharField(
+        label=_("Leave this field empty"),
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        # Ids of their own: the case page carries other forms.
+        kwargs.setdefault("auto_id", "follow-%s")
+        super().__init__(*args, **kwargs)
+
+    def clean_email(self) -> str:
+        return self.cleaned_data["email"].strip().lower()
+
+    @property
+    def is_robot(self) -> bool:
+        """Filled in the honeypot: answered as if all went well, and nothing is sent."""
+        return bool(self.cleaned_data.get("homepage"))

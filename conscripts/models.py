@@ -4,7 +4,7 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import ExtractYear, Upper
+from django.db.models.functions import ExtractYear, Lower, Upper
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -469,3 +469,74 @@ class StatisticsSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} @ {self.computed_at:%Y-%m-%d %H:%M}"
+
+
+# --- Relatives following a case (conscripts.services.follow_request) ----------------------
+class FollowerQuerySet(models.QuerySet):
+    def following(self) -> "FollowerQuerySet":
+        """Addresses that confirmed and have not unsubscribed since: they get status mail."""
+        return self.filter(confirmed_at__isnull=False, unsubscribed_at__isnull=True)
+
+
+class Follower(models.Model):
+    """An e-mail address that follows a person's case (double opt-in).
+
+    The address is a relative's contact detail: it is never shown on a public page,
+    in an API response or an export. ``confirmed_at`` stays empty until the link in
+    the confirmation mail is opened; only then does status mail go out.
+    """
+
+    class Language(models.TextChoices):
+        RUSSIAN = "ru", "Русский"
+        ENGLISH = "en", "English"
+
+    conscript = models.ForeignKey(
+        Conscript,
+        on_delete=models.CASCADE,
+        related_name="followers",
+        verbose_name=_("conscript"),
+    )
+    email = models.EmailField(_("e-mail"))
+    language = models.CharField(
+        _("language"), max_length=2, choices=Language.choices, default=Language.RUSSIAN
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    # The last request for a confirmation link, and the last link mailed: a link is
+    # mailed once per request, and requests are throttled (no mail bombing).
+    confirmation_requested_at = models.DateTimeField(
+        _("confirmation requested"), null=True, blank=True
+    )
+    confirmation_mailed_at = models.DateTimeField(_("confirmation mailed"), null=True, blank=True)
+    confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
+    unsubscribed_at = models.DateTimeField(_("unsubscribed"), null=True, blank=True)
+    last_notified_at = models.DateTimeField(_("last notified"), null=True, blank=True)
+    # The newest status change this address was told of: a redelivered (or late) task
+    # for that change or an older one sends nothing.
+    last_notified_change = models.ForeignKey(
+        StatusChange,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("last change notified"),
+    )
+
+    objects = FollowerQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("follower")
+        verbose_name_plural = _("followers")
+        indexes = [models.Index(fields=["email"], name="follower_email")]
+        constraints = [
+            models.UniqueConstraint(fields=["conscript", "email"], name="follower_unique"),
+            models.CheckConstraint(condition=Q(email=Lower("email")), name="follower_email_lower"),
+        ]
+
+    def __str__(self) -> str:
+        # No address here: __str__ ends up in admin pages, logs and error reports.
+        return f"follower #{self.pk} of #{self.conscript_id}"
+
+    @property
+    def is_following(self) -> bool:
+        return self.confirmed_at is not None and self.unsubscribed_at is None

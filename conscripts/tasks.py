@@ -6,6 +6,7 @@ import logging
 import os
 import secrets
 from pathlib import Path
+from smtplib import SMTPException
 
 from celery import shared_task
 from django.conf import settings
@@ -13,7 +14,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from . import exports, research
+from . import exports, research, services
 from .models import ExportJob, ExportState
 
 logger = logging.getLogger(__name__)
@@ -97,3 +98,35 @@ def statistics_refresh_task() -> None:
     """Recompute the public statistics into the cache (scheduled by beat)."""
     for kursk in (False, True):
         research.statistics(kursk=kursk, refresh=True)
+
+
+# --- Relatives following a case (conscripts.services.follow_request) ---------------------
+# Ids only: the addresses stay in the database, out of the broker and its logs.
+@shared_task(
+    name="conscripts.follow_confirmation",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    soft_time_limit=30,
+    time_limit=60,
+    autoretry_for=(SMTPException, ConnectionError, TimeoutError),
+    retry_backoff=True,
+    max_retries=5,
+)
+def follow_confirmation_task(follower_id: int) -> bool:
+    """Mail the confirmation link a follower asked for (once per request)."""
+    return services.follow_confirmation_send(follower_id=follower_id)
+
+
+@shared_task(
+    name="conscripts.notify_followers",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    soft_time_limit=120,
+    time_limit=150,
+    autoretry_for=(SMTPException, ConnectionError, TimeoutError),
+    retry_backoff=True,
+    max_retries=5,
+)
+def notify_followers_task(change_id: int) -> int:
+    """E-mail a status change to the person's confirmed followers (once per address)."""
+    return services.followers_notify(change_id=change_id)

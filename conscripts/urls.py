@@ -6,4 +6,7 @@ app_name = "conscripts"
 urlpatterns = [
     path("search/", views.search_page, name="search"),
     path("<int:pk>/", views.conscript_detail, name="detail"),
+    path("<int:pk>/follow/", views.conscript_follow, name="follow"),
+    path("follow/confirm/<str:token>/", views.follow_confirm, name="follow-confirm"),
+    path("follow/stop/<str:token>/", views.unfollow, name="unfollow"),
 ]

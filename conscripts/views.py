@@ -1,11 +1,21 @@
+import hashlib
+import ipaddress
+import time
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from . import roles, selectors
-from .forms import SearchForm
-from .models import Status
+from . import roles, selectors, services
+from .forms import FollowForm, SearchForm
+from .models import Conscript, Follower, Status
 from .search import search
 from .serializers import match_as_api_dict
 
@@ -83,6 +93,10 @@ def conscript_detail(request, pk: int):
         if successor is None:
             raise
         return redirect(successor, permanent=True)
+    return _case_page(request, conscript)
+
+
+def _case_page(request, conscript: Conscript, *, follow_form=None, status: int = 200, **extra):
     return render(
         request,
         "conscripts/detail.html",
@@ -95,5 +109,138 @@ def conscript_detail(request, pk: int):
                 if roles.is_moderator(request.user)
                 else []
             ),
+            "follow_form": follow_form or FollowForm(),
+            **extra,
         },
+        status=status,
     )
+
+
+# --- Following a case ---------------------------------------------------------------------
+FOLLOW_RATE_SCOPE = "follow"
+DEFAULT_FOLLOW_RATE = "10/hour"
+_PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def _follow_rate() -> tuple[int, int]:
+    """``FOLLOW_RATE_LIMIT`` ("<count>/<second|minute|hour|day>") as (count, seconds)."""
+    count, _sep, period = getattr(settings, "FOLLOW_RATE_LIMIT", DEFAULT_FOLLOW_RATE).partition("/")
+    return int(count), _PERIODS[period.strip()[:1].lower()]
+
+
+def _follow_rate_hit(ident: str) -> bool:
+    """Count one request from ``ident`` in a fixed window; False once over the limit.
+
+    The counter lives in the cache (Redis in production, where ``incr`` is atomic),
+    under a hash of the address: the cache need not hold who asked.
+    """
+    limit, window = _follow_rate()
+    digest = hashlib.sha256(f"{FOLLOW_RATE_SCOPE}:{ident}".encode()).hexdigest()[:32]
+    key = f"ratelimit:{FOLLOW_RATE_SCOPE}:{digest}:{int(time.time() // window)}"
+    cache.add(key, 0, timeout=window)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.add(key, 1, timeout=window)
+        count = 1
+    return count <= limit
+
+
+def _client_ip(request) -> str:
+    """The requester's address. Behind a reverse proxy, the header the proxy sets
+    (``REPORT_CLIENT_IP_HEADER``, shared with the report form); its last entry is the
+    one the trusted proxy appended."""
+    header = getattr(settings, "REPORT_CLIENT_IP_HEADER", "")
+    forwarded = request.META.get(header, "") if header else ""
+    candidate = forwarded.split(",")[-1].strip() or request.META.get("REMOTE_ADDR", "")
+    try:
+        return str(ipaddress.ip_address(candidate))
+    except ValueError:
+        return ""
+
+
+@require_POST
+def conscript_follow(request, pk: int):
+    """The "Follow this case" form. Answers alike whatever the address's state."""
+    try:
+        conscript = selectors.public_conscript_get(pk=pk)
+    except Http404:
+        # A merged record is followed through the record it was merged into.
+        successor = selectors.merged_successor_get(pk=pk)
+        if successor is None:
+            raise
+        conscript = selectors.public_conscript_get(pk=successor.pk)
+    form = FollowForm(request.POST)
+    if not _follow_rate_hit(_client_ip(request)):
+        return _case_page(request, conscript, follow_form=form, follow_limited=True, status=429)
+    if not form.is_valid():
+        return _case_page(request, conscript, follow_form=form, status=400)
+    if not form.is_robot:
+        try:
+            services.follow_request(
+                conscript=conscript,
+                email=form.cleaned_data["email"],
+                language=translation.get_language() or "ru",
+            )
+        except services.FollowError:  # hidden meanwhile
+            raise Http404 from None
+    messages.success(
+        request,
+        _(
+            "If the address is valid, we have sent it a link to confirm. E-mails about "
+            "this case start only once the link is opened."
+        ),
+    )
+    return redirect(f"{conscript.get_absolute_url()}#follow")
+
+
+def _token_page(request, template: str, *, follower: Follower | None, state: str):
+    """A page reached from a link in a follower's mail (the link is its key)."""
+    case = None
+    if follower is not None:
+        record = follower.conscript
+        if record.is_public and record.merged_into_id is None:
+            case = record
+        elif record.merged_into_id is not None:
+            case = selectors.merged_successor_get(pk=record.pk)
+    response = render(
+        request,
+        template,
+        {"state": state, "case": case},
+        status=400 if state == "invalid" else 200,
+    )
+    # Keep the link out of Referer headers to other sites (same-origin still sends
+    # Origin, which the page's own CSRF-protected form needs), and out of indexes.
+    response["Referrer-Policy"] = "same-origin"
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+# A GET only shows a button: mail scanners open links, and must neither confirm an
+# address nobody asked for nor unsubscribe a relative who wants the news.
+@require_http_methods(["GET", "POST"])
+@never_cache
+def follow_confirm(request, token: str):
+    if request.method == "POST":
+        follower = services.follow_confirm(token=token)
+        state = "done"
+    else:
+        follower = services.follower_for_token(token=token, purpose="confirm")
+        state = "ask"
+    if follower is None:
+        state = "invalid"
+    return _token_page(request, "conscripts/follow_confirm.html", follower=follower, state=state)
+
+
+@require_http_methods(["GET", "POST"])
+@never_cache
+def unfollow(request, token: str):
+    if request.method == "POST":
+        follower = services.unfollow(token=token)
+        state = "done"
+    else:
+        follower = services.follower_for_token(token=token, purpose="unfollow")
+        state = "ask"
+    if follower is None:
+        state = "invalid"
+    return _token_page(request, "conscripts/unfollow.html", follower=follower, state=state)
