@@ -139,6 +139,23 @@ class EvidenceAlreadyRetracted(EvidenceRetractError):
     """The evidence was retracted before; a second retraction would rewrite history."""
 
 
+def evidence_lock(*, evidence_id: int) -> tuple[Conscript, Evidence]:
+    """Lock a piece of evidence and the person it belongs to, inside a transaction.
+
+    The person first, as ``evidence_add`` and merges lock them, then the evidence
+    row. The owner is read afresh: a merge may have moved the evidence meanwhile
+    (``EvidenceRetractError``: the caller may try again).
+    """
+    owner_id = Evidence.objects.values_list("conscript_id", flat=True).get(pk=evidence_id)
+    conscript = Conscript.objects.select_for_update().get(pk=owner_id)
+    evidence = Evidence.objects.select_for_update().get(pk=evidence_id)
+    if evidence.conscript_id != conscript.pk:
+        raise EvidenceRetractError(
+            f"Evidence #{evidence.pk} moved to another record meanwhile; try again."
+        )
+    return conscript, evidence
+
+
 def evidence_retract(
     *, evidence: Evidence, reason: str, retracted_by: AbstractBaseUser | None = None
 ) -> StatusChange | None:
@@ -155,15 +172,7 @@ def evidence_retract(
     if not reason:
         raise EvidenceRetractError("A retraction needs a reason.")
     with transaction.atomic():
-        # The person first, as evidence_add and conscripts_merge lock them, then the
-        # evidence row. Read the owner afresh: a merge may have moved the evidence.
-        owner_id = Evidence.objects.values_list("conscript_id", flat=True).get(pk=evidence.pk)
-        conscript = Conscript.objects.select_for_update().get(pk=owner_id)
-        locked = Evidence.objects.select_for_update().get(pk=evidence.pk)
-        if locked.conscript_id != conscript.pk:
-            raise EvidenceRetractError(
-                f"Evidence #{locked.pk} moved to another record meanwhile; try again."
-            )
+        conscript, locked = evidence_lock(evidence_id=evidence.pk)
         if locked.retracted_at is not None:
             raise EvidenceAlreadyRetracted(
                 f"Evidence #{locked.pk} was already retracted on {locked.retracted_at:%Y-%m-%d}."

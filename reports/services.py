@@ -696,13 +696,7 @@ def evidence_retract(
     with transaction.atomic():
         # Locked here too (conscripts' service locks the same rows again, a no-op),
         # so that "before" is what the retraction changes.
-        owner_id = Evidence.objects.values_list("conscript_id", flat=True).get(pk=evidence.pk)
-        conscript = Conscript.objects.select_for_update().get(pk=owner_id)
-        current = Evidence.objects.select_for_update().get(pk=evidence.pk)
-        if current.conscript_id != conscript.pk:
-            raise conscript_services.EvidenceRetractError(
-                f"Evidence #{current.pk} moved to another record meanwhile; try again."
-            )
+        conscript, current = conscript_services.evidence_lock(evidence_id=evidence.pk)
         before = _retraction_snapshot(conscript, current)
         change = conscript_services.evidence_retract(
             evidence=current, reason=reason, retracted_by=moderator
