@@ -20,12 +20,12 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 ## run: install, migrate, seed demo data into an empty database, serve on $(HOST):$(PORT).
-## With REDIS_URL set, a Celery worker (with beat) runs beside the web server.
+## With REDIS_URL set, a Celery worker (with beat) on both queues runs beside the web server.
 run: install
 	$(MANAGE) migrate --noinput
 	$(MANAGE) seed_demo --if-empty
 	@if [ -n "$$REDIS_URL" ]; then \
-		$(BIN)/celery -A config worker --beat --loglevel=INFO & worker=$$!; \
+		$(BIN)/celery -A config worker --beat -Q celery,extraction --loglevel=INFO & worker=$$!; \
 		trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 		$(MANAGE) runserver $(HOST):$(PORT); \
 	else \

@@ -1,12 +1,14 @@
 """Throughput and memory of the ingestion pipeline with real workers.
 
     .venv/bin/python bench/ingest.py [--posts 10000] [--concurrency 1]
+                                     [--queues celery,extraction]
 
 Creates a scratch PostgreSQL database (dropped at the end), starts one real Celery
-worker on Redis (database 14, purged first), writes ``--posts`` posts made from
-tests/data/posts.jsonl (ids and surnames varied) as a CSV export, ingests it (parse,
-store, enqueue) and waits until every post is extracted into reports. Prints posts/s
-per worker process and the peak RSS (VmRSS) of the worker's processes.
+worker consuming ``--queues`` (both, as `make run` does) on Redis (database 14, purged
+first), writes ``--posts`` posts made from tests/data/posts.jsonl (ids and surnames
+varied) as a CSV export, ingests it (parse, store, enqueue) and waits until every post is
+extracted into reports. Prints posts/s per worker process, the worker's CPU time per post
+(steadier than posts/s on a busy machine) and the peak RSS (VmRSS) of its processes.
 """
 
 from __future__ import annotations
@@ -62,6 +64,15 @@ def rss_kb(pid: int) -> int:
     return 0
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time the process has used so far."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (FileNotFoundError, ProcessLookupError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def process_tree(pid: int) -> list[int]:
     pids = [pid]
     for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split():
@@ -73,6 +84,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--posts", type=int, default=10_000)
     parser.add_argument("--concurrency", type=int, default=1)
+    parser.add_argument("--queues", default="celery,extraction", help="the worker's -Q")
     parser.add_argument("--timeout", type=float, default=900, help="seconds to wait at most")
     args = parser.parse_args()
 
@@ -109,7 +121,8 @@ def main() -> None:
         app.control.purge()
         worker = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "prefork",
-             "--concurrency", str(args.concurrency), "--without-gossip", "--without-mingle",
+             "--concurrency", str(args.concurrency), "--queues", args.queues,
+             "--without-gossip", "--without-mingle",
              "--hostname", f"bench-{os.getpid()}@%h", "--loglevel", "WARNING"],
             env=env, cwd=ROOT, start_new_session=True,
         )  # fmt: skip
@@ -137,6 +150,8 @@ def main() -> None:
         sampler.start()
         data = posts(args.posts)
         source = Source.objects.create(kind="csv", name="bench")
+        main0 = cpu_seconds(worker.pid)
+        cpu0 = sum(cpu_seconds(p) for p in process_tree(worker.pid))
         t0 = time.monotonic()
         result = services.source_ingest(source=source, data=data)
         t_stored = time.monotonic()
@@ -146,6 +161,8 @@ def main() -> None:
                 raise SystemExit(f"timed out: {pending.count()} posts still new")
             time.sleep(0.25)
         t_done = time.monotonic()
+        cpu = sum(cpu_seconds(p) for p in process_tree(worker.pid)) - cpu0
+        main_cpu = cpu_seconds(worker.pid) - main0
         stop.set()
         sampler.join()
         items = SourceItem.objects.filter(source=source)
@@ -160,6 +177,11 @@ def main() -> None:
         print(
             f"throughput: {rate:.0f} posts/s with {args.concurrency} worker process(es) = "
             f"{rate / args.concurrency:.0f} posts/s per worker process (target >= 100)"
+        )
+        # Less swayed than posts/s by other processes competing for the CPU.
+        print(
+            f"worker CPU time (user + system): {cpu:.1f} s = {cpu / args.posts * 1000:.1f} ms/post"
+            f" (main process, i.e. the broker side: {main_cpu:.1f} s)"
         )
         print(
             f"peak worker RSS (main + children, VmRSS): {peak['rss'] / 1024:.0f} MB "

@@ -602,6 +602,17 @@ def unfollow(*, token: str) -> Follower | None:
     return found
 
 
+def followers_purge_unconfirmed() -> int:
+    """Delete the addresses that asked to follow and never confirmed, once the link
+    mailed to them has expired: nobody consented to keeping them. Returns how many."""
+    max_age = _follow_setting("FOLLOW_CONFIRM_MAX_AGE", FOLLOW_CONFIRM_MAX_AGE)
+    expired = timezone.now() - timedelta(seconds=max_age)
+    deleted, _ = Follower.objects.filter(
+        confirmed_at__isnull=True, confirmation_requested_at__lt=expired
+    ).delete()
+    return deleted
+
+
 def followers_notify(*, change_id: int) -> int:
     """E-mail a status change to everyone following the person; returns the mails sent.
 

@@ -130,3 +130,9 @@ def follow_confirmation_task(follower_id: int) -> bool:
 def notify_followers_task(change_id: int) -> int:
     """E-mail a status change to the person's confirmed followers (once per address)."""
     return services.followers_notify(change_id=change_id)
+
+
+@shared_task(name="conscripts.followers_purge_unconfirmed", ignore_result=True)
+def followers_purge_unconfirmed_task() -> int:
+    """Forget unconfirmed addresses whose link expired (scheduled daily by beat)."""
+    return services.followers_purge_unconfirmed()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from celery import shared_task
+from celery import current_app, shared_task
 from celery.signals import worker_process_init
 
 from . import fetching, services
@@ -21,14 +21,6 @@ _COMMON = {
     "reject_on_worker_lost": True,
     "ignore_result": True,
 }
-
-
-@worker_process_init.connect
-def _load_extraction_models(**_kwargs) -> None:
-    # Load natasha once per worker process, not inside the first task's time limit.
-    from .extraction import load_models
-
-    load_models()
 
 
 @shared_task(
@@ -69,6 +61,28 @@ def extract_items_task(item_ids: list[int]) -> int:
     killed half-way leaves the rest ``new`` for the redelivery or the sweeper."""
     regions = services._regions()
     return sum(services.item_extract(item_id=i, regions=regions) for i in item_ids)
+
+
+def consumes_extraction(app) -> bool:
+    """Whether this worker takes extraction tasks (its ``-Q`` includes their queue).
+
+    Valid in a worker and in its pool processes: the worker selects its queues before
+    it forks them.
+    """
+    queue = app.amqp.router.route({}, extract_items_task.name)["queue"]
+    return queue.name in app.amqp.queues.consume_from
+
+
+@worker_process_init.connect
+def _load_extraction_models(**_kwargs) -> None:
+    # Load natasha (~110 MB) once per process of a worker that extracts, not inside the
+    # first task's time limit. Workers on the other queues (e-mail, statistics, exports,
+    # polling) never import it; ``extract`` would load it on first use anyway.
+    if not consumes_extraction(current_app):
+        return
+    from .extraction import load_models
+
+    load_models()
 
 
 @shared_task(name="sources.poll_due_sources", soft_time_limit=30, time_limit=60, **_COMMON)

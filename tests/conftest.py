@@ -79,8 +79,14 @@ def _worker_env() -> dict[str, str]:
     return env
 
 
-def start_worker(*, concurrency: int = 1, name: str = "w1") -> subprocess.Popen:
-    """Start `celery worker` on this test run's broker; returns once it is ready."""
+def start_worker(
+    *, concurrency: int = 1, name: str = "w1", queues: str = "celery,extraction"
+) -> subprocess.Popen:
+    """Start `celery worker` on this test run's broker; returns once it is ready.
+
+    It consumes both queues, as `make run` does, unless ``queues`` says otherwise; the
+    readiness check needs ``celery`` among them.
+    """
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -93,6 +99,8 @@ def start_worker(*, concurrency: int = 1, name: str = "w1") -> subprocess.Popen:
             "prefork",
             "--concurrency",
             str(concurrency),
+            "--queues",
+            queues,
             "--hostname",
             f"{name}-{os.getpid()}@%h",
             "--without-gossip",

@@ -27,10 +27,19 @@ def test_docker_compose_file_is_valid():
 def test_app_services_wait_for_healthy_database_and_broker():
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     services = compose["services"]
-    assert {"db", "redis", "web", "worker", "beat"} <= services.keys()
-    for name in ("web", "worker", "beat"):
+    assert {"db", "redis", "web", "worker", "extractor", "beat"} <= services.keys()
+    for name in ("web", "worker", "extractor", "beat"):
         depends = services[name]["depends_on"]
         assert depends["db"]["condition"] == "service_healthy"
         assert depends["redis"]["condition"] == "service_healthy"
     assert services["db"]["image"].startswith("postgres:15")
     assert any("pgdata:" in v for v in services["db"]["volumes"])
+
+
+def test_only_the_extractor_consumes_the_extraction_queue():
+    services = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+    assert "-Q celery " in services["worker"]["command"]
+    assert "-Q extraction " in services["extractor"]["command"]
+    assert services["extractor"]["environment"]["OPENBLAS_NUM_THREADS"] == "1"
+    # The merged environment keeps the shared settings (broker, database).
+    assert services["extractor"]["environment"]["REDIS_URL"].startswith("redis://")

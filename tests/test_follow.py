@@ -580,3 +580,23 @@ def test_a_real_worker_mails_the_followers_after_commit(celery_worker_process, m
         time.sleep(0.3)
     assert follower.last_notified_change_id == change.pk
     assert follower.last_notified_at is not None
+
+
+def test_unconfirmed_addresses_are_forgotten_once_their_link_expired(settings):
+    settings.FOLLOW_CONFIRM_MAX_AGE = 3600
+    person = ConscriptFactory()
+    stale = services.follow_request(conscript=person, email=SISTER, language="ru")
+    fresh = services.follow_request(conscript=ConscriptFactory(), email=SISTER, language="ru")
+    kept = confirmed(person)
+    long_ago = timezone.now() - datetime.timedelta(hours=2)
+    Follower.objects.filter(pk__in=[stale.pk, kept.pk]).update(confirmation_requested_at=long_ago)
+    from conscripts.tasks import followers_purge_unconfirmed_task
+
+    assert followers_purge_unconfirmed_task.run() == 1
+    assert set(Follower.objects.values_list("pk", flat=True)) == {fresh.pk, kept.pk}
+
+
+def test_beat_purges_unconfirmed_addresses_daily():
+    entry = django_settings.CELERY_BEAT_SCHEDULE["followers-purge-unconfirmed"]
+    assert entry["task"] == "conscripts.followers_purge_unconfirmed"
+    assert entry["schedule"] == 24 * 3600

@@ -55,9 +55,9 @@ def queue_length() -> int:
     from django.conf import settings
 
     client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
-    # Kombu keeps one list per priority step: "celery", "celery\x06\x163", …
-    keys = ["celery", *(f"celery\x06\x16{step}" for step in (3, 6, 9))]
-    return sum(client.llen(key) for key in keys)
+    # Kombu keeps one list per queue and priority step: "extraction", "extraction\x06\x169", …
+    steps = ("", "\x06\x163", "\x06\x166", "\x06\x169")
+    return sum(client.llen(f"{q}{s}") for q in ("celery", "extraction") for s in steps)
 
 
 def wait_until(predicate, timeout: float, what: str) -> None:

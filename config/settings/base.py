@@ -138,12 +138,31 @@ CELERY_TASK_TIME_LIMIT = 360
 CELERY_RESULT_EXPIRES = 3600
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TIMEZONE = TIME_ZONE
+# Extraction loads natasha (+110 MB per worker process, +155 MB once it has worked;
+# bench/worker_memory.py), so it has a queue of its own and only the workers that
+# consume it pay for the models (sources/tasks.py). The queues are declared rather than
+# created on first use, so that a worker without -Q consumes both and
+# `app.control.purge()` empties both. `make run` and the tests consume both.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = {
+    "celery": {"exchange": "celery", "routing_key": "celery"},
+    "extraction": {"exchange": "extraction", "routing_key": "extraction"},
+}
+CELERY_TASK_ROUTES = {
+    "sources.extract_item": {"queue": "extraction"},
+    "sources.extract_items": {"queue": "extraction"},
+}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     # Keeps /statistics/ warm (conscripts.research.statistics); see STATISTICS_CACHE_SECONDS.
     "statistics-refresh": {
         "task": "conscripts.statistics_refresh",
         "schedule": float(env.int("STATISTICS_CACHE_SECONDS", default=60) or 60),
+    },
+    # Addresses that asked to follow a case and never confirmed are not kept.
+    "followers-purge-unconfirmed": {
+        "task": "conscripts.followers_purge_unconfirmed",
+        "schedule": 24 * 3600.0,
     },
 }
 
@@ -161,6 +180,12 @@ CACHES = {
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 # A moderator's claim on a report expires after this many minutes.
 REPORT_CLAIM_MINUTES = env.int("REPORT_CLAIM_MINUTES", default=30)
+
+# --- Relatives following a case (conscripts.services.follow_request) --------
+FOLLOW_RATE_LIMIT = env("FOLLOW_RATE_LIMIT", default="10/hour")  # form posts per client IP
+FOLLOW_CONFIRM_MAX_AGE = env.int("FOLLOW_CONFIRM_MAX_AGE", default=3 * 24 * 3600)  # seconds
+FOLLOW_RESEND_SECONDS = env.int("FOLLOW_RESEND_SECONDS", default=600)
+FOLLOW_MAILS_PER_ADDRESS_HOUR = env.int("FOLLOW_MAILS_PER_ADDRESS_HOUR", default=5)
 
 # --- E-mail ----------------------------------------------------------------
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
