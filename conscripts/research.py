@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.cache import cache
@@ -14,8 +14,6 @@ from django.utils import timezone
 from . import roles
 from .models import Conscript, StatisticsSnapshot, Status, StatusChange
 
-#: Ukraine's offensive into Kursk region began on 6 August 2024.
-KURSK_WINDOW_START = date(2024, 8, 6)
 TOP_UNITS = 10
 
 #: The fields a public page shows about a person; exports and the API carry only these.
@@ -41,13 +39,9 @@ PUBLIC_VALUES = (
 
 
 def kursk_window_q(prefix: str = "") -> Q:
-    """Last contact on or after 6 August 2024 or, when unknown, a status set since then."""
-    return Q(**{f"{prefix}last_contact_date__gte": KURSK_WINDOW_START}) | Q(
-        **{
-            f"{prefix}last_contact_date__isnull": True,
-            f"{prefix}status_since__gte": KURSK_WINDOW_START,
-        }
-    )
+    """Last contact on or after 6 August 2024 or, when unknown, a status set since then
+    (``Conscript.in_kursk_window``)."""
+    return Q(**{f"{prefix}in_kursk_window": True})
 
 
 def sees_hidden_people(user) -> bool:

@@ -25,7 +25,7 @@ from django.views.decorators.http import require_GET, require_POST
 from rest_framework.authtoken.models import Token
 
 from . import exports, research, roles
-from .models import ExportFormat, ExportJob, ExportState, SavedFilter, Status
+from .models import KURSK_WINDOW_START, ExportFormat, ExportJob, ExportState, SavedFilter, Status
 from .tasks import export_task, export_write
 
 PAGE_SIZE = 50
@@ -324,7 +324,7 @@ def statistics(request):
             "chart_height": CHART_HEIGHT,
             "people_points": _line_points([w["new_people"] for w in weekly], top_week),
             "change_points": _line_points([w["status_changes"] for w in weekly], top_week),
-            "kursk_start": research.KURSK_WINDOW_START,
+            "kursk_start": KURSK_WINDOW_START,
             "computed_at": parse_datetime(data.get("computed_at") or ""),
         },
     )

@@ -140,6 +140,32 @@ def test_the_kursk_preset_keeps_people_last_heard_of_from_6_august_2024(research
     assert names(browse(researcher_client, window="kursk")) == ["Безконтакта", "После"]
 
 
+def test_the_database_keeps_the_kursk_window_column_as_the_dates_change():
+    """A known last contact decides; only without one does the status date count."""
+    from conscripts import services
+    from conscripts.models import Conscript
+
+    cases = {
+        "Ранний": {"last_contact_date": date(2024, 8, 5), "status_since": date(2024, 9, 1)},
+        "Граница": {"last_contact_date": date(2024, 8, 6)},
+        "Безконтакта": {"status_since": date(2024, 8, 6)},
+        "Безданных": {},
+    }
+    for surname, dates in cases.items():
+        ConscriptFactory(surname=surname, **dates)
+    inside = set(Conscript.objects.filter(in_kursk_window=True).values_list("surname", flat=True))
+    assert inside == {"Граница", "Безконтакта"}
+    # The status date moves with new evidence; the column follows without any code.
+    person = Conscript.objects.get(surname="Безданных")
+    services.evidence_add(
+        conscript=person,
+        kind=EvidenceKind.PRISONER_VIDEO,
+        claimed_status=Status.CAPTURED,
+        event_date=date(2024, 9, 3),
+    )
+    assert Conscript.objects.get(pk=person.pk).in_kursk_window is True
+
+
 def test_the_name_search_looks_among_the_people_the_other_filters_leave(
     researcher_client, monkeypatch
 ):

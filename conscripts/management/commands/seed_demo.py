@@ -111,7 +111,8 @@ class _Table:
     def __init__(self, model: type[models.Model]) -> None:
         self.model = model
         self.name = model._meta.db_table
-        self.fields = list(model._meta.concrete_fields)
+        # Generated columns (Conscript.in_kursk_window) are the database's to write.
+        self.fields = [f for f in model._meta.concrete_fields if not f.generated]
         self.attnames = [f.attname for f in self.fields]
         self.columns = [f.column for f in self.fields]
 
