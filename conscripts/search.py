@@ -419,6 +419,21 @@ def _how(word: Word, stored_text: str, similarity: float) -> str:
 
 
 def rank(interp: Interpretation, people: list[Conscript]) -> list[Match]:
+    return _ordered(_scored(interp, people))
+
+
+def _ordered(scored: list[tuple[float, Match]]) -> list[Match]:
+    # Sorted on the raw score: clipping to 0-1 for display must not make an exact
+    # name with a matching year tie with a near one that also has the year.
+    scored = sorted(
+        scored,
+        key=lambda r: (-r[0], r[1].conscript.surname, r[1].conscript.given_name, r[1].conscript.pk),
+    )
+    return [match for _raw, match in scored]
+
+
+def _scored(interp: Interpretation, people: list[Conscript]) -> list[tuple[float, Match]]:
+    """Each person's raw score and ``Match``; people are scored independently."""
     results = []
     # Many candidates share a name (all the Ивановы Иваны): score each name once.
     name_scores: dict[tuple[str, ...], tuple[float, dict[str, str]]] = {}
@@ -453,14 +468,9 @@ def rank(interp: Interpretation, people: list[Conscript]) -> list[Match]:
                 score -= 0.15
         if interp.unit_number and person.unit_id and person.unit.number == interp.unit_number:
             reasons["unit"] = "match"
-        # Sorted on the raw score: clipping to 0-1 for display must not make an exact
-        # name with a matching year tie with a near one that also has the year.
         match = Match(conscript=person, score=max(0.0, min(1.0, score)), reasons=reasons)
         results.append((score, match))
-    results.sort(
-        key=lambda r: (-r[0], r[1].conscript.surname, r[1].conscript.given_name, r[1].conscript.pk)
-    )
-    return [match for _raw, match in results]
+    return results
 
 
 def _name_score(
@@ -557,13 +567,14 @@ def search(
     matches = _vocabulary_matches(interp.words) if interp.words else []
     focused = _focused(matches)
     people = candidates(interp, base, focused)
-    ranked = rank(interp, people)
+    scored = _scored(interp, people)
+    ranked = _ordered(scored)
     if interp.words and (not ranked or ranked[0].score < WIDEN_BELOW):
         # Nobody fits well: a similar name, or a badly mistyped one. Look again, wider.
         wider = _widened(interp.words, matches, every_word=not people)
         if wider != focused:
-            people += candidates(interp, base, wider, exclude=[p.pk for p in people])
-            ranked = rank(interp, people)
+            more = candidates(interp, base, wider, exclude=[p.pk for p in people])
+            ranked = _ordered(scored + _scored(interp, more))
     if limit is not None:
         ranked = ranked[:limit]
     return SearchResult(query=query, matches=ranked, interpretation=interp)
