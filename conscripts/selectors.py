@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404
 
 from .models import Conscript, Evidence, Status, StatusChange
@@ -76,17 +76,26 @@ def retracted_evidence_list(*, conscript: Conscript) -> list[Evidence]:
     )
 
 
-def status_timeline(*, conscript: Conscript) -> list[StatusChange]:
-    return list(
-        conscript.status_changes.only(
-            "pk",
-            "conscript_id",
-            "from_status",
-            "to_status",
-            "effective_date",
-            "changed_at",
-        )
+def status_timeline(*, conscript: Conscript, with_retracted: bool = False) -> list[StatusChange]:
+    """The status changes, oldest first, each with ``evidence_retracted``.
+
+    A change decided by evidence later retracted (a death notice about someone else)
+    is left out unless ``with_retracted`` (moderators): the public must not read that
+    a person was confirmed dead on the strength of a notice the moderators rejected.
+    """
+    changes = conscript.status_changes.annotate(
+        evidence_retracted=Q(evidence__retracted_at__isnull=False)
+    ).only(
+        "pk",
+        "conscript_id",
+        "from_status",
+        "to_status",
+        "effective_date",
+        "changed_at",
     )
+    if not with_retracted:
+        changes = changes.exclude(evidence__retracted_at__isnull=False)
+    return list(changes)
 
 
 def disputed_count() -> int:

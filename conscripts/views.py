@@ -97,17 +97,16 @@ def conscript_detail(request, pk: int):
 
 
 def _case_page(request, conscript: Conscript, *, follow_form=None, status: int = 200, **extra):
+    moderator = roles.is_moderator(request.user)
     return render(
         request,
         "conscripts/detail.html",
         {
             "conscript": conscript,
             "evidence": selectors.public_evidence_list(conscript=conscript),
-            "timeline": selectors.status_timeline(conscript=conscript),
+            "timeline": selectors.status_timeline(conscript=conscript, with_retracted=moderator),
             "retracted_evidence": (
-                selectors.retracted_evidence_list(conscript=conscript)
-                if roles.is_moderator(request.user)
-                else []
+                selectors.retracted_evidence_list(conscript=conscript) if moderator else []
             ),
             "follow_form": follow_form or FollowForm(),
             **extra,

@@ -4,6 +4,7 @@ import datetime
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.test import Client
 from django.urls import reverse
 
 from conscripts import services as conscript_services
@@ -363,6 +364,23 @@ def test_the_public_never_sees_retracted_evidence_or_why(client, request, modera
     assert "Секретная причина" not in body
     assert "+7 900" not in body
     assert 'data-testid="retracted-evidence"' not in body
+
+
+def test_the_public_timeline_leaves_out_what_retracted_evidence_decided(moderator):
+    """A death notice about someone else must not leave «confirmed dead» on the page."""
+    person, notice, _video = disputed_by_a_video_after_a_death_notice()
+    services.evidence_retract(evidence=notice, moderator=moderator, reason="Другой человек")
+
+    public = Client().get(person.get_absolute_url())
+    assert [c.to_status for c in public.context["timeline"]] == [Status.CAPTURED]
+    assert 'data-testid="timeline-retracted"' not in public.content.decode()
+
+    staff_client = Client()
+    staff_client.force_login(moderator)
+    staff = staff_client.get(person.get_absolute_url())
+    shown = [(c.to_status, c.evidence_retracted) for c in staff.context["timeline"]]
+    assert shown == [(Status.DEAD, True), (Status.CAPTURED, False)]
+    assert 'data-testid="timeline-retracted"' in staff.content.decode()
 
 
 def test_moderators_see_retracted_evidence_marked_with_reason_and_date(moderator_client, moderator):
