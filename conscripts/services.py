@@ -208,23 +208,16 @@ def conscript_recompute_status(
     ]
     outcome = status_rules.derive_status(facts)
     kinds = evidence_kinds_mask(f.kind for f in facts)
-    state = _state(outcome)
     current = (conscript.status, conscript.status_since, conscript.is_disputed)
     current += (conscript.disputed_reason,)
-    if state == current and kinds == conscript.evidence_kinds:
+    if status_rules.state_of(outcome) == current and kinds == conscript.evidence_kinds:
         return None
     change = None
     # A new kind of evidence alone (a second search post…) is no change of status.
-    if state != current and (
-        outcome.status != conscript.status or not conscript.status_changes.exists()
-    ):
+    step = status_rules.transition(current, outcome, recorded=conscript.status_changes.exists())
+    if step is not None:
         change = StatusChange.objects.create(
-            conscript=conscript,
-            from_status=conscript.status if conscript.status_changes.exists() else "",
-            to_status=outcome.status,
-            effective_date=outcome.since,
-            evidence_id=outcome.because_of,
-            changed_by=acting_user,
+            conscript=conscript, **_change_fields(step), changed_by=acting_user
         )
         _followers_notify_after_commit(changes=[change])
     conscript.status = outcome.status
@@ -240,9 +233,14 @@ def conscript_recompute_status(
 DERIVED_FIELDS = ["status", "status_since", "is_disputed", "disputed_reason", "evidence_kinds"]
 
 
-def _state(outcome: status_rules.Outcome) -> tuple:
-    """The stored status fields an outcome sets (``because_of`` is not stored)."""
-    return (outcome.status, outcome.since, outcome.disputed, outcome.reason)
+def _change_fields(step: status_rules.Transition) -> dict:
+    """``StatusChange`` fields of a transition whose ``because_of`` is an evidence id."""
+    return {
+        "from_status": step.from_status,
+        "to_status": step.to_status,
+        "effective_date": step.since,
+        "evidence_id": step.because_of,
+    }
 
 
 def reference_data_load() -> None:
@@ -325,17 +323,18 @@ def conscripts_bulk_add(
         # Lock the people already saved, in key order, as evidence_add locks one.
         list(Conscript.objects.select_for_update().filter(pk__in=known).values_list("pk"))
         Evidence.objects.bulk_create(evidence)
+        first_steps = [
+            (person, status_rules.transition(status_rules.INITIAL, outcome, recorded=False))
+            for person, outcome in zip(people, outcomes, strict=True)
+        ]
         StatusChange.objects.bulk_create(
             StatusChange(
                 conscript_id=person.pk,
-                from_status="",
-                to_status=outcome.status,
-                effective_date=outcome.since,
-                evidence_id=evidence[outcome.because_of].pk,
+                **_change_fields(step) | {"evidence_id": evidence[step.because_of].pk},
                 changed_by=acting_user,
             )
-            for person, outcome in zip(people, outcomes, strict=True)
-            if outcome.because_of is not None  # no claim: still the initial «missing»
+            for person, step in first_steps
+            if step is not None  # no claim: still the initial «missing»
         )
         _statuses_recompute(conscript_ids=known, acting_user=acting_user)
 
@@ -387,22 +386,13 @@ def _statuses_recompute(
     for pk in conscript_ids:
         outcome = status_rules.derive_status(facts[pk])
         kinds = evidence_kinds_mask(f.kind for f in facts[pk])
-        status, since, disputed, reason, stored_kinds = current[pk]
-        state = _state(outcome)
-        if state == (status, since, disputed, reason) and kinds == stored_kinds:
+        *state, stored_kinds = current[pk]
+        if status_rules.state_of(outcome) == tuple(state) and kinds == stored_kinds:
             continue
-        if state != (status, since, disputed, reason) and (
-            outcome.status != status or pk not in recorded
-        ):
+        step = status_rules.transition(tuple(state), outcome, recorded=pk in recorded)
+        if step is not None:
             changes.append(
-                StatusChange(
-                    conscript_id=pk,
-                    from_status=status if pk in recorded else "",
-                    to_status=outcome.status,
-                    effective_date=outcome.since,
-                    evidence_id=outcome.because_of,
-                    changed_by=acting_user,
-                )
+                StatusChange(conscript_id=pk, **_change_fields(step), changed_by=acting_user)
             )
         moved.append(
             Conscript(

@@ -120,3 +120,45 @@ def derive_status(facts: Iterable[Fact]) -> Outcome:
         disputed=bool(reasons),
         reason="; ".join(reasons),
     )
+
+
+# --- What a person row stores, and when a change is recorded -----------------------------
+#: (status, since, disputed, reason): the fields of a person row an outcome sets.
+State = tuple[str, "date | None", bool, str]
+#: The state of a person with no evidence (what a new record starts as).
+INITIAL: State = (MISSING, None, False, "")
+
+
+def state_of(outcome: Outcome) -> State:
+    """What a person row stores of ``outcome`` (``because_of`` is not stored)."""
+    return (outcome.status, outcome.since, outcome.disputed, outcome.reason)
+
+
+@dataclass(frozen=True)
+class Transition:
+    """A status change to record: ``from_status`` is "" for a person's first one."""
+
+    from_status: str
+    to_status: str
+    since: date | None
+    because_of: object  # key of the deciding fact
+
+
+def transition(previous: State, outcome: Outcome, *, recorded: bool) -> Transition | None:
+    """The change to record when a person's derived state goes from ``previous`` to
+    ``outcome``, given whether any change was ``recorded`` for them before; None if none.
+
+    One is recorded when the status moves, or for the first outcome that differs from
+    the initial state (a first claim of «missing» with its date). A state that differs
+    only in date, dispute or reason updates the row without a change of status.
+    """
+    if state_of(outcome) == tuple(previous):
+        return None
+    if outcome.status == previous[0] and recorded:
+        return None
+    return Transition(
+        from_status=previous[0] if recorded else "",
+        to_status=outcome.status,
+        since=outcome.since,
+        because_of=outcome.because_of,
+    )

@@ -4,7 +4,7 @@ import datetime
 
 import pytest
 
-from conscripts import services
+from conscripts import services, status_rules
 from conscripts.models import EvidenceKind, Status
 from conscripts.status_rules import Fact, derive_status
 from tests.factories import ConscriptFactory
@@ -193,3 +193,39 @@ def test_evidence_add_marks_a_record_disputed_and_keeps_the_reason():
         Status.DEAD,
         Status.CAPTURED,
     ]
+
+
+# --- When a change is recorded (status_rules.transition, used by every writer) ----------
+def _outcome(status, since, *, disputed=False, because_of=1):
+    return status_rules.Outcome(
+        status=status, since=since, because_of=because_of, disputed=disputed, reason=""
+    )
+
+
+def test_a_first_claim_is_recorded_even_when_it_says_missing():
+    step = status_rules.transition(
+        status_rules.INITIAL, _outcome("missing", D(2024, 8, 10)), recorded=False
+    )
+    assert step == status_rules.Transition("", "missing", D(2024, 8, 10), 1)
+
+
+def test_nothing_is_recorded_when_nothing_moved_or_only_the_date_or_dispute_did():
+    state = ("captured", D(2024, 9, 1), False, "")
+    same = _outcome("captured", D(2024, 9, 1))
+    assert status_rules.transition(state, same, recorded=True) is None
+    assert (
+        status_rules.transition(state, _outcome("captured", D(2024, 9, 5)), recorded=True) is None
+    )
+    disputed = _outcome("captured", D(2024, 9, 1), disputed=True)
+    assert status_rules.transition(state, disputed, recorded=True) is None
+
+
+def test_a_move_of_status_is_recorded_from_the_previous_one():
+    state = ("captured", D(2024, 9, 1), False, "")
+    step = status_rules.transition(
+        state, _outcome("returned", D(2025, 1, 2), because_of=7), recorded=True
+    )
+    assert step == status_rules.Transition("captured", "returned", D(2025, 1, 2), 7)
+    # Without any change recorded before (a row written by hand), it is the first one.
+    step = status_rules.transition(state, _outcome("captured", D(2024, 9, 5)), recorded=False)
+    assert step is not None and step.from_status == ""

@@ -62,14 +62,13 @@ def replay(evidence: Sequence[demo_data.EvidenceRecord]) -> tuple[status_rules.O
     """The final outcome and the transitions ``evidence_add`` would have recorded.
 
     Evidence is taken in approval order; after each piece the status is derived
-    from everything approved so far, and a change is recorded as
-    ``conscripts.services.conscript_recompute_status`` records it: when the
-    status moves, or on the first outcome that differs from the initial one.
+    from everything approved so far and ``status_rules.transition`` says whether a
+    change is recorded, as in ``conscripts.services.conscript_recompute_status``.
     """
     order = sorted(range(len(evidence)), key=lambda i: evidence[i].added_at)
     facts: list[status_rules.Fact] = []
-    outcome = status_rules.derive_status(facts)  # the initial state: missing
-    recorded = False
+    state = status_rules.INITIAL
+    outcome = status_rules.derive_status(facts)
     transitions: list[Transition] = []
     for i in order:
         e = evidence[i]
@@ -82,26 +81,20 @@ def replay(evidence: Sequence[demo_data.EvidenceRecord]) -> tuple[status_rules.O
                 kind=e.kind,
             )
         )
-        previous, outcome = outcome, status_rules.derive_status(facts)
-        if _state(outcome) == _state(previous):
-            continue
-        if outcome.status != previous.status or not recorded:
+        outcome = status_rules.derive_status(facts)
+        step = status_rules.transition(state, outcome, recorded=bool(transitions))
+        if step is not None:
             transitions.append(
                 Transition(
-                    from_status=previous.status if recorded else "",
-                    to_status=outcome.status,
-                    since=outcome.since,
-                    because_of=outcome.because_of,
+                    from_status=step.from_status,
+                    to_status=step.to_status,
+                    since=step.since,
+                    because_of=step.because_of,
                     at=e.added_at,
                 )
             )
-            recorded = True
+        state = status_rules.state_of(outcome)
     return outcome, transitions
-
-
-def _state(outcome: status_rules.Outcome) -> tuple:
-    """What a person row stores of an outcome (``because_of`` is not stored)."""
-    return (outcome.status, outcome.since, outcome.disputed, outcome.reason)
 
 
 # --- Writers ---------------------------------------------------------------------------
