@@ -334,7 +334,13 @@ class Evidence(models.Model):
         ordering = ["event_date", "added_at", "pk"]
         verbose_name = _("evidence")
         verbose_name_plural = _("evidence")
-        indexes = [models.Index(fields=["conscript", "event_date"], name="evidence_conscript_date")]
+        indexes = [
+            models.Index(fields=["conscript", "event_date"], name="evidence_conscript_date"),
+            # The few retracted items, for the statistics that leave out what they decided.
+            models.Index(
+                fields=["id"], condition=Q(retracted_at__isnull=False), name="evidence_retracted"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} · {self.event_date or '?'}"

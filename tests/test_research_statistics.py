@@ -64,6 +64,29 @@ def test_it_lists_top_units_and_weekly_counts(client):
     assert sum(w["status_changes"] for w in data["weekly"]) == 1
 
 
+def test_changes_decided_by_retracted_evidence_are_not_counted(settings):
+    from conscripts import services
+    from conscripts.models import EvidenceKind, Status
+
+    settings.STATISTICS_CACHE_SECONDS = 0
+    person = ConscriptFactory()
+    notice = services.evidence_add(
+        conscript=person,
+        kind=EvidenceKind.DEATH_NOTICE,
+        claimed_status=Status.DEAD,
+        event_date=date(2024, 9, 5),
+    )
+    services.evidence_add(
+        conscript=person,
+        kind=EvidenceKind.PRISONER_VIDEO,
+        claimed_status=Status.CAPTURED,
+        event_date=date(2024, 10, 1),
+    )
+    assert sum(w["status_changes"] for w in research.statistics()["weekly"]) == 2
+    services.evidence_retract(evidence=notice, reason="Другой человек")
+    assert sum(w["status_changes"] for w in research.statistics()["weekly"]) == 1
+
+
 def test_the_kursk_window_narrows_every_aggregate(client):
     ConscriptFactory(last_contact_date=date(2024, 8, 10), home_region=region("KRS"))
     ConscriptFactory(last_contact_date=date(2023, 1, 10), home_region=region("BEL"))
