@@ -119,10 +119,15 @@ class ConscriptFilter(django_filters.FilterSet):
         return queryset
 
     def filter_q(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        """Restrict to the name search's matches, best first (a later sort overrides)."""
+        """Restrict to the name search's matches, best first (a later sort overrides).
+
+        Only the search's close look: the list is narrowed to the name as written or
+        near it; the wider guesses for a badly mistyped name are the search page's.
+        """
         if not value.strip():
             return queryset
-        ids = [m.conscript.pk for m in search(value, people=queryset).matches]
+        matches = search(value, people=queryset, widen=False).matches
+        ids = [m.conscript.pk for m in matches]
         if not ids:
             return queryset.none()
         # One CASE written out, not ~200 When() expressions: Django takes longer to

@@ -279,3 +279,14 @@ def test_counts_stop_at_the_cap_and_say_so(researcher_client, monkeypatch):
     assert response.context["page"].paginator.capped
     assert len(response.context["page"].object_list) == 4  # pages cover the counted rows
     assert researcher_client.get(URL, {"page": 2}).status_code == 200
+
+
+def test_the_name_filter_takes_only_the_close_look_not_the_wider_guess(researcher_client):
+    """«Петров А. И.»: the search page guesses Петраков Алексей Игоревич (a similar
+    surname with the right initials); the researchers' list keeps to Петров."""
+    from conscripts.search import search
+
+    ConscriptFactory(surname="Петров", given_name="Алексей", patronymic="Сергеевич")
+    ConscriptFactory(surname="Петраков", given_name="Алексей", patronymic="Игоревич")
+    assert search("Петров А. И.").matches[0].conscript.surname == "Петраков"
+    assert names(browse(researcher_client, q="Петров А. И.")) == ["Петров"]
