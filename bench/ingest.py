@@ -28,7 +28,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-PG = "postgres://postgres@127.0.0.1:5432"
+import scratch  # noqa: E402  (bench/scratch.py)
+from scratch import PG_URL as PG  # noqa: E402
+
 SURNAMES = [
     "Петренко", "Воробьев", "Кравцов", "Семенов", "Лисицын", "Гончаренко", "Сидоренко",
     "Зайцев", "Кречетов", "Мерзляков", "Тихонравов", "Зябликов", "Ладыгин", "Сорокин",
@@ -88,14 +90,8 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=900, help="seconds to wait at most")
     args = parser.parse_args()
 
-    import psycopg
-
     db = f"conscripts_bench_ingest_{os.getpid()}"
-    with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
-        conn.execute(
-            f"CREATE DATABASE {db} ENCODING 'UTF8' LC_COLLATE 'C.UTF-8' "
-            "LC_CTYPE 'C.UTF-8' TEMPLATE template0"
-        )
+    scratch.create_database(db)
     env = dict(
         os.environ,
         DJANGO_SETTINGS_MODULE="config.settings.base",
@@ -194,8 +190,7 @@ def main() -> None:
         from django.db import connections
 
         connections.close_all()
-        with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {db} WITH (FORCE)")
+        scratch.drop_database(db)
 
 
 if __name__ == "__main__":

@@ -55,8 +55,6 @@ from collections import defaultdict  # noqa: E402
 from collections.abc import Callable, Sequence  # noqa: E402
 
 import django  # noqa: E402
-import psycopg  # noqa: E402
-from psycopg import sql  # noqa: E402
 
 django.setup()
 
@@ -64,6 +62,7 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.db.models import Q  # noqa: E402
 
+from bench import scratch  # noqa: E402
 from bench import search_queries as sq  # noqa: E402
 from conscripts import demo_data  # noqa: E402
 from conscripts import search as search_module  # noqa: E402
@@ -77,34 +76,15 @@ PYTHON = str(ROOT / ".venv" / "bin" / "python")
 
 
 # --- Databases -----------------------------------------------------------------------
-def _admin() -> psycopg.Connection:
-    return psycopg.connect(f"{PG_URL}/postgres", autocommit=True)
-
-
 def database_exists(name: str) -> bool:
-    with _admin() as conn:
+    with scratch.admin() as conn:
         return conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-
-
-def create_database(name: str) -> None:
-    """A UTF-8 database with a UTF-8 LC_CTYPE (pg_trgm sees no Cyrillic trigrams under C)."""
-    drop_database(name)
-    with _admin() as conn:
-        conn.execute(
-            sql.SQL(
-                "CREATE DATABASE {} ENCODING 'UTF8' LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8' "
-                "TEMPLATE template0"
-            ).format(sql.Identifier(name))
-        )
 
 
 def drop_database(name: str) -> None:
     if connection.settings_dict["NAME"] == name:
         connection.close()
-    with _admin() as conn:
-        conn.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
+    scratch.drop_database(name)
 
 
 def use_database(name: str) -> None:
@@ -210,7 +190,7 @@ def run_quality(args) -> dict:
         )
     name = args.database or "conscripts_bench_quality"
     start = time.perf_counter()
-    create_database(name)
+    scratch.create_database(name)
     migrate(name)
     load_roster(records)
     load_seconds = time.perf_counter() - start
@@ -300,7 +280,7 @@ def ensure_seeded(name: str, people: int) -> dict:
         else:
             print(f"{name} has {have} people, not {people}: seeding it again", file=sys.stderr)
     if not info["reused"]:
-        create_database(name)
+        scratch.create_database(name)
         migrate(name)
         connection.close()
         env = {**os.environ, "DATABASE_URL": database_url(name)}

@@ -21,40 +21,16 @@ import sys
 import time
 from pathlib import Path
 
-import psycopg
 from psycopg import sql
+from scratch import PG_URL, admin, create_database, drop_database
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = str(ROOT / ".venv" / "bin" / "python")
-PG_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432")
 TABLES = {
     "people": "conscripts_conscript",
     "evidence": "conscripts_evidence",
     "status changes": "conscripts_statuschange",
 }
-
-
-def admin(database: str = "postgres") -> psycopg.Connection:
-    return psycopg.connect(f"{PG_URL}/{database}", autocommit=True)
-
-
-def create_database(name: str) -> None:
-    """A fresh UTF-8 database with a UTF-8 LC_CTYPE (as the project's databases are)."""
-    drop_database(name)
-    with admin() as conn:
-        conn.execute(
-            sql.SQL(
-                "CREATE DATABASE {} ENCODING 'UTF8' LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8' "
-                "TEMPLATE template0"
-            ).format(sql.Identifier(name))
-        )
-
-
-def drop_database(name: str) -> None:
-    with admin() as conn:
-        conn.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
 
 
 def manage(url: str, *args: str, capture: bool = False) -> subprocess.CompletedProcess:

@@ -29,9 +29,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import scratch  # noqa: E402  (bench/scratch.py)
 from ingest import posts, process_tree, rss_kb  # noqa: E402  (bench/ingest.py)
+from scratch import PG_URL as PG  # noqa: E402
 
-PG = "postgres://postgres@127.0.0.1:5432"
 REDIS = "redis://127.0.0.1:6379/13"
 
 
@@ -102,14 +103,8 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=300, help="seconds to wait at most")
     args = parser.parse_args()
 
-    import psycopg
-
     db = f"conscripts_bench_workers_{os.getpid()}"
-    with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
-        conn.execute(
-            f"CREATE DATABASE {db} ENCODING 'UTF8' LC_COLLATE 'C.UTF-8' "
-            "LC_CTYPE 'C.UTF-8' TEMPLATE template0"
-        )
+    scratch.create_database(db)
     env = dict(
         os.environ,
         DJANGO_SETTINGS_MODULE="config.settings.base",
@@ -160,8 +155,7 @@ def main() -> None:
         from django.db import connections
 
         connections.close_all()
-        with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {db} WITH (FORCE)")
+        scratch.drop_database(db)
 
 
 if __name__ == "__main__":

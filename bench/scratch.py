@@ -1,0 +1,37 @@
+"""Scratch PostgreSQL databases for the benchmarks.
+
+UTF-8 with a UTF-8 ``LC_CTYPE``, as the project's databases are: under ``C`` pg_trgm
+sees no Cyrillic trigrams. ``BENCH_PG_URL`` points elsewhere than the local server.
+"""
+
+from __future__ import annotations
+
+import os
+
+import psycopg
+from psycopg import sql
+
+PG_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432")
+
+
+def admin(database: str = "postgres") -> psycopg.Connection:
+    return psycopg.connect(f"{PG_URL}/{database}", autocommit=True)
+
+
+def create_database(name: str) -> None:
+    """A fresh, empty database called ``name`` (dropped first if it exists)."""
+    drop_database(name)
+    with admin() as conn:
+        conn.execute(
+            sql.SQL(
+                "CREATE DATABASE {} ENCODING 'UTF8' LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8' "
+                "TEMPLATE template0"
+            ).format(sql.Identifier(name))
+        )
+
+
+def drop_database(name: str) -> None:
+    with admin() as conn:
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
