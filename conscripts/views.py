@@ -1,10 +1,4 @@
-import hashlib
-import ipaddress
-import time
-
-from django.conf import settings
 from django.contrib import messages
-from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
@@ -13,7 +7,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from . import roles, selectors, services
+from . import ratelimit, roles, selectors, services
 from .forms import FollowForm, SearchForm
 from .models import Conscript, Follower, Status
 from .search import search
@@ -117,45 +111,6 @@ def _case_page(request, conscript: Conscript, *, follow_form=None, status: int =
 
 # --- Following a case ---------------------------------------------------------------------
 FOLLOW_RATE_SCOPE = "follow"
-DEFAULT_FOLLOW_RATE = "10/hour"
-_PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-
-
-def _follow_rate() -> tuple[int, int]:
-    """``FOLLOW_RATE_LIMIT`` ("<count>/<second|minute|hour|day>") as (count, seconds)."""
-    count, _sep, period = getattr(settings, "FOLLOW_RATE_LIMIT", DEFAULT_FOLLOW_RATE).partition("/")
-    return int(count), _PERIODS[period.strip()[:1].lower()]
-
-
-def _follow_rate_hit(ident: str) -> bool:
-    """Count one request from ``ident`` in a fixed window; False once over the limit.
-
-    The counter lives in the cache (Redis in production, where ``incr`` is atomic),
-    under a hash of the address: the cache need not hold who asked.
-    """
-    limit, window = _follow_rate()
-    digest = hashlib.sha256(f"{FOLLOW_RATE_SCOPE}:{ident}".encode()).hexdigest()[:32]
-    key = f"ratelimit:{FOLLOW_RATE_SCOPE}:{digest}:{int(time.time() // window)}"
-    cache.add(key, 0, timeout=window)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.add(key, 1, timeout=window)
-        count = 1
-    return count <= limit
-
-
-def _client_ip(request) -> str:
-    """The requester's address. Behind a reverse proxy, the header the proxy sets
-    (``REPORT_CLIENT_IP_HEADER``, shared with the report form); its last entry is the
-    one the trusted proxy appended."""
-    header = getattr(settings, "REPORT_CLIENT_IP_HEADER", "")
-    forwarded = request.META.get(header, "") if header else ""
-    candidate = forwarded.split(",")[-1].strip() or request.META.get("REMOTE_ADDR", "")
-    try:
-        return str(ipaddress.ip_address(candidate))
-    except ValueError:
-        return ""
 
 
 @require_POST
@@ -170,7 +125,9 @@ def conscript_follow(request, pk: int):
             raise
         conscript = selectors.public_conscript_get(pk=successor.pk)
     form = FollowForm(request.POST)
-    if not _follow_rate_hit(_client_ip(request)):
+    if not ratelimit.hit(
+        scope=FOLLOW_RATE_SCOPE, ident=ratelimit.client_ip(request), rate=ratelimit.follow_rate()
+    ):
         return _case_page(request, conscript, follow_form=form, follow_limited=True, status=429)
     if not form.is_valid():
         return _case_page(request, conscript, follow_form=form, status=400)

@@ -5,7 +5,6 @@ Each view: decorators → access check → form → one service call → redirec
 
 from __future__ import annotations
 
-import ipaddress
 import mimetypes
 from functools import wraps
 
@@ -24,12 +23,12 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from conscripts import roles
+from conscripts import ratelimit, roles
 from conscripts import selectors as conscript_selectors
 from conscripts.models import Conscript, Evidence
 from conscripts.services import EvidenceAlreadyRetracted, EvidenceRetractError
 
-from . import ratelimit, selectors, services
+from . import selectors, services
 from .forms import (
     FIELD_LABELS,
     BulkRejectForm,
@@ -110,22 +109,6 @@ ACTION_ERRORS = (services.ReportError, ValidationError)
 
 
 # --- public -----------------------------------------------------------------------------
-def _client_ip(request) -> str:
-    """The submitter's address, for the rate limit and the moderators.
-
-    Behind a reverse proxy every request comes from the proxy, so set
-    ``REPORT_CLIENT_IP_HEADER`` (e.g. "HTTP_X_FORWARDED_FOR"); the last entry
-    is the one the trusted proxy appended, the others are the client's say-so.
-    """
-    header = getattr(settings, "REPORT_CLIENT_IP_HEADER", "")
-    forwarded = request.META.get(header, "") if header else ""
-    candidate = forwarded.split(",")[-1].strip() or request.META.get("REMOTE_ADDR", "")
-    try:
-        return str(ipaddress.ip_address(candidate))
-    except ValueError:
-        return ""
-
-
 def _report_submit(request, form: ReportForm) -> Report:
     """The submission with its photo stored, in one transaction.
 
@@ -135,7 +118,7 @@ def _report_submit(request, form: ReportForm) -> Report:
     with transaction.atomic():
         report = services.report_submit(
             **form.submission(),
-            ip=_client_ip(request) or None,
+            ip=ratelimit.client_ip(request) or None,
             submitter_language=(get_language() or "ru")[:2],
         )
         photo = form.cleaned_data.get("photo")
@@ -148,7 +131,7 @@ def _report_submit(request, form: ReportForm) -> Report:
 @require_http_methods(["GET", "POST"])
 def report_new(request):
     rate = ratelimit.report_rate()
-    ident = _client_ip(request)
+    ident = ratelimit.client_ip(request)
     if request.method != "POST":
         return render(request, "reports/new.html", {"form": ReportForm()})
     form = ReportForm(request.POST, request.FILES)

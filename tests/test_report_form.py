@@ -210,7 +210,7 @@ def test_too_many_reports_from_one_address_get_429_and_the_typed_text_is_kept(cl
 
 
 def test_the_rate_is_read_from_settings_with_a_default(settings):
-    from reports import ratelimit
+    from conscripts import ratelimit
 
     del settings.REPORT_RATE_LIMIT
     assert ratelimit.report_rate() == (5, 3600)

@@ -1,18 +1,20 @@
-"""A fixed-window counter per client in the Django cache (Redis in production).
-
-``REPORT_RATE_LIMIT`` is "<count>/<period>", period one of second, minute,
-hour, day (e.g. "5/hour", the default).
+"""A fixed-window counter per client in the Django cache (Redis in production),
+for the public forms: reports (``REPORT_RATE_LIMIT``) and following a case
+(``FOLLOW_RATE_LIMIT``). A rate is "<count>/<period>", period one of second,
+minute, hour, day (e.g. "5/hour").
 """
 
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import time
 
 from django.conf import settings
 from django.core.cache import cache
 
 DEFAULT_REPORT_RATE = "5/hour"
+DEFAULT_FOLLOW_RATE = "10/hour"
 _PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
@@ -24,6 +26,26 @@ def parse_rate(rate: str) -> tuple[int, int]:
 
 def report_rate() -> tuple[int, int]:
     return parse_rate(getattr(settings, "REPORT_RATE_LIMIT", DEFAULT_REPORT_RATE))
+
+
+def follow_rate() -> tuple[int, int]:
+    return parse_rate(getattr(settings, "FOLLOW_RATE_LIMIT", DEFAULT_FOLLOW_RATE))
+
+
+def client_ip(request) -> str:
+    """The requester's address ("" if unusable), for the rate limits and moderators.
+
+    Behind a reverse proxy every request comes from the proxy, so set
+    ``REPORT_CLIENT_IP_HEADER`` (e.g. "HTTP_X_FORWARDED_FOR"); the last entry
+    is the one the trusted proxy appended, the others are the client's say-so.
+    """
+    header = getattr(settings, "REPORT_CLIENT_IP_HEADER", "")
+    forwarded = request.META.get(header, "") if header else ""
+    candidate = forwarded.split(",")[-1].strip() or request.META.get("REMOTE_ADDR", "")
+    try:
+        return str(ipaddress.ip_address(candidate))
+    except ValueError:
+        return ""
 
 
 def _key(scope: str, ident: str, window: int) -> str:
