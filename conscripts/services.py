@@ -417,18 +417,10 @@ def _statuses_recompute(
 # Tasks get ids only: addresses stay out of the broker and its logs.
 FOLLOW_CONFIRM_SALT = "conscripts.follow.confirm"
 FOLLOW_UNFOLLOW_SALT = "conscripts.follow.unfollow"
-#: Defaults of the settings that tune following (read with getattr: all optional).
-FOLLOW_CONFIRM_MAX_AGE = 3 * 24 * 3600  # seconds a confirmation link stays valid
-FOLLOW_RESEND_SECONDS = 600  # one confirmation mail per address and case per this
-FOLLOW_MAILS_PER_ADDRESS_HOUR = 5  # confirmation mails per address per hour, all cases
 
 
 class FollowError(ValueError):
     """The record cannot be followed (hidden at the family's request, or gone)."""
-
-
-def _follow_setting(name: str, default: int) -> int:
-    return int(getattr(settings, name, default))
 
 
 def follow_request(*, conscript: Conscript, email: str, language: str) -> Follower:
@@ -462,14 +454,12 @@ def follow_request(*, conscript: Conscript, email: str, language: str) -> Follow
         if follower.is_following:
             return follower
         last = follower.confirmation_requested_at
-        if last is not None and now - last < timedelta(
-            seconds=_follow_setting("FOLLOW_RESEND_SECONDS", FOLLOW_RESEND_SECONDS)
-        ):
+        if last is not None and now - last < timedelta(seconds=settings.FOLLOW_RESEND_SECONDS):
             return follower
         asked = Follower.objects.filter(
             email=email, confirmation_requested_at__gte=now - timedelta(hours=1)
         ).count()
-        if asked >= _follow_setting("FOLLOW_MAILS_PER_ADDRESS_HOUR", FOLLOW_MAILS_PER_ADDRESS_HOUR):
+        if asked >= settings.FOLLOW_MAILS_PER_ADDRESS_HOUR:
             return follower
         follower.language = language
         follower.confirmation_requested_at = now
@@ -513,10 +503,7 @@ def follow_confirmation_send(*, follower_id: int) -> bool:
                 "name": conscript.full_name,
                 "case_url": settings.SITE_URL + conscript.get_absolute_url(),
                 "confirm_url": settings.SITE_URL + confirm_path,
-                "expires": timezone.now()
-                + timedelta(
-                    seconds=_follow_setting("FOLLOW_CONFIRM_MAX_AGE", FOLLOW_CONFIRM_MAX_AGE)
-                ),
+                "expires": timezone.now() + timedelta(seconds=settings.FOLLOW_CONFIRM_MAX_AGE),
             },
         )
         # Sent inside the transaction: if sending fails nothing is marked, and the
@@ -541,7 +528,7 @@ def follower_for_token(*, token: str, purpose: str) -> Follower | None:
     try:
         if purpose == "confirm":
             value = signing.TimestampSigner(salt=FOLLOW_CONFIRM_SALT).unsign(
-                token, max_age=_follow_setting("FOLLOW_CONFIRM_MAX_AGE", FOLLOW_CONFIRM_MAX_AGE)
+                token, max_age=settings.FOLLOW_CONFIRM_MAX_AGE
             )
         elif purpose == "unfollow":
             value = signing.Signer(salt=FOLLOW_UNFOLLOW_SALT).unsign(token)
@@ -595,7 +582,7 @@ def unfollow(*, token: str) -> Follower | None:
 def followers_purge_unconfirmed() -> int:
     """Delete the addresses that asked to follow and never confirmed, once the link
     mailed to them has expired: nobody consented to keeping them. Returns how many."""
-    max_age = _follow_setting("FOLLOW_CONFIRM_MAX_AGE", FOLLOW_CONFIRM_MAX_AGE)
+    max_age = settings.FOLLOW_CONFIRM_MAX_AGE
     expired = timezone.now() - timedelta(seconds=max_age)
     deleted, _ = Follower.objects.filter(
         confirmed_at__isnull=True, confirmation_requested_at__lt=expired

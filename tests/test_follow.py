@@ -355,7 +355,7 @@ def test_confirmation_mails_are_limited_per_address_and_case_and_per_address(
     with django_capture_on_commit_callbacks(execute=True):
         for other in ConscriptFactory.create_batch(6):
             services.follow_request(conscript=other, email=SISTER, language="ru")
-    assert len(mailoutbox) == services.FOLLOW_MAILS_PER_ADDRESS_HOUR == 5
+    assert len(mailoutbox) == django_settings.FOLLOW_MAILS_PER_ADDRESS_HOUR == 5
 
 
 def test_a_redelivered_confirmation_task_mails_once(mailoutbox):
