@@ -101,16 +101,20 @@ def statistics_refresh_task() -> None:
 
 
 # --- Relatives following a case (conscripts.services.follow_request) ---------------------
+#: Options of every task that sends e-mail (here and in reports): acknowledged after the
+#: work, so a killed worker's mail is sent by another; retried while the server is down.
+MAIL_TASK_OPTIONS = {
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    "autoretry_for": (SMTPException, ConnectionError, TimeoutError),
+    "retry_backoff": True,
+    "max_retries": 5,
+}
+
+
 # Ids only: the addresses stay in the database, out of the broker and its logs.
 @shared_task(
-    name="conscripts.follow_confirmation",
-    acks_late=True,
-    reject_on_worker_lost=True,
-    soft_time_limit=30,
-    time_limit=60,
-    autoretry_for=(SMTPException, ConnectionError, TimeoutError),
-    retry_backoff=True,
-    max_retries=5,
+    name="conscripts.follow_confirmation", soft_time_limit=30, time_limit=60, **MAIL_TASK_OPTIONS
 )
 def follow_confirmation_task(follower_id: int) -> bool:
     """Mail the confirmation link a follower asked for (once per request)."""
@@ -118,14 +122,7 @@ def follow_confirmation_task(follower_id: int) -> bool:
 
 
 @shared_task(
-    name="conscripts.notify_followers",
-    acks_late=True,
-    reject_on_worker_lost=True,
-    soft_time_limit=120,
-    time_limit=150,
-    autoretry_for=(SMTPException, ConnectionError, TimeoutError),
-    retry_backoff=True,
-    max_retries=5,
+    name="conscripts.notify_followers", soft_time_limit=120, time_limit=150, **MAIL_TASK_OPTIONS
 )
 def notify_followers_task(change_id: int) -> int:
     """E-mail a status change to the person's confirmed followers (once per address)."""

@@ -174,29 +174,35 @@ def _token_page(request, template: str, *, follower: Follower | None, state: str
 
 # A GET only shows a button: mail scanners open links, and must neither confirm an
 # address nobody asked for nor unsubscribe a relative who wants the news.
+def _token_link(request, *, token: str, purpose: str, act, template: str):
+    """GET asks (the follower, or "invalid"); POST does ``act`` and says it is done."""
+    if request.method == "POST":
+        follower, state = act(token=token), "done"
+    else:
+        follower, state = services.follower_for_token(token=token, purpose=purpose), "ask"
+    state = state if follower is not None else "invalid"
+    return _token_page(request, template, follower=follower, state=state)
+
+
 @require_http_methods(["GET", "POST"])
 @never_cache
 def follow_confirm(request, token: str):
-    if request.method == "POST":
-        follower = services.follow_confirm(token=token)
-        state = "done"
-    else:
-        follower = services.follower_for_token(token=token, purpose="confirm")
-        state = "ask"
-    if follower is None:
-        state = "invalid"
-    return _token_page(request, "conscripts/follow_confirm.html", follower=follower, state=state)
+    return _token_link(
+        request,
+        token=token,
+        purpose="confirm",
+        act=services.follow_confirm,
+        template="conscripts/follow_confirm.html",
+    )
 
 
 @require_http_methods(["GET", "POST"])
 @never_cache
 def unfollow(request, token: str):
-    if request.method == "POST":
-        follower = services.unfollow(token=token)
-        state = "done"
-    else:
-        follower = services.follower_for_token(token=token, purpose="unfollow")
-        state = "ask"
-    if follower is None:
-        state = "invalid"
-    return _token_page(request, "conscripts/unfollow.html", follower=follower, state=state)
+    return _token_link(
+        request,
+        token=token,
+        purpose="unfollow",
+        act=services.unfollow,
+        template="conscripts/unfollow.html",
+    )
