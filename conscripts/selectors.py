@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import Count, Q
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from .models import Conscript, Evidence, Status, StatusChange
@@ -21,6 +22,18 @@ def public_conscript_get(*, pk: int) -> Conscript:
     return get_object_or_404(
         Conscript.objects.public().select_related("home_region", "unit"), pk=pk
     )
+
+
+def public_conscript_or_successor_get(*, pk: int) -> tuple[Conscript, bool]:
+    """``public_conscript_get``, or for a record merged into another the public record
+    kept, with True: old links and forms keep working. 404 if neither."""
+    try:
+        return public_conscript_get(pk=pk), False
+    except Http404:
+        successor = merged_successor_get(pk=pk)
+        if successor is None:
+            raise
+        return public_conscript_get(pk=successor.pk), True
 
 
 def merged_successor_get(*, pk: int) -> Conscript | None:

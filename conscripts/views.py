@@ -79,14 +79,9 @@ def api_conscripts(request):
 
 @require_GET
 def conscript_detail(request, pk: int):
-    try:
-        conscript = selectors.public_conscript_get(pk=pk)
-    except Http404:
-        # Old links to a record merged into another keep working.
-        successor = selectors.merged_successor_get(pk=pk)
-        if successor is None:
-            raise
-        return redirect(successor, permanent=True)
+    conscript, merged = selectors.public_conscript_or_successor_get(pk=pk)
+    if merged:  # an old link to a record merged into another
+        return redirect(conscript, permanent=True)
     return _case_page(request, conscript)
 
 
@@ -116,14 +111,8 @@ FOLLOW_RATE_SCOPE = "follow"
 @require_POST
 def conscript_follow(request, pk: int):
     """The "Follow this case" form. Answers alike whatever the address's state."""
-    try:
-        conscript = selectors.public_conscript_get(pk=pk)
-    except Http404:
-        # A merged record is followed through the record it was merged into.
-        successor = selectors.merged_successor_get(pk=pk)
-        if successor is None:
-            raise
-        conscript = selectors.public_conscript_get(pk=successor.pk)
+    # A merged record is followed through the record it was merged into.
+    conscript, _merged = selectors.public_conscript_or_successor_get(pk=pk)
     form = FollowForm(request.POST)
     if not ratelimit.hit(
         scope=FOLLOW_RATE_SCOPE, ident=ratelimit.client_ip(request), rate=ratelimit.follow_rate()
