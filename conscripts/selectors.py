@@ -24,9 +24,22 @@ def public_conscript_get(*, pk: int) -> Conscript:
     )
 
 
-def public_conscript_or_successor_get(*, pk: int) -> tuple[Conscript, bool]:
+def public_conscript_or_successor_get(
+    *, pk: int, with_hidden: bool = False
+) -> tuple[Conscript, bool]:
     """``public_conscript_get``, or for a record merged into another the public record
-    kept, with True: old links and forms keep working. 404 if neither."""
+    kept, with True: old links and forms keep working. 404 if neither.
+
+    ``with_hidden`` (moderators): a record hidden at the family's request is found too.
+    """
+    if with_hidden:
+        found = (
+            Conscript.objects.filter(pk=pk, merged_into__isnull=True, is_public=False)
+            .select_related("home_region", "unit")
+            .first()
+        )
+        if found is not None:
+            return found, False
     try:
         return public_conscript_get(pk=pk), False
     except Http404:

@@ -79,10 +79,16 @@ def api_conscripts(request):
 
 @require_GET
 def conscript_detail(request, pk: int):
-    conscript, merged = selectors.public_conscript_or_successor_get(pk=pk)
+    conscript, merged = selectors.public_conscript_or_successor_get(
+        pk=pk, with_hidden=roles.is_moderator(request.user)
+    )
     if merged:  # an old link to a record merged into another
         return redirect(conscript, permanent=True)
-    return _case_page(request, conscript)
+    response = _case_page(request, conscript)
+    if not conscript.is_public:  # a moderator's view of a hidden record: keep it nowhere
+        response["Cache-Control"] = "private, no-store"
+        response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
 
 
 def _case_page(request, conscript: Conscript, *, follow_form=None, status: int = 200, **extra):

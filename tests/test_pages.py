@@ -107,3 +107,33 @@ def test_a_record_merged_into_a_hidden_one_is_not_found(client):
     hidden = ConscriptFactory(is_public=False)
     merged = ConscriptFactory(merged_into=hidden)
     assert client.get(merged.get_absolute_url()).status_code == 404
+
+
+@pytest.mark.parametrize("who", [None, "outsider", "researcher"])
+def test_a_hidden_record_is_not_found_by_anyone_but_moderators(client, request, who):
+    hidden = ConscriptFactory(is_public=False)
+    if who:
+        client.force_login(request.getfixturevalue(who))
+    assert client.get(hidden.get_absolute_url()).status_code == 404
+
+
+def test_moderators_open_a_hidden_record_to_work_on_it_and_it_is_kept_nowhere(client, moderator):
+    from conscripts import services
+    from conscripts.models import EvidenceKind, Status
+
+    hidden = ConscriptFactory(surname="Скрытный", is_public=False)
+    video = services.evidence_add(
+        conscript=hidden, kind=EvidenceKind.PRISONER_VIDEO, claimed_status=Status.CAPTURED
+    )
+    client.force_login(moderator)
+    response = client.get(hidden.get_absolute_url())
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert 'data-testid="hidden-record"' in body
+    assert f"/reports/evidence/{video.pk}/retract/" in body  # the moderator can retract
+    assert 'data-testid="follow"' not in body  # nobody may follow a hidden record
+    assert response["Cache-Control"] == "private, no-store"
+    assert "noindex" in response["X-Robots-Tag"]
+    # The moderators' list links to it.
+    listing = client.get(reverse("research:cases"), {"q": "Скрытный"}).content.decode()
+    assert f'href="{hidden.get_absolute_url()}"' in listing
