@@ -56,14 +56,19 @@ def posts(count: int) -> bytes:
     return buffer.getvalue().encode("utf-8")
 
 
-def rss_kb(pid: int) -> int:
+def proc_kb(pid: int, file: str, field: str) -> int:
+    """A "<field>: <n> kB" line of /proc/<pid>/<file>, in kB (0 once the process is gone)."""
     try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
+        for line in Path(f"/proc/{pid}/{file}").read_text().splitlines():
+            if line.startswith(f"{field}:"):
                 return int(line.split()[1])
     except (FileNotFoundError, ProcessLookupError):
         pass
     return 0
+
+
+def rss_kb(pid: int) -> int:
+    return proc_kb(pid, "status", "VmRSS")
 
 
 def cpu_seconds(pid: int) -> float:

@@ -30,20 +30,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import scratch  # noqa: E402  (bench/scratch.py)
-from ingest import posts, process_tree, rss_kb  # noqa: E402  (bench/ingest.py)
+from ingest import posts, proc_kb, process_tree, rss_kb  # noqa: E402  (bench/ingest.py)
 from scratch import PG_URL as PG  # noqa: E402
 
 REDIS = "redis://127.0.0.1:6379/13"
 
 
 def pss_kb(pid: int) -> int:
-    try:
-        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
-            if line.startswith("Pss:"):
-                return int(line.split()[1])
-    except (FileNotFoundError, ProcessLookupError):
-        pass
-    return 0
+    return proc_kb(pid, "smaps_rollup", "Pss")
 
 
 def has_numpy(pid: int) -> bool:
