@@ -241,40 +241,29 @@ def report_submit(
 # --- claims --------------------------------------------------------------------------------
 def report_claim(*, report: Report, moderator: AbstractBaseUser) -> Report:
     """Take a report for review. Refused while another moderator's claim is live."""
-    _require_moderator(moderator)
-    with transaction.atomic():
-        report = _lock(report)
-        now = timezone.now()
-        _check_open(report, moderator, now)
-        before = _snapshot(report)
-        report.claimed_by = moderator
-        report.claimed_at = now
-        report.save(update_fields=["claimed_by", "claimed_at", "updated_at"])
-        _audit(
-            action=AuditAction.CLAIM,
-            actor=moderator,
-            report=report,
-            before=before,
-            after=_snapshot(report),
-        )
-    return report
+    return _claim_set(report=report, moderator=moderator, claim=True)
 
 
 def report_release(*, report: Report, moderator: AbstractBaseUser) -> Report:
     """Give up one's claim (or clear someone else's expired one)."""
+    return _claim_set(report=report, moderator=moderator, claim=False)
+
+
+def _claim_set(*, report: Report, moderator: AbstractBaseUser, claim: bool) -> Report:
+    """Claim the report for ``moderator`` or release it, audited, under the report's lock."""
     _require_moderator(moderator)
     with transaction.atomic():
         report = _lock(report)
         now = timezone.now()
-        if report.claimed_by_id is None:
+        if not claim and report.claimed_by_id is None:
             raise ReportStateError(f"Report #{report.pk} is not claimed.")
         _check_open(report, moderator, now)
         before = _snapshot(report)
-        report.claimed_by = None
-        report.claimed_at = None
+        report.claimed_by = moderator if claim else None
+        report.claimed_at = now if claim else None
         report.save(update_fields=["claimed_by", "claimed_at", "updated_at"])
         _audit(
-            action=AuditAction.RELEASE,
+            action=AuditAction.CLAIM if claim else AuditAction.RELEASE,
             actor=moderator,
             report=report,
             before=before,
