@@ -9,7 +9,7 @@ PORT ?= 8000
 PYTEST_ARGS ?=
 export OPENBLAS_NUM_THREADS := 1
 
-.PHONY: install lock run test lint compose-config messages seed clean
+.PHONY: install lock run test prerequisites lint compose-config messages seed clean
 
 LOCK_DIR := requirements
 # Hashes for every file, pip and setuptools included (--allow-unsafe), so that
@@ -56,11 +56,15 @@ run: install
 		$(MANAGE) runserver $(HOST):$(PORT); \
 	fi
 
-## test: lint, migration and system checks, then the whole suite on PostgreSQL and Redis.
-test: install lint
+## test: on any machine (CI's too): start PostgreSQL and Redis if they are down, install
+## Chromium and docker-compose if missing, then lint, checks and the whole suite.
+test: prerequisites install lint
 	DJANGO_SETTINGS_MODULE=config.settings.test $(MANAGE) check --fail-level WARNING
 	DJANGO_SETTINGS_MODULE=config.settings.test $(MANAGE) makemigrations --check --dry-run
 	$(BIN)/pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+
+prerequisites:
+	scripts/test-prerequisites
 
 lint: install
 	$(BIN)/ruff check .
