@@ -8,9 +8,15 @@ import time
 
 import pytest
 from django.db import connection
+from hypothesis import HealthCheck, settings
 
 from conscripts import roles
 from tests.factories import UserFactory
+
+# No test may fail for being slow on a loaded machine: Hypothesis's deadline and its
+# "too slow" health check are wall-clock asserts, so both are off for every test.
+settings.register_profile("conscripts", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("conscripts")
 
 # --- Reference data -------------------------------------------------------------
 _DB_FIXTURES = {"db", "transactional_db", "live_server", "django_db_reset_sequences"}

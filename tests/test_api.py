@@ -211,7 +211,9 @@ VALUES = st.one_of(
 
 
 @hsettings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(params=st.dictionaries(st.sampled_from(PARAMS), VALUES, max_size=5))
 def test_no_filter_value_makes_the_cases_endpoint_fail(client, params):
