@@ -12,6 +12,7 @@ from conscripts.models import EVIDENCE_KIND_BITS, Evidence, EvidenceKind, Status
 from reports import services
 from reports.models import AuditAction, AuditEntry
 from tests.factories import ConscriptFactory, UserFactory
+from tests.helpers import messages_of
 
 pytestmark = pytest.mark.django_db
 
@@ -62,10 +63,6 @@ def disputed_by_a_video_after_a_death_notice():
 
 def retract_url(evidence):
     return reverse("reports:evidence-retract", args=[evidence.pk])
-
-
-def messages_of(response):
-    return [str(m) for m in response.context["messages"]]
 
 
 # --- the conscripts service ----------------------------------------------------------------
