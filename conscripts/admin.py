@@ -3,7 +3,8 @@ from django.db import models
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from . import roles
+from core import access
+
 from .models import Conscript, Evidence, Follower, MilitaryUnit, Region, StatusChange
 
 
@@ -223,10 +224,10 @@ class FollowerAdmin(admin.ModelAdmin):
         return ["=email"] if request.user.is_superuser else []
 
     def has_view_permission(self, request, obj=None) -> bool:
-        return roles.is_moderator(request.user)
+        return access.is_moderator(request.user)
 
     def has_module_permission(self, request) -> bool:
-        return roles.is_moderator(request.user)
+        return access.is_moderator(request.user)
 
     def has_add_permission(self, request) -> bool:
         return False

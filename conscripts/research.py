@@ -11,7 +11,8 @@ from django.db.models.functions import TruncWeek
 from django.http import QueryDict
 from django.utils import timezone
 
-from . import roles
+from core import access
+
 from .models import Conscript, StatisticsSnapshot, Status, StatusChange
 
 TOP_UNITS = 10
@@ -46,7 +47,7 @@ def kursk_window_q(prefix: str = "") -> Q:
 
 def sees_hidden_people(user) -> bool:
     """Moderators may see people hidden at a family's request; nobody else may."""
-    return roles.is_moderator(user)
+    return access.is_moderator(user)
 
 
 def people_for(*, as_moderator: bool) -> QuerySet:

@@ -251,7 +251,9 @@ def reference_data_load() -> None:
     """
     from django.contrib.auth.models import Group
 
-    from . import geo, roles
+    from core import access
+
+    from . import geo
 
     Region.objects.bulk_create(
         [Region(code=r.code, name_ru=r.name_ru, name_en=r.name_en) for r in geo.REGIONS],
@@ -259,7 +261,7 @@ def reference_data_load() -> None:
         unique_fields=["code"],
         update_fields=["name_ru", "name_en"],
     )
-    for name in (roles.MODERATORS, roles.RESEARCHERS):
+    for name in (access.MODERATORS, access.RESEARCHERS):
         Group.objects.get_or_create(name=name)
 
 

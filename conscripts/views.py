@@ -7,7 +7,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from . import ratelimit, roles, selectors, services
+from core import access, ratelimit
+
+from . import selectors, services
 from .forms import FollowForm, SearchForm
 from .models import Conscript, Follower, Status
 from .search import search
@@ -80,7 +82,7 @@ def api_conscripts(request):
 @require_GET
 def conscript_detail(request, pk: int):
     conscript, merged = selectors.public_conscript_or_successor_get(
-        pk=pk, with_hidden=roles.is_moderator(request.user)
+        pk=pk, with_hidden=access.is_moderator(request.user)
     )
     if merged:  # an old link to a record merged into another
         return redirect(conscript, permanent=True)
@@ -92,7 +94,7 @@ def conscript_detail(request, pk: int):
 
 
 def _case_page(request, conscript: Conscript, *, follow_form=None, status: int = 200, **extra):
-    moderator = roles.is_moderator(request.user)
+    moderator = access.is_moderator(request.user)
     return render(
         request,
         "conscripts/detail.html",

@@ -4,7 +4,6 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -206,57 +205,3 @@ class Report(models.Model):
 
 def claim_duration() -> timedelta:
     return timedelta(minutes=settings.REPORT_CLAIM_MINUTES)
-
-
-class AuditAction(models.TextChoices):
-    SUBMIT = "submit", _("Submitted")
-    CLAIM = "claim", _("Claimed")
-    RELEASE = "release", _("Released")
-    APPROVE_NEW = "approve_new", _("Approved as a new person")
-    MERGE = "merge", _("Merged into a person")
-    REJECT = "reject", _("Rejected")
-    MARK_DUPLICATE = "mark_duplicate", _("Marked duplicate")
-    REQUEST_INFO = "request_info", _("Information requested")
-    CONSCRIPTS_MERGE = "conscripts_merge", _("Two records merged")
-    RETRACT_EVIDENCE = "retract_evidence", _("Evidence retracted")
-    NOTIFY = "notify", _("Submitter notified")
-
-
-class AuditEntry(models.Model):
-    """Who did what, with the values before and after. Written in the same transaction."""
-
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("actor"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    at = models.DateTimeField(_("at"), default=timezone.now)
-    action = models.CharField(_("action"), max_length=20, choices=AuditAction.choices)
-    report = models.ForeignKey(
-        Report,
-        verbose_name=_("report"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="audit_entries",
-    )
-    # An integer, not a foreign key: it must keep naming the record it named
-    # even after that record was merged into another.
-    conscript_id = models.PositiveIntegerField(_("conscript id"), null=True, blank=True)
-    before = models.JSONField(_("before"), default=dict, blank=True, encoder=DjangoJSONEncoder)
-    after = models.JSONField(_("after"), default=dict, blank=True, encoder=DjangoJSONEncoder)
-
-    class Meta:
-        ordering = ["at", "pk"]
-        verbose_name = _("audit entry")
-        verbose_name_plural = _("audit entries")
-        indexes = [
-            models.Index(fields=["report", "at"], name="audit_report"),
-            models.Index(fields=["conscript_id", "at"], name="audit_conscript"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.action}"

@@ -2,7 +2,7 @@
 
 Every service runs in one transaction, locks the rows it changes, checks their
 state first, and writes an ``AuditEntry`` (before/after) in that transaction.
-Only moderators may act (``conscripts.roles.is_moderator``). E-mails to the
+Only moderators may act (``core.access``). E-mails to the
 submitter leave only after commit.
 """
 
@@ -14,19 +14,20 @@ from datetime import date
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator, validate_email
 from django.db import transaction
 from django.utils import timezone
 
-from conscripts import names, roles, search
+from conscripts import names, search
 from conscripts import services as conscript_services
 from conscripts.models import Conscript, Evidence, EvidenceKind, Region, StatusChange
+from core import access
+from core.audit import audit_record
+from core.models import AuditAction
 
 from .models import (
     OPEN_STATES,
-    AuditAction,
-    AuditEntry,
     Origin,
     Report,
     ReportState,
@@ -99,20 +100,19 @@ def _audit(
     conscript_id: int | None = None,
     before: dict | None = None,
     after: dict | None = None,
-) -> AuditEntry:
-    return AuditEntry.objects.create(
+) -> None:
+    audit_record(
         action=action,
         actor=actor,
-        report=report,
+        report_id=report.pk if report is not None else None,
         conscript_id=conscript_id,
-        before=before or {},
-        after=after or {},
+        before=before,
+        after=after,
     )
 
 
 def _require_moderator(user: AbstractBaseUser | None) -> None:
-    if user is None or not roles.is_moderator(user):
-        raise PermissionDenied("Only moderators may act on reports.")
+    access.role_require(user, access.MODERATORS)
 
 
 def _lock(report: Report) -> Report:

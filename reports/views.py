@@ -10,8 +10,7 @@ from functools import wraps
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.paginator import Paginator
 from django.db import transaction
@@ -23,10 +22,11 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from conscripts import ratelimit, roles
 from conscripts import selectors as conscript_selectors
 from conscripts.models import Conscript, Evidence
 from conscripts.services import EvidenceAlreadyRetracted, EvidenceRetractError
+from core import access, ratelimit
+from core.models import AuditEntry
 
 from . import selectors, services
 from .forms import (
@@ -47,32 +47,9 @@ QUEUE_PAGE_SIZE = 50
 RATE_SCOPE = "report-submit"
 
 
-# --- access -----------------------------------------------------------------------------
-def moderator_required(view):
-    """Anonymous: to the login page. Signed in without the moderators' group: 403."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not roles.is_moderator(request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
-def not_stored(view):
-    """Personal data: kept out of shared caches, the browser's history cache and indexes."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        response = view(request, *args, **kwargs)
-        response["Cache-Control"] = "private, no-store"
-        response["X-Robots-Tag"] = "noindex, nofollow"
-        return response
-
-    return wrapper
+# --- access (core.access: one policy) ---------------------------------------------------
+moderator_required = access.moderator_required
+not_stored = access.private_response
 
 
 def private_page(view):
@@ -289,7 +266,9 @@ def _detail_context(request, report: Report, **extra) -> dict:
             )
             for candidate in (selectors.report_candidates(report=report) if report.is_open else [])
         ],
-        "audit": report.audit_entries.select_related("actor").order_by("at", "pk"),
+        "audit": AuditEntry.objects.filter(report_id=report.pk)
+        .select_related("actor")
+        .order_by("at", "pk"),
         "reject_form": ReasonForm(),
         "duplicate_form": DuplicateForm(),
         "info_form": InfoRequestForm(),

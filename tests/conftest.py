@@ -9,7 +9,7 @@ import time
 import pytest
 from django.db import connection
 
-from conscripts import roles
+from core import access
 from tests.factories import UserFactory
 
 # --- Reference data -------------------------------------------------------------
@@ -34,12 +34,12 @@ def _reference_data(request, django_db_blocker):
 # --- Personas ---------------------------------------------------------------
 @pytest.fixture
 def moderator(db):
-    return UserFactory(username="moderator", groups=[roles.MODERATORS])
+    return UserFactory(username="moderator", groups=[access.MODERATORS])
 
 
 @pytest.fixture
 def researcher(db):
-    return UserFactory(username="researcher", groups=[roles.RESEARCHERS])
+    return UserFactory(username="researcher", groups=[access.RESEARCHERS])
 
 
 @pytest.fixture

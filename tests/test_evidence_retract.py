@@ -9,8 +9,8 @@ from django.urls import reverse
 
 from conscripts import services as conscript_services
 from conscripts.models import EVIDENCE_KIND_BITS, Evidence, EvidenceKind, Status, StatusChange
+from core.models import AuditAction, AuditEntry
 from reports import services
-from reports.models import AuditAction, AuditEntry
 from tests.factories import ConscriptFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -193,7 +193,7 @@ def test_the_moderators_service_audits_who_retracted_what_with_before_and_after(
     )
 
     entry = AuditEntry.objects.get(action=AuditAction.RETRACT_EVIDENCE)
-    assert (entry.actor, entry.conscript_id, entry.report) == (moderator, person.pk, None)
+    assert (entry.actor, entry.conscript_id, entry.report_id) == (moderator, person.pk, None)
     assert entry.before["status"] == Status.CAPTURED
     assert entry.before["is_disputed"] is False
     assert entry.before["evidence"]["id"] == video.pk

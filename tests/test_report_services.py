@@ -11,8 +11,9 @@ from django.utils import timezone
 
 from conscripts.models import Conscript, Evidence, EvidenceKind, Status, StatusChange
 from conscripts.services import evidence_add
+from core.models import AuditAction, AuditEntry
 from reports import services
-from reports.models import AuditAction, AuditEntry, Report, ReportState
+from reports.models import Report, ReportState
 from tests.factories import ConscriptFactory, UnitFactory, UserFactory, region
 
 pytestmark = pytest.mark.django_db
@@ -44,14 +45,14 @@ def submit(**overrides) -> Report:
 
 
 def audit(report, action):
-    return AuditEntry.objects.get(report=report, action=action)
+    return AuditEntry.objects.get(report_id=report.pk, action=action)
 
 
 @pytest.fixture
 def second_moderator(db):
-    from conscripts import roles
+    from core import access
 
-    return UserFactory(username="moderator2", groups=[roles.MODERATORS])
+    return UserFactory(username="moderator2", groups=[access.MODERATORS])
 
 
 # --- submit --------------------------------------------------------------------------
