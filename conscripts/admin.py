@@ -5,13 +5,25 @@ from django.utils.translation import gettext_lazy as _
 
 from core import access
 
+from . import services
 from .models import Conscript, Evidence, Follower, MilitaryUnit, Region, StatusChange
 
 
 @admin.register(Region)
 class RegionAdmin(admin.ModelAdmin):
+    """Reference data from ``conscripts.geo`` (loaded by a migration): read only."""
+
     list_display = ["name_ru", "name_en", "code"]
     search_fields = ["name_ru", "name_en", "code"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(MilitaryUnit)
@@ -22,7 +34,7 @@ class MilitaryUnitAdmin(admin.ModelAdmin):
 
 class EvidenceInline(admin.TabularInline):
     model = Evidence
-    fields = ["kind", "claimed_status", "event_date", "source_name", "url", "retracted_at"]
+    fields = ["kind", "claimed_status", "event_date", "source_kind", "source_name", "retracted_at"]
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -46,6 +58,10 @@ class StatusChangeInline(admin.TabularInline):
 
 @admin.register(Conscript)
 class ConscriptAdmin(admin.ModelAdmin):
+    """Facts about a person are corrected here through ``conscript_update`` (audited, search
+    keys kept) and hiding through ``conscript_set_public``; everything that follows from
+    evidence is read only. People are created from reviewed reports, not here."""
+
     list_display = [
         "surname",
         "given_name",
@@ -61,18 +77,43 @@ class ConscriptAdmin(admin.ModelAdmin):
     search_fields = ["surname", "given_name", "patronymic", "unit__number", "unit__name"]
     list_select_related = ["home_region", "unit"]
     autocomplete_fields = ["home_region", "unit"]
-    readonly_fields = [
-        "status",
-        "status_since",
-        "is_disputed",
-        "disputed_reason",
-        "merged_into",
-        "created_at",
-        "updated_at",
-    ]
+    #: What the admin may change: the facts ``conscript_update`` corrects, and visibility.
+    editable = [*services.PERSON_FIELDS, "is_public"]
     date_hierarchy = "created_at"
     inlines = [EvidenceInline, StatusChangeInline]
     show_full_result_count = False
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in Conscript._meta.fields if f.name not in self.editable]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def save_model(self, request, obj, form, change) -> None:
+        # Never obj.save(): the services write, audit and recompute the search keys.
+        changes = {
+            name: form.cleaned_data[name]
+            for name in form.changed_data
+            if name in services.PERSON_FIELDS
+        }
+        if changes:
+            services.conscript_update(
+                conscript=obj, changes=changes, acting_user=request.user, reason="admin"
+            )
+        if "is_public" in form.changed_data:
+            services.conscript_set_public(
+                conscript=obj,
+                is_public=form.cleaned_data["is_public"],
+                acting_user=request.user,
+                reason="admin",
+            )
+
+    def save_related(self, request, form, formsets, change) -> None:
+        # The inlines are read only; there is nothing related to save.
+        return None
 
 
 @admin.register(Evidence)
@@ -121,9 +162,13 @@ class EvidenceAdmin(admin.ModelAdmin):
                     "kind",
                     "claimed_status",
                     "event_date",
+                    "event_precision",
                     "published_at",
                     "url",
+                    "link_public",
+                    "source_kind",
                     "source_name",
+                    "report_id",
                     "summary",
                     "archived_text",
                     "archived_sha256",
@@ -148,6 +193,10 @@ class EvidenceAdmin(admin.ModelAdmin):
         return False
 
     def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        # Evidence is added, moved and retracted by services only (see the description).
         return False
 
 

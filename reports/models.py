@@ -8,14 +8,33 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from conscripts.models import Conscript, Region, Status
+from conscripts.models import (
+    Conscript,
+    DatePrecision,
+    EvidenceKind,
+    EvidenceSource,
+    Region,
+    Status,
+)
 
 #: Links to these hosts count as video evidence (prisoner videos are posted there).
-VIDEO_HOSTS = ("youtube.com", "youtu.be", "t.me/")
+VIDEO_HOSTS = ("youtube.com", "youtu.be", "t.me/", "vk.com/video", "rutube.ru/video")
 
 
 def links_have_video(urls) -> bool:
     return any(host in url.lower() for url in urls for host in VIDEO_HOSTS)
+
+
+class Knowledge(models.TextChoices):
+    """What a relative knows, as the report form asks it; each value is an
+    ``EvidenceKind`` (a test keeps them in step)."""
+
+    SEARCHING = "search_post", _("We are searching: no news since the last contact")
+    VIDEO = "prisoner_video", _("Seen on a video of prisoners")
+    EXCHANGE = "exchange_list", _("Named in an exchange list")
+    DEATH = "death_notice", _("A death notice")
+    OFFICIAL = "official", _("An official answer")
+    OTHER = "other", _("Something else")
 
 
 def new_receipt_token() -> str:
@@ -83,6 +102,28 @@ class Report(models.Model):
     claimed_status = models.CharField(
         _("claimed status"), max_length=10, choices=Status.choices, blank=True
     )
+    # What it is evidence of and when, as the submitter (or the extraction) says; the
+    # moderator confirms or corrects both when approving (services.EvidenceChoice).
+    evidence_kind = models.CharField(
+        _("what is known"), max_length=20, choices=EvidenceKind.choices, blank=True
+    )
+    event_date = models.DateField(_("when it happened"), null=True, blank=True)
+    event_precision = models.CharField(
+        _("when: precision"),
+        max_length=5,
+        choices=DatePrecision.choices,
+        default=DatePrecision.DAY,
+    )
+    # Where it comes from: a relative's report, or a post with its channel, link and date.
+    source_kind = models.CharField(
+        _("source kind"), max_length=10, choices=EvidenceSource.choices, blank=True
+    )
+    source_name = models.CharField(_("source name"), max_length=200, blank=True)
+    source_url = models.CharField(_("source link"), max_length=500, blank=True)
+    published_at = models.DateTimeField(_("published"), null=True, blank=True)
+    # Someone's own post (a relative's, with their phone number): its link is never
+    # shown to the public, whatever the moderator chooses.
+    source_private = models.BooleanField(_("source is private"), default=True)
     evidence_urls = models.JSONField(_("evidence links"), default=list, blank=True)
     # Derived from evidence_urls by report_submit, so the queue's "has video"
     # filter is an indexed boolean rather than a scan of JSON text.

@@ -82,7 +82,7 @@ def test_a_relative_follows_a_case_hears_of_the_capture_and_stops_the_mails(
     news = mailoutbox[1]
     assert news.subject == "Курочкин Арсений Павлович: теперь статус «В плену»"
     assert "Новый статус: В плену" in news.body
-    assert "Действует с: 2 сентября 2024" in news.body
+    assert "В плену с 2 сентября 2024 г." in news.body
     unfollow_url = UNFOLLOW_LINK.search(news.body)[0]
     assert news.extra_headers["List-Unsubscribe"] == f"<{unfollow_url}>"
 

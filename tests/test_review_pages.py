@@ -331,7 +331,7 @@ def test_merge_into_a_missing_record_is_a_message(moderator_client):
 def test_merge_two_people_records(moderator_client, moderator):
     keep, remove = ConscriptFactory(), ConscriptFactory()
     response = moderator_client.post(
-        reverse("reports:conscripts-merge"), {"keep": keep.pk, "remove": remove.pk}, follow=True
+        reverse("conscripts:merge"), {"keep": keep.pk, "remove": remove.pk}, follow=True
     )
     assert response.status_code == 200
     remove.refresh_from_db()
@@ -340,7 +340,7 @@ def test_merge_two_people_records(moderator_client, moderator):
         action=AuditAction.CONSCRIPTS_MERGE, conscript_id=keep.pk, actor=moderator
     ).exists()
     again = moderator_client.post(
-        reverse("reports:conscripts-merge"), {"keep": keep.pk, "remove": remove.pk}, follow=True
+        reverse("conscripts:merge"), {"keep": keep.pk, "remove": remove.pk}, follow=True
     )
     assert again.status_code == 200
     assert messages_of(again)

@@ -248,7 +248,10 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     # status, claimed_status and to_status share one choice set: one schema name.
-    "ENUM_NAME_OVERRIDES": {"StatusEnum": "conscripts.models.Status"},
+    "ENUM_NAME_OVERRIDES": {
+        "StatusEnum": "conscripts.models.Status",
+        "DatePrecisionEnum": "conscripts.models.DatePrecision",
+    },
 }
 
 # --- Sources (ingestion; sources/) -- appended by the ingestion work -----------
