@@ -251,7 +251,8 @@ def repair(apps, schema_editor):
     if any(counts.values()):
         print()  # noqa: T201 - the operator reads what was repaired
         for what, n in sorted(counts.items()):
-            print(f"  repair: {what}: {n}")  # noqa: T201
+            if n:
+                print(f"  repair: {what}: {n}")  # noqa: T201
 
 
 class Migration(migrations.Migration):
