@@ -77,7 +77,7 @@ def _admin_post_data(response, **changes) -> dict:
     """What the change page's form would post back, with ``changes``."""
     form = response.context["adminform"].form
     data = {}
-    for name, field in form.fields.items():
+    for name, _field in form.fields.items():
         value = form[name].value()
         if value is None:
             continue

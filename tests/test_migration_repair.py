@@ -30,7 +30,7 @@ def run_repair(capsys=None) -> str:
 def old_style_rows():
     """What approving an ingested relative's «seen him on a video» post used to write."""
     source = Source.objects.create(kind="telegram", name="Поиск (вымышленный)")
-    item = SourceItem.objects.create(
+    SourceItem.objects.create(
         source=source,
         external_id="77",
         url=POST,
