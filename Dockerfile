@@ -7,6 +7,7 @@ COPY requirements/base.lock ./requirements/
 RUN pip install --no-cache-dir --require-hashes -r requirements/base.lock
 COPY pyproject.toml README.md ./
 COPY config ./config
+COPY core ./core
 COPY conscripts ./conscripts
 COPY reports ./reports
 COPY sources ./sources

@@ -13,7 +13,10 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 
-from .models import AuditAction, AuditEntry, Report, ReportState
+from core.audit import audit_record
+from core.models import AuditAction
+
+from .models import Report, ReportState
 
 SUBJECT = {
     "ru": "Ваше сообщение о пропавшем: {decision}",
@@ -123,9 +126,10 @@ def submitter_notify(*, report_id: int) -> bool:
         report.notified_at = timezone.now()
         report.notified_state = report.state
         report.save(update_fields=["notified_at", "notified_state", "updated_at"])
-        AuditEntry.objects.create(
+        audit_record(
             action=AuditAction.NOTIFY,
-            report=report,
+            actor=None,
+            report_id=report.pk,
             before=before,
             after={"notified_at": report.notified_at, "notified_state": report.notified_state},
         )

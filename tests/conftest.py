@@ -10,7 +10,7 @@ import pytest
 from django.db import connection
 from hypothesis import HealthCheck, settings
 
-from conscripts import roles
+from core import access
 from tests.factories import UserFactory
 from tests.helpers import statistics_cache_forget
 
@@ -74,12 +74,12 @@ def media_root(settings, tmp_path):
 # --- Personas ---------------------------------------------------------------
 @pytest.fixture
 def moderator(db):
-    return UserFactory(username="moderator", groups=[roles.MODERATORS])
+    return UserFactory(username="moderator", groups=[access.MODERATORS])
 
 
 @pytest.fixture
 def researcher(db):
-    return UserFactory(username="researcher", groups=[roles.RESEARCHERS])
+    return UserFactory(username="researcher", groups=[access.RESEARCHERS])
 
 
 @pytest.fixture
@@ -120,7 +120,11 @@ def _worker_env() -> dict[str, str]:
 
 
 def start_worker(
-    *, concurrency: int = 1, name: str = "w1", queues: str = "celery,extraction"
+    *,
+    concurrency: int = 1,
+    name: str = "w1",
+    queues: str = "celery,extraction",
+    env: dict[str, str] | None = None,
 ) -> subprocess.Popen:
     """Start `celery worker` on this test run's broker; returns once it is ready.
 
@@ -148,7 +152,7 @@ def start_worker(
             "--loglevel",
             "WARNING",
         ],
-        env=_worker_env(),
+        env=_worker_env() | (env or {}),
         start_new_session=True,
     )
     from config.celery import ping
