@@ -20,7 +20,9 @@ def _travel() -> None:
     from datetime import datetime, timedelta
 
     instant, started = value.split()
-    elapsed = time.time() - float(started)  # not travelling yet: the real clock
+    # Not travelling yet: the real clock, unless the whole run is under faketime, which
+    # restarts each process's clock (then the difference can be negative).
+    elapsed = max(0.0, time.time() - float(started))
     # Left running for the life of the process; forked children (Celery's pool) inherit it.
     time_machine.travel(datetime.fromisoformat(instant) + timedelta(seconds=elapsed)).start()
 
