@@ -117,7 +117,9 @@ def test_it_repairs_what_is_derivable_and_says_what_it_left(capsys):
     seeded.refresh_from_db()
     assert seeded.public_url == "https://example.invalid/exchange/1"
     assert "evidence repaired (from reports): 2" in out
-    assert "evidence left: kind and source not recorded (not from a report): 1" in out
+    assert (
+        "evidence left without a source kind (not from a report: nothing to read it from): 1" in out
+    )
 
 
 def test_running_it_twice_changes_nothing_more(capsys):
