@@ -8,9 +8,27 @@ import time
 
 import pytest
 from django.db import connection
+from hypothesis import HealthCheck, settings
 
 from core import access
 from tests.factories import UserFactory
+from tests.helpers import statistics_cache_forget
+
+# No test may fail for being slow on a loaded machine: Hypothesis's deadline and its
+# "too slow" health check are wall-clock asserts, so both are off for every test.
+settings.register_profile("conscripts", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("conscripts")
+
+
+# --- Tests with real Celery workers ------------------------------------------------------
+def pytest_collection_modifyitems(config, items):
+    """Run the ``worker`` tests one after another on one xdist process (``--dist
+    loadgroup``): two of them at once would each start workers and natasha on a
+    two-core machine, and each would then wait on the other."""
+    for item in items:
+        if item.get_closest_marker("worker"):
+            item.add_marker(pytest.mark.xdist_group("celery-workers"))
+
 
 # --- Reference data -------------------------------------------------------------
 _DB_FIXTURES = {"db", "transactional_db", "live_server", "django_db_reset_sequences"}
@@ -29,6 +47,28 @@ def _reference_data(request, django_db_blocker):
             if not Region.objects.exists():
                 reference_data_load()
     yield
+
+
+# --- Settings and caches that many modules want -------------------------------------------
+@pytest.fixture
+def no_cached_statistics():
+    """Statistics are cached in Redis across tests; start and end without them."""
+    statistics_cache_forget()
+    yield
+    statistics_cache_forget()
+
+
+@pytest.fixture
+def generous_api_rates(settings):
+    """API throttling counts in the shared cache: tests not about it must not trip it."""
+    settings.API_THROTTLE_RATES = {"anon": "100000/minute", "user": "100000/minute"}
+
+
+@pytest.fixture
+def media_root(settings, tmp_path):
+    """Uploads and exports go to this test's own directory."""
+    settings.MEDIA_ROOT = tmp_path
+    return tmp_path
 
 
 # --- Personas ---------------------------------------------------------------
@@ -141,12 +181,16 @@ def stop_worker(proc: subprocess.Popen, sig: int = signal.SIGTERM) -> None:
 
 
 @pytest.fixture
-def celery_worker_process(transactional_db):
+def celery_worker_process(request, transactional_db):
     """A real worker process on the real Redis broker and this test's database.
 
-    Needs ``transactional_db``: the worker only sees committed rows.
+    Needs ``transactional_db``: the worker only sees committed rows, and the ``worker``
+    mark (so that such tests run one at a time, and ``-m 'not worker'`` can skip them).
     """
     from config.celery import app
+
+    if request.node.get_closest_marker("worker") is None:
+        pytest.fail("a test that starts a Celery worker needs @pytest.mark.worker")
 
     app.control.purge()
     proc = start_worker()

@@ -15,6 +15,9 @@ from conscripts.models import (
 )
 from conscripts.search import name_keys, vocabulary_add
 from core.dates import today
+from reports.models import Report
+from reports.services import report_submit
+from sources.models import Source, SourceKind
 
 SURNAMES = ["Воробьев", "Сорокин", "Ладыгин", "Мерзляков", "Тихонравов", "Зябликов", "Кречетов"]
 GIVEN_NAMES = ["Никита", "Артем", "Даниил", "Егор", "Кирилл", "Матвей", "Тимофей"]
@@ -107,3 +110,49 @@ class EvidenceFactory(factory.django.DjangoModelFactory):
         person.evidence_kinds = evidence_kinds_mask(kinds)
         Conscript.objects.filter(pk=person.pk).update(evidence_kinds=person.evidence_kinds)
         return evidence
+
+
+class ReportFactory(factory.Factory):
+    """A pending report, submitted through ``report_submit`` as the public form does.
+
+    The default is the person most tests follow: Ладыгин Матвей Игоревич, born 2005, unit
+    72001, from Kursk region, missing, reported by a relative who consented.
+    ``captured_on_video=True`` makes it a claim of capture with the video's link.
+    ``ReportFactory.build()`` gives the keyword arguments without saving anything.
+    """
+
+    class Meta:
+        model = Report
+
+    class Params:
+        captured_on_video = factory.Trait(
+            claimed_status=Status.CAPTURED,
+            evidence_urls=factory.LazyFunction(lambda: ["https://t.me/example_channel/7"]),
+            details="Узнали на видео.",
+        )
+
+    surname = "Ладыгин"
+    given_name = "Матвей"
+    patronymic = "Игоревич"
+    birth_year = 2005
+    unit_number = "72001"
+    home_region = factory.LazyFunction(region)
+    claimed_status = Status.MISSING
+    submitter_contact = "@relative_example"
+    consent = True
+
+    @classmethod
+    def _build(cls, model_class, *args, **kwargs) -> dict:
+        return kwargs
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs) -> Report:
+        return report_submit(**kwargs)
+
+
+class SourceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Source
+
+    kind = SourceKind.TELEGRAM
+    name = factory.Sequence(lambda n: f"source-{n}")

@@ -16,7 +16,10 @@ from conscripts import api
 from conscripts.models import EvidenceKind
 from tests.factories import ConscriptFactory, EvidenceFactory, region
 
-pytestmark = pytest.mark.django_db
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.usefixtures("generous_api_rates", "no_cached_statistics"),
+]
 CASES = "/api/v1/cases/"
 CASE_FIELDS = {
     "id",
@@ -40,25 +43,6 @@ CASE_FIELDS = {
     "url",
 }
 _ips = itertools.count(1)
-
-
-@pytest.fixture(autouse=True)
-def _generous_rates(settings):
-    settings.API_THROTTLE_RATES = {"anon": "100000/minute", "user": "100000/minute"}
-
-
-@pytest.fixture(autouse=True)
-def _no_cached_statistics():
-    """Statistics are cached in Redis across tests: drop only their keys (the database
-    is shared with the Celery broker, so no cache.clear())."""
-    from django.core.cache import cache
-
-    from conscripts.research import statistics_cache_key
-
-    keys = [statistics_cache_key(kursk=k) for k in (False, True)]
-    cache.delete_many(keys)
-    yield
-    cache.delete_many(keys)
 
 
 @pytest.fixture
@@ -213,7 +197,9 @@ VALUES = st.one_of(
 
 
 @hsettings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(params=st.dictionaries(st.sampled_from(PARAMS), VALUES, max_size=5))
 def test_no_filter_value_makes_the_cases_endpoint_fail(client, params):

@@ -19,7 +19,10 @@ from schemathesis.specs.openapi.checks import response_schema_conformance, statu
 from conscripts.models import EvidenceKind, Status
 from tests.factories import ConscriptFactory, EvidenceFactory, UnitFactory, region
 
-pytestmark = pytest.mark.django_db
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.usefixtures("generous_api_rates", "no_cached_statistics"),
+]
 
 schema = schemathesis.openapi.from_wsgi("/api/v1/schema/", get_wsgi_application())
 # No 5xx, bodies as documented, and only documented status codes (200, 400, 404).
@@ -42,24 +45,6 @@ def _keep_the_test_connection():
     yield
     request_started.connect(close_old_connections)
     request_finished.connect(close_old_connections)
-
-
-@pytest.fixture(autouse=True)
-def _generous_rates(settings):
-    settings.API_THROTTLE_RATES = {"anon": "100000/minute", "user": "100000/minute"}
-
-
-@pytest.fixture(autouse=True)
-def _no_cached_statistics():
-    """Statistics are cached in Redis: drop only their keys, as tests/test_api.py does."""
-    from django.core.cache import cache
-
-    from conscripts.research import statistics_cache_key
-
-    keys = [statistics_cache_key(kursk=k) for k in (False, True)]
-    cache.delete_many(keys)
-    yield
-    cache.delete_many(keys)
 
 
 @pytest.fixture(autouse=True)

@@ -5,7 +5,6 @@ and English), the followers' e-mails and the API all say «captured since 20 Jan
 
 import datetime
 import re
-import time
 from pathlib import Path
 
 import pytest
@@ -18,8 +17,9 @@ from core import access
 from reports.models import Report, ReportState
 from tests.conftest import start_worker, stop_worker
 from tests.factories import ConscriptFactory, UnitFactory, UserFactory
+from tests.helpers import wait_until
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 VIDEO = "https://www.youtube.com/watch?v=Zhv20Jan25x"
 
@@ -43,15 +43,15 @@ def worker(settings, live_server, mail_dir):
     stop_worker(proc)
 
 
-def wait_for_mail(mail_dir: Path, count: int, timeout: float = 60) -> list[str]:
+def wait_for_mail(mail_dir: Path, count: int) -> list[str]:
     """The mails the worker wrote, once there are ``count`` (polls; no fixed sleep)."""
-    deadline = time.monotonic() + timeout
-    while True:
+
+    def mails() -> list[str]:
         text = "".join(p.read_text(encoding="utf-8") for p in sorted(mail_dir.glob("*.log")))
-        mails = [m for m in text.split("-" * 79) if m.strip()]
-        if len(mails) >= count or time.monotonic() > deadline:
-            return mails
-        time.sleep(0.2)
+        return [m for m in text.split("-" * 79) if m.strip()]
+
+    wait_until(lambda: len(mails()) >= count, f"{count} mails", progress=lambda: len(mails()))
+    return mails()
 
 
 def test_a_video_seen_on_20_january_is_the_capture_date_everywhere(

@@ -6,9 +6,8 @@ import pytest
 
 from conscripts.models import Status
 from core import access
-from reports import services
 from reports.models import Report, ReportState
-from tests.factories import ConscriptFactory, UnitFactory, UserFactory, region
+from tests.factories import ConscriptFactory, ReportFactory, UnitFactory, UserFactory, region
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -82,17 +81,13 @@ def test_a_moderator_claims_a_report_and_merges_it_into_the_right_person(page):
         birth_year=2003,
         unit=UnitFactory(number="70555"),
     )
-    report = services.report_submit(
+    report = ReportFactory(
         surname="ладыгин",
-        given_name="Матвей",
-        patronymic="Игоревич",
-        birth_year=2005,
-        unit_number="72001",
-        claimed_status=Status.CAPTURED,
+        captured_on_video=True,
+        home_region=None,
         evidence_urls=[VIDEO],
         details="Узнали его на видео пленных.",
         submitter_contact="@olga_example",
-        consent=True,
     )
     UserFactory(username="moder", groups=[access.MODERATORS])
 

@@ -9,21 +9,11 @@ from django.test import Client
 
 from tests.factories import ConscriptFactory, UserFactory, region
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def _no_cached_statistics():
-    """Statistics are cached in Redis across tests: drop only their keys (the database
-    is shared with the Celery broker, so no cache.clear())."""
-    from django.core.cache import cache
-
-    from conscripts.research import statistics_cache_key
-
-    keys = [statistics_cache_key(kursk=k) for k in (False, True)]
-    cache.delete_many(keys)
-    yield
-    cache.delete_many(keys)
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("no_cached_statistics"),
+]
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ from config.celery import ping
 pytestmark = pytest.mark.slow
 
 
+@pytest.mark.worker
 def test_a_real_worker_answers_over_redis(celery_worker_process):
     assert ping.apply_async().get(timeout=20) == "pong"
 

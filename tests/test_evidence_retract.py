@@ -11,6 +11,7 @@ from conscripts import services as conscript_services
 from conscripts.models import EVIDENCE_KIND_BITS, Evidence, EvidenceKind, Status, StatusChange
 from core.models import AuditAction, AuditEntry
 from tests.factories import ConscriptFactory, UserFactory
+from tests.helpers import messages_of
 
 pytestmark = pytest.mark.django_db
 
@@ -61,10 +62,6 @@ def disputed_by_a_video_after_a_death_notice():
 
 def retract_url(evidence):
     return reverse("conscripts:evidence-retract", args=[evidence.pk])
-
-
-def messages_of(response):
-    return [str(m) for m in response.context["messages"]]
 
 
 # --- the conscripts service ----------------------------------------------------------------

@@ -10,7 +10,6 @@ import os
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-import time
 from datetime import date
 from pathlib import Path
 
@@ -388,12 +387,11 @@ def test_text_without_cyrillic_still_gives_phones_and_links():
     assert result.video_urls == ["https://www.youtube.com/watch?v=Zx9Yw8Vu7Ts"]
 
 
-def test_very_long_text_is_handled_in_reasonable_time():
+def test_a_very_long_text_still_yields_its_one_person():
+    # How long it takes is a figure in bench/extraction.py (long post), not an assert here.
     filler = "Мамы, не теряйте надежду, пишите в группу, делайте репосты. " * 1500
     text = filler + "\nРазыскивается Захаров Максим Денисович, 2005 г.р., в/ч 11235.\n" + filler
-    start = time.perf_counter()
     result = extract(text)
-    assert time.perf_counter() - start < 10
     assert names_of(text) == [("Захаров", "Максим", "Денисович")]
     assert result.people[0].unit_number == "11235"
 

@@ -21,6 +21,7 @@ from conscripts import services
 from conscripts.models import Conscript, EvidenceKind, Follower, Status, StatusChange
 from conscripts.tasks import follow_confirmation_task, notify_followers_task
 from tests.factories import ConscriptFactory, UserFactory
+from tests.helpers import wait_until
 
 pytestmark = pytest.mark.django_db
 
@@ -563,6 +564,7 @@ def test_the_followers_address_is_in_no_api_response_export_or_statistics(
 
 
 # --- A real worker --------------------------------------------------------------------------
+@pytest.mark.worker
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_a_real_worker_mails_the_followers_after_commit(celery_worker_process, monkeypatch):
@@ -571,13 +573,12 @@ def test_a_real_worker_mails_the_followers_after_commit(celery_worker_process, m
     follower = confirmed(person)
     capture(person)  # commits: the change's task goes to Redis, the worker mails
     change = StatusChange.objects.get()
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
+
+    def notified() -> bool:
         follower.refresh_from_db()
-        if follower.last_notified_change_id == change.pk:
-            break
-        time.sleep(0.3)
-    assert follower.last_notified_change_id == change.pk
+        return follower.last_notified_change_id == change.pk
+
+    wait_until(notified, "the worker to mail the follower")
     assert follower.last_notified_at is not None
 
 

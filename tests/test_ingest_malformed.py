@@ -1,7 +1,6 @@
 """Generated malformed batches through the whole store step: good posts stored as new,
 bad ones stored as failed with a reason, nothing raised, nothing stored twice."""
 
-import itertools
 import json
 
 import pytest
@@ -9,11 +8,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sources import adapters, services
-from sources.models import ItemState, Source, SourceItem
+from sources.models import ItemState, SourceItem
+from tests.factories import SourceFactory
 
 pytestmark = pytest.mark.django_db
 
-_names = itertools.count()
 
 text = st.text(max_size=40)
 item = st.one_of(
@@ -40,7 +39,7 @@ item = st.one_of(
 )
 @given(st.lists(item, max_size=8))
 def test_generated_webhook_batches_store_good_posts_and_report_bad_ones(items):
-    source = Source.objects.create(kind="webhook", name=f"gen-{next(_names)}")
+    source = SourceFactory(kind="webhook")
     body = json.dumps({"items": items})
     parsed = adapters.parse_webhook(body)
     result = services.source_ingest(source=source, data=body, enqueue=False)

@@ -10,16 +10,13 @@ from django.urls import reverse
 from reports.models import Origin, Report
 from reports.selectors import report_candidates
 from sources import services
-from sources.models import ItemState, Source, SourceItem
-from tests.factories import ConscriptFactory, UnitFactory, region
+from sources.models import ItemState, SourceItem
+from tests.factories import ConscriptFactory, SourceFactory, UnitFactory, region
+from tests.helpers import FeedServer
 
 pytestmark = pytest.mark.django_db
 
 DATA = Path(__file__).parent / "data" / "sources"
-
-
-def make_source(kind="telegram", name="poisk", **fields) -> Source:
-    return Source.objects.create(kind=kind, name=name, **fields)
 
 
 def ingest(source, name, django_capture_on_commit_callbacks):
@@ -34,7 +31,7 @@ def ingest(source, name, django_capture_on_commit_callbacks):
 def test_a_telegram_export_becomes_items_and_one_report_per_person(
     django_capture_on_commit_callbacks,
 ):
-    source = make_source(base_url="https://t.me/fictional_search")
+    source = SourceFactory(name="poisk", base_url="https://t.me/fictional_search")
     result = ingest(source, "telegram_result.json", django_capture_on_commit_callbacks)
     assert (result.stats.read, result.stats.new, result.stats.failed) == (4, 3, 1)
     report = Report.objects.get(origin_ref="telegram:poisk:2#1")
@@ -60,14 +57,14 @@ def test_a_telegram_export_becomes_items_and_one_report_per_person(
 
 
 def test_a_malformed_post_is_stored_failed_with_its_reason(django_capture_on_commit_callbacks):
-    source = make_source()
+    source = SourceFactory()
     ingest(source, "telegram_result.json", django_capture_on_commit_callbacks)
     failed = SourceItem.objects.get(source=source, state=ItemState.FAILED)
     assert (failed.external_id, failed.failure_reason) == ("6", "malformed text entity")
 
 
 def test_ingesting_the_same_export_twice_creates_nothing_new(django_capture_on_commit_callbacks):
-    source = make_source()
+    source = SourceFactory()
     ingest(source, "telegram_result.json", django_capture_on_commit_callbacks)
     before = (SourceItem.objects.count(), Report.objects.count())
     again = ingest(source, "telegram_result.json", django_capture_on_commit_callbacks)
@@ -76,7 +73,7 @@ def test_ingesting_the_same_export_twice_creates_nothing_new(django_capture_on_c
 
 
 def test_extracting_a_post_twice_changes_nothing(django_capture_on_commit_callbacks):
-    source = make_source(kind="vk", name="vk-wall")
+    source = SourceFactory(kind="vk", name="vk-wall")
     result = ingest(source, "vk_wall.json", django_capture_on_commit_callbacks)
     reports = Report.objects.count()
     assert reports == 2
@@ -103,7 +100,7 @@ def test_stored_items_are_enqueued_only_after_commit(django_capture_on_commit_ca
 
     settings.SOURCES_EXTRACT_BATCH = 1
 
-    source = make_source(kind="csv", name="csv-file")
+    source = SourceFactory(kind="csv", name="csv-file")
     with (
         mock.patch("sources.tasks.extract_item_task.apply_async") as delay,
         django_capture_on_commit_callbacks(execute=True),
@@ -124,7 +121,7 @@ def test_moderators_see_candidate_matches_for_an_ingested_report(
         unit=UnitFactory(number="73612"),
         home_region=region(),
     )
-    source = make_source(kind="vk", name="vk-wall")
+    source = SourceFactory(kind="vk", name="vk-wall")
     ingest(source, "vk_wall.json", django_capture_on_commit_callbacks)
     report = Report.objects.get(origin_ref="vk:vk-wall:-212345678_1501#1")
     assert report.home_region.code == "KRS"
@@ -139,7 +136,7 @@ def test_the_sweeper_requeues_posts_left_new(django_capture_on_commit_callbacks,
 
     settings.SOURCES_EXTRACT_BATCH = 1
 
-    source = make_source(kind="csv", name="csv-file")
+    source = SourceFactory(kind="csv", name="csv-file")
     with django_capture_on_commit_callbacks(execute=False):
         result = services.source_ingest_file(source=source, path=DATA / "posts.csv")
     with (
@@ -206,7 +203,7 @@ def test_extract_post_batch_writes_one_line_per_post_in_to_json_shape(tmp_path, 
 
 @pytest.fixture
 def webhook_source():
-    source = make_source(kind="webhook", name="hook")
+    source = SourceFactory(kind="webhook", name="hook")
     token = services.source_rotate_webhook_token(source=source)
     return source, token
 
@@ -282,7 +279,7 @@ def test_the_webhook_needs_no_csrf_token(webhook_source):
 def test_moderators_see_sources_counts_and_failures(
     moderator_client, django_capture_on_commit_callbacks
 ):
-    source = make_source(kind="csv", name="csv-file")
+    source = SourceFactory(kind="csv", name="csv-file")
     ingest(source, "posts.csv", django_capture_on_commit_callbacks)
     page = moderator_client.get(reverse("sources:list")).content.decode()
     assert "csv-file" in page
@@ -291,7 +288,7 @@ def test_moderators_see_sources_counts_and_failures(
 
 
 def test_failed_post_previews_hide_contacts(moderator_client):
-    source = make_source(kind="webhook", name="hook")
+    source = SourceFactory(kind="webhook", name="hook")
     SourceItem.objects.create(
         source=source,
         external_id="x",
@@ -307,7 +304,7 @@ def test_the_source_list_takes_the_same_queries_however_many_sources(
     moderator_client, django_assert_max_num_queries
 ):
     for n in range(5):
-        make_source(kind="csv", name=f"s{n}")
+        SourceFactory(kind="csv", name=f"s{n}")
     with django_assert_max_num_queries(8):
         moderator_client.get(reverse("sources:list"))
 
@@ -315,7 +312,7 @@ def test_the_source_list_takes_the_same_queries_however_many_sources(
 def test_run_now_enqueues_a_poll_after_commit(moderator_client, django_capture_on_commit_callbacks):
     from unittest import mock
 
-    source = make_source(kind="rss", name="feed", location="https://news.example.org/rss")
+    source = SourceFactory(kind="rss", name="feed", location="https://news.example.org/rss")
     with (
         mock.patch("sources.tasks.fetch_source_task.delay") as delay,
         django_capture_on_commit_callbacks(execute=True),
@@ -326,7 +323,7 @@ def test_run_now_enqueues_a_poll_after_commit(moderator_client, django_capture_o
 
 
 def test_anonymous_visitors_are_sent_to_log_in(client):
-    source = make_source()
+    source = SourceFactory()
     for url in (reverse("sources:list"), reverse("sources:detail", args=[source.pk])):
         assert client.get(url).status_code == 302
 
@@ -334,7 +331,7 @@ def test_anonymous_visitors_are_sent_to_log_in(client):
 @pytest.mark.parametrize("persona", ["outsider_client", "researcher_client"])
 def test_staff_who_are_not_moderators_are_forbidden(request, persona):
     client = request.getfixturevalue(persona)
-    source = make_source()
+    source = SourceFactory()
     for url in (reverse("sources:list"), reverse("sources:detail", args=[source.pk])):
         assert client.get(url).status_code == 403
     assert client.post(reverse("sources:run", args=[source.pk])).status_code == 403
@@ -344,7 +341,7 @@ def test_posts_are_enqueued_in_batches(django_capture_on_commit_callbacks, setti
     from unittest import mock
 
     settings.SOURCES_EXTRACT_BATCH = 2
-    source = make_source(kind="vk", name="vk-wall")
+    source = SourceFactory(kind="vk", name="vk-wall")
     with (
         mock.patch("sources.tasks.extract_items_task.apply_async") as batch,
         mock.patch("sources.tasks.extract_item_task.apply_async") as single,
@@ -359,13 +356,11 @@ def test_posts_are_enqueued_in_batches(django_capture_on_commit_callbacks, setti
 
 
 def test_a_poll_sends_the_cursor_validators_and_skips_an_unchanged_feed(settings):
-    from tests.test_sources_fetching import feed_server
-
     settings.SOURCES_ALLOW_PRIVATE_ADDRESSES = True
-    with feed_server() as server:
+    with FeedServer() as server:
         body = (DATA / "feed.rss").read_bytes()
         server.routes["/rss"] = (200, {"ETag": '"v1"'}, body)
-        source = make_source(
+        source = SourceFactory(
             kind="rss", name="feed", location=server.url("/rss"), allowed_hosts=["127.0.0.1"]
         )
         first = services.source_poll(source=source)
@@ -379,7 +374,7 @@ def test_a_poll_of_a_private_address_is_refused_and_recorded(settings):
     from sources.fetching import FetchError
 
     settings.SOURCES_ALLOW_PRIVATE_ADDRESSES = False
-    source = make_source(
+    source = SourceFactory(
         kind="rss", name="feed", location="http://127.0.0.1:9/rss", allowed_hosts=["127.0.0.1"]
     )
     with pytest.raises(FetchError):
@@ -394,16 +389,16 @@ def test_only_enabled_sources_whose_interval_has_passed_are_due():
     from django.utils import timezone
 
     now = timezone.now()
-    due = make_source(kind="rss", name="due", location="https://e.org/a", schedule_minutes=5)
-    make_source(kind="rss", name="manual", location="https://e.org/b", schedule_minutes=0)
-    make_source(
+    due = SourceFactory(kind="rss", name="due", location="https://e.org/a", schedule_minutes=5)
+    SourceFactory(kind="rss", name="manual", location="https://e.org/b", schedule_minutes=0)
+    SourceFactory(
         kind="rss",
         name="recent",
         location="https://e.org/c",
         schedule_minutes=5,
         last_run_at=now - timedelta(minutes=1),
     )
-    make_source(
+    SourceFactory(
         kind="rss", name="off", location="https://e.org/d", schedule_minutes=5, enabled=False
     )
     assert services.sources_due(now) == [due]

@@ -7,6 +7,10 @@ shrink that timeout (which would make long tasks run twice), the sweeper task
 ``sources.requeue_stale_items`` re-enqueues every post still ``new``; beat runs it every
 five minutes in production and this test calls it at once. Extraction is idempotent
 (state check under a row lock, unique ``origin_ref``), so the extra messages are no-ops.
+
+Nothing here depends on how fast the machine is: the kill lands mid-ingest because the
+test holds one post's row lock until the worker is waiting on it, and the waits give up
+only when the work stops moving (tests/helpers.py: wait_until).
 """
 
 import csv
@@ -14,20 +18,22 @@ import io
 import json
 import os
 import signal
-import time
 from pathlib import Path
 
 import pytest
+from django.conf import settings
+from django.db import connection, transaction
 from django.db.models import Count, Sum
 
 from core.models import AuditAction, AuditEntry
 from reports.models import Report
 from sources import services
-from sources.models import ItemState, Source, SourceItem
+from sources.models import ItemState, SourceItem
 from tests.conftest import start_worker, stop_worker
-from tests.test_sources_fetching import feed_server
+from tests.factories import SourceFactory
+from tests.helpers import FeedServer, broker_purge, broker_queue_length, wait_until
 
-pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.worker, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 POSTS = Path(__file__).parent / "data" / "posts.jsonl"
 
@@ -45,33 +51,21 @@ def export_csv(count: int, prefix: str = "p") -> bytes:
     return buffer.getvalue().encode("utf-8")
 
 
-def purge_broker() -> None:
-    from config.celery import app
-
-    app.control.purge()
-
-
-def queue_length() -> int:
-    import redis
-    from django.conf import settings
-
-    client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
-    # Kombu keeps one list per queue and priority step: "extraction", "extraction\x06\x169", …
-    steps = ("", "\x06\x163", "\x06\x166", "\x06\x169")
-    return sum(client.llen(f"{q}{s}") for q in ("celery", "extraction") for s in steps)
-
-
-def wait_until(predicate, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 def extracted(source) -> int:
     return SourceItem.objects.filter(source=source, state=ItemState.EXTRACTED).count()
+
+
+def sessions_waiting_on_me() -> int:
+    """How many database sessions are blocked by a lock this connection holds.
+
+    pg_locks, not pg_stat_activity: the latter is a snapshot taken once per transaction.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(DISTINCT pid) FROM pg_locks"
+            " WHERE NOT granted AND pg_backend_pid() = ANY(pg_blocking_pids(pid))"
+        )
+        return cursor.fetchone()[0]
 
 
 def assert_each_post_processed_exactly_once(source, expected_items: int) -> None:
@@ -95,38 +89,54 @@ def assert_each_post_processed_exactly_once(source, expected_items: int) -> None
 
 
 def test_a_worker_killed_mid_ingest_loses_and_duplicates_nothing():
-    purge_broker()
-    source = Source.objects.create(kind="csv", name="kill-test")
-    first = start_worker(name="doomed")
-    result = services.source_ingest(source=source, data=export_csv(2000))
-    assert len(result.new_item_ids) == 2000  # enqueued on commit (autocommit here)
-    try:
-        wait_until(lambda: extracted(source) >= 150, 60, "the first worker to get going")
-    finally:
-        os.killpg(first.pid, signal.SIGKILL)
-        first.wait()
-    done_at_kill = extracted(source)
-    assert 0 < done_at_kill < 2000, "the kill must land mid-ingest"
+    broker_purge()
+    source = SourceFactory(kind="csv", name="kill-test")
+    total = 300
+    result = services.source_ingest(source=source, data=export_csv(total))
+    assert len(result.new_item_ids) == total  # enqueued on commit (autocommit here)
+    # A post in the middle of its batch: whatever order the batches run in, the worker
+    # has finished the posts before it in the batch when it reaches this one and waits.
+    batch = settings.SOURCES_EXTRACT_BATCH
+    held = result.new_item_ids[4 * batch + batch // 2]
+    with transaction.atomic():
+        SourceItem.objects.select_for_update().get(pk=held)
+        first = start_worker(name="doomed")
+        try:
+            wait_until(
+                lambda: sessions_waiting_on_me() > 0,
+                "the worker to reach the held post",
+                progress=lambda: extracted(source),
+            )
+        finally:
+            os.killpg(first.pid, signal.SIGKILL)
+            first.wait()
+        done_at_kill = extracted(source)
+    # Its transaction on the held post died with it (rolled back once the lock was free).
+    assert 0 < done_at_kill < total, "the kill must land mid-ingest"
+    assert SourceItem.objects.get(pk=held).state == ItemState.NEW
     second = start_worker(name="survivor")
     try:
         from sources.tasks import requeue_stale_items
 
         requeue_stale_items.delay(older_than_seconds=0)
-        wait_until(lambda: extracted(source) == 2000, 75, "every post to be extracted")
-        wait_until(lambda: queue_length() == 0, 30, "the queue to drain")
-        time.sleep(0.5)  # the last message in flight
+        wait_until(
+            lambda: extracted(source) == total,
+            "every post to be extracted",
+            progress=lambda: extracted(source),
+        )
+        wait_until(lambda: broker_queue_length() == 0, "the queue to drain")
     finally:
-        stop_worker(second)
-    assert_each_post_processed_exactly_once(source, 2000)
+        stop_worker(second)  # a warm shutdown: the task in hand finishes first
+    assert_each_post_processed_exactly_once(source, total)
 
 
 def test_two_workers_polling_one_source_twice_store_and_report_everything_once(monkeypatch):
-    purge_broker()
+    broker_purge()
     monkeypatch.setenv("SOURCES_ALLOW_PRIVATE_ADDRESSES", "true")
     body = export_csv(150, prefix="f")
-    with feed_server() as server:
+    with FeedServer() as server:
         server.routes["/export.csv"] = (200, {"Content-Type": "text/csv"}, body)
-        source = Source.objects.create(
+        source = SourceFactory(
             kind="csv",
             name="twice",
             location=server.url("/export.csv"),
@@ -140,13 +150,16 @@ def test_two_workers_polling_one_source_twice_store_and_report_everything_once(m
             fetch_source_task.delay(source.pk)
             fetch_source_task.delay(source.pk)
             services.source_ingest(source=source, data=body)
-            wait_until(lambda: len(server.requests) == 2, 30, "both polls")
-            wait_until(lambda: extracted(source) == 150, 60, "every post to be extracted")
-            wait_until(lambda: queue_length() == 0, 30, "the queue to drain")
-            time.sleep(0.5)
+            wait_until(lambda: len(server.requests) == 2, "both polls")
+            wait_until(
+                lambda: extracted(source) == 150,
+                "every post to be extracted",
+                progress=lambda: extracted(source),
+            )
+            wait_until(lambda: broker_queue_length() == 0, "the queue to drain")
         finally:
             for proc in workers:
-                stop_worker(proc)
+                stop_worker(proc)  # warm shutdowns: the tasks in hand finish first
     assert_each_post_processed_exactly_once(source, 150)
     duplicates = (
         SourceItem.objects.values("source", "external_id").annotate(n=Count("pk")).filter(n__gt=1)

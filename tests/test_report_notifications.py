@@ -1,35 +1,30 @@
 """Submitters hear about decisions by e-mail, only after commit, and only about their report."""
 
-import time
+import functools
 
 import pytest
 
-from conscripts.models import Status
 from core.models import AuditAction, AuditEntry
 from reports import notifications, services
-from reports.models import Report, ReportState
+from reports.models import ReportState
 from reports.tasks import notify_submitter_task
-from tests.factories import region
+from tests.factories import ReportFactory
+from tests.helpers import wait_until
 
 pytestmark = pytest.mark.django_db
 
-
-def submit(**overrides) -> Report:
-    data = {
-        "surname": "Тихонравов",
-        "given_name": "Даниил",
-        "patronymic": "Сергеевич",
-        "birth_year": 2004,
-        "home_region": region(),
-        "claimed_status": Status.MISSING,
-        "details": "Служил с Мерзляковым Егором, его мама тоже ищет: +7 900 111-22-33",
-        "submitter_name": "Тихонравова Ольга",
-        "submitter_contact": "olga.example@example.invalid",
-        "submitter_language": "ru",
-        "consent": True,
-    }
-    data.update(overrides)
-    return services.report_submit(**data)
+# A mother who left an e-mail address, and details naming someone else's son.
+submit = functools.partial(
+    ReportFactory,
+    surname="Тихонравов",
+    given_name="Даниил",
+    patronymic="Сергеевич",
+    birth_year=2004,
+    unit_number="",
+    details="Служил с Мерзляковым Егором, его мама тоже ищет: +7 900 111-22-33",
+    submitter_name="Тихонравова Ольга",
+    submitter_contact="olga.example@example.invalid",
+)
 
 
 def test_the_e_mail_leaves_only_after_the_decision_commits(
@@ -127,16 +122,16 @@ def test_the_task_is_late_acknowledged_and_takes_an_id():
     assert notify_submitter_task.name == "reports.notify_submitter"
 
 
+@pytest.mark.worker
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_a_real_worker_notifies_the_submitter(celery_worker_process, moderator):
     report = submit()
     services.report_approve_new(report=report, moderator=moderator)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
+
+    def notified() -> bool:
         report.refresh_from_db()
-        if report.notified_at is not None:
-            break
-        time.sleep(0.2)
-    assert report.notified_at is not None
+        return report.notified_at is not None
+
+    wait_until(notified, "the worker to notify the submitter")
     assert report.notified_state == ReportState.APPROVED

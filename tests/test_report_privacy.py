@@ -9,8 +9,9 @@ from PIL import Image
 
 from reports import services
 from reports.models import Report
+from tests.factories import ReportFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
 
 SUBMITTER_NAME = "Ладыгина Ольга Петровна"
 SUBMITTER_CONTACT = "Olga.Private@Example.invalid"
@@ -18,25 +19,15 @@ SUBMITTER_IP = "192.0.2.199"
 DETAILS = "Мой телефон +7 900 111-22-33, звоните вечером"
 
 
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-
-
 @pytest.fixture
 def report(db) -> Report:
-    report = services.report_submit(
-        surname="Ладыгин",
-        given_name="Матвей",
-        patronymic="Игоревич",
-        birth_year=2005,
-        unit_number="72001",
-        claimed_status="captured",
+    report = ReportFactory(
+        captured_on_video=True,
+        home_region=None,
         evidence_urls=["https://t.me/prisoner_videos/5"],
         details=DETAILS,
         submitter_name=SUBMITTER_NAME,
         submitter_contact=SUBMITTER_CONTACT,
-        consent=True,
         ip=SUBMITTER_IP,
     )
     buf = io.BytesIO()

@@ -12,22 +12,10 @@ from django.utils import timezone
 from conscripts import research
 from conscripts.models import StatisticsSnapshot, StatusChange
 from tests.factories import ConscriptFactory, UnitFactory, UserFactory, region
+from tests.helpers import statistics_cache_forget
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_cached_statistics")]
 URL = reverse("research:statistics")
-
-
-def _forget_cached():
-    """Only this module's keys: the Redis database is shared with the Celery broker."""
-    for kursk in (False, True):
-        cache.delete(research.statistics_cache_key(kursk=kursk))
-
-
-@pytest.fixture(autouse=True)
-def _fresh_statistics():
-    _forget_cached()
-    yield
-    _forget_cached()
 
 
 def test_it_counts_public_people_only_and_shows_small_counts_exactly(client):
@@ -129,7 +117,7 @@ def test_an_emptied_cache_is_refilled_from_the_last_snapshot_not_recomputed(
     ConscriptFactory(home_region=region("KRS"))
     first = client.get(URL).context
     ConscriptFactory(home_region=region("KRS"))
-    _forget_cached()  # a restarted Redis
+    statistics_cache_forget()  # a restarted Redis
     with django_assert_num_queries(1):  # the snapshot, not the aggregation
         again = client.get(URL).context
     assert (again["total"], again["regions"]) == (first["total"], first["regions"])
@@ -147,7 +135,7 @@ def test_a_snapshot_older_than_the_cache_would_keep_is_recomputed(settings):
     assert research.statistics()["total"] == 1
     ConscriptFactory()
     StatisticsSnapshot.objects.update(computed_at=timezone.now() - timedelta(seconds=181))
-    _forget_cached()
+    statistics_cache_forget()
     assert research.statistics()["total"] == 2
     snapshot = StatisticsSnapshot.objects.get(key=research.statistics_cache_key(kursk=False))
     assert snapshot.data["total"] == 2

@@ -1,64 +1,14 @@
 """Polling fetches only what the source allows, within time and size limits."""
 
-import http.server
-import threading
-from contextlib import contextmanager
-
 import pytest
 
 from sources import fetching
-
-
-class FeedServer:
-    """A local HTTP server with programmable answers: path → (status, headers, body)."""
-
-    def __init__(self):
-        self.routes: dict[str, tuple[int, dict[str, str], bytes]] = {}
-        self.requests: list[dict[str, str]] = []
-        server = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self):
-                server.requests.append({"path": self.path, **dict(self.headers)})
-                status, headers, body = server.routes.get(self.path, (404, {}, b"not found"))
-                etag = headers.get("ETag")
-                if etag and self.headers.get("If-None-Match") == etag:
-                    status, body = 304, b""
-                self.send_response(status)
-                for key, value in headers.items():
-                    self.send_header(key, value)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args):
-                pass
-
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.port = self.httpd.server_address[1]
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-    def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-
-@contextmanager
-def feed_server():
-    with FeedServer() as server:
-        yield server
+from tests.helpers import FeedServer
 
 
 @pytest.fixture
 def server():
-    with feed_server() as s:
+    with FeedServer() as s:
         yield s
 
 

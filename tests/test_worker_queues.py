@@ -9,8 +9,10 @@ from pathlib import Path
 import pytest
 
 from config.celery import app
-from sources.models import ItemState, Source, SourceItem
+from sources.models import ItemState, SourceItem
 from tests.conftest import start_worker, stop_worker
+from tests.factories import SourceFactory
+from tests.helpers import broker_queue_length, wait_until
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).parent / "data" / "sources"
@@ -37,26 +39,6 @@ def pool_processes_with_numpy(worker: subprocess.Popen) -> list[bool]:
     children = Path(f"/proc/{worker.pid}/task/{worker.pid}/children").read_text().split()
     assert children, "the worker has no pool processes"
     return ["numpy" in Path(f"/proc/{pid}/maps").read_text() for pid in children]
-
-
-def redis_queue_length(name: str) -> int:
-    import redis
-    from django.conf import settings
-
-    client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
-    # Kombu keeps one list per priority step: "extraction", "extraction\x06\x163", …
-    return sum(
-        client.llen(f"{name}{suffix}") for suffix in ("", "\x06\x163", "\x06\x166", "\x06\x169")
-    )
-
-
-def wait_until(predicate, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def test_importing_the_task_modules_and_the_web_app_does_not_load_natasha():
@@ -93,7 +75,7 @@ def test_without_a_broker_extraction_still_runs_in_process(
     from sources import services
 
     monkeypatch.setitem(app.conf, "task_always_eager", True)
-    source = Source.objects.create(kind="vk", name="vk-wall")
+    source = SourceFactory(kind="vk", name="vk-wall")
     with django_capture_on_commit_callbacks(execute=True):
         result = services.source_ingest_file(source=source, path=DATA / "vk_wall.json")
     assert result.new_item_ids
@@ -101,6 +83,7 @@ def test_without_a_broker_extraction_still_runs_in_process(
     assert not items.filter(state=ItemState.NEW).exists()
 
 
+@pytest.mark.worker
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_only_a_worker_on_the_extraction_queue_loads_natasha_and_extracts():
@@ -114,11 +97,11 @@ def test_only_a_worker_on_the_extraction_queue_loads_natasha_and_extracts():
         statistics_refresh_task.delay()
         assert ping.apply_async().get(timeout=20) == "pong"  # after the refresh: one process
         assert pool_processes_with_numpy(general) == [False]
-        source = Source.objects.create(kind="vk", name="vk-wall")
+        source = SourceFactory(kind="vk", name="vk-wall")
         result = services.source_ingest_file(source=source, path=DATA / "vk_wall.json")
-        wait_until(lambda: redis_queue_length("extraction") > 0, 10, "the extraction message")
+        wait_until(lambda: broker_queue_length("extraction") > 0, "the extraction message")
         time.sleep(1)  # a general worker that took the message would have started on it
-        assert redis_queue_length("extraction") > 0
+        assert broker_queue_length("extraction") > 0
         assert pool_processes_with_numpy(general) == [False]
     finally:
         stop_worker(general)
@@ -128,7 +111,11 @@ def test_only_a_worker_on_the_extraction_queue_loads_natasha_and_extracts():
     both = start_worker(name="both", queues="celery,extraction")
     try:
         assert pool_processes_with_numpy(both) == [True]  # warmed before its first task
-        wait_until(lambda: not items.filter(state=ItemState.NEW).exists(), 60, "extraction")
+        wait_until(
+            lambda: not items.filter(state=ItemState.NEW).exists(),
+            "extraction",
+            progress=lambda: items.filter(state=ItemState.NEW).count(),
+        )
     finally:
         stop_worker(both)
-    assert redis_queue_length("extraction") == 0
+    assert broker_queue_length("extraction") == 0
