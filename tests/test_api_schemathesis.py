@@ -54,7 +54,7 @@ def _no_cached_statistics():
     """Statistics are cached in Redis: drop only their keys, as tests/test_api.py does."""
     from django.core.cache import cache
 
-    from conscripts.research import statistics_cache_key
+    from research.statistics import statistics_cache_key
 
     keys = [statistics_cache_key(kursk=k) for k in (False, True)]
     cache.delete_many(keys)
