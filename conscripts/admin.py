@@ -112,8 +112,10 @@ class ConscriptAdmin(admin.ModelAdmin):
             )
 
     def save_related(self, request, form, formsets, change) -> None:
-        # The inlines are read only; there is nothing related to save.
-        return None
+        # The inlines are read only: nothing to save. commit=False only fills the lists
+        # (new, changed, deleted objects) that the admin's history message reads.
+        for formset in formsets:
+            formset.save(commit=False)
 
 
 @admin.register(Evidence)

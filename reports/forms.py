@@ -283,6 +283,7 @@ class ReportForm(forms.Form):
             "submitter_name": data["submitter_name"],
             "submitter_contact": data["submitter_contact"],
             "consent": data["consent"],
+            "photo": data.get("photo"),
         }
 
 

@@ -65,6 +65,24 @@ class ReportState(models.TextChoices):
 #: States in which a moderator may still act on a report.
 OPEN_STATES = (ReportState.PENDING, ReportState.NEEDS_INFO)
 
+#: What the submitter reads about their report's state (receipt page).
+STATE_FOR_SUBMITTER = {
+    ReportState.PENDING: _("Received. A moderator has not reviewed it yet."),
+    ReportState.NEEDS_INFO: _("A moderator needs more information from you."),
+    ReportState.APPROVED: _("Accepted: the person has been added to the record."),
+    ReportState.MERGED: _("Accepted: what you wrote has been added to an existing record."),
+    ReportState.REJECTED: _("Not accepted."),
+    ReportState.DUPLICATE: _("We had already received this report."),
+}
+#: The decision as the e-mail to the submitter names it.
+DECISION_FOR_SUBMITTER = {
+    ReportState.APPROVED: _("accepted and published"),
+    ReportState.MERGED: _("accepted and added to an existing record"),
+    ReportState.REJECTED: _("not accepted"),
+    ReportState.DUPLICATE: _("already received earlier"),
+    ReportState.NEEDS_INFO: _("more information needed"),
+}
+
 
 class Report(models.Model):
     """One submission about one person, waiting for (or past) a moderator's decision.
@@ -235,6 +253,10 @@ class Report(models.Model):
     @property
     def is_open(self) -> bool:
         return self.state in OPEN_STATES
+
+    @property
+    def state_for_submitter(self) -> str:
+        return str(STATE_FOR_SUBMITTER[self.state])
 
     def claim_is_active(self, now=None) -> bool:
         """True while a moderator's claim has not expired (settings.REPORT_CLAIM_MINUTES)."""

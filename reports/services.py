@@ -15,6 +15,7 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.core.validators import URLValidator, validate_email
 from django.db import transaction
 from django.utils import timezone
@@ -34,6 +35,7 @@ from core import access
 from core.audit import audit_record
 from core.models import AuditAction
 
+from .images import CleanImage
 from .models import (
     OPEN_STATES,
     Origin,
@@ -170,6 +172,7 @@ def report_submit(
     origin: str = Origin.FORM,
     origin_ref: str = "",
     ip: str | None = None,
+    photo: CleanImage | None = None,
 ) -> Report:
     """Record a new pending report. Needs no account.
 
@@ -239,6 +242,11 @@ def report_submit(
     report.full_clean(exclude=["home_region"], validate_unique=False, validate_constraints=False)
     with transaction.atomic():
         report.save()
+        if photo is not None:
+            # Already re-encoded without metadata (reports.images); stored under a random
+            # name and served only through the moderators' view.
+            report.photo.save(f"photo.{photo.extension}", ContentFile(photo.data), save=False)
+            Report.objects.filter(pk=report.pk).update(photo=report.photo.name)
         _audit(action=AuditAction.SUBMIT, actor=None, report=report, after=_snapshot(report))
     return report
 

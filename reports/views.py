@@ -11,9 +11,7 @@ from functools import wraps
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import translation
@@ -86,22 +84,11 @@ ACTION_ERRORS = (services.ReportError, conscript_services.ConscriptError, Valida
 
 # --- public -----------------------------------------------------------------------------
 def _report_submit(request, form: ReportForm) -> Report:
-    """The submission with its photo stored, in one transaction.
-
-    ``services.report_submit`` takes no photo yet; the re-encoded file is
-    attached to the row it just created.
-    """
-    with transaction.atomic():
-        report = services.report_submit(
-            **form.submission(),
-            ip=ratelimit.client_ip(request) or None,
-            submitter_language=(get_language() or "ru")[:2],
-        )
-        photo = form.cleaned_data.get("photo")
-        if photo:
-            report.photo.save(f"photo.{photo.extension}", ContentFile(photo.data), save=False)
-            Report.objects.filter(pk=report.pk).update(photo=report.photo.name)
-    return report
+    return services.report_submit(
+        **form.submission(),
+        ip=ratelimit.client_ip(request) or None,
+        submitter_language=(get_language() or "ru")[:2],
+    )
 
 
 @require_http_methods(["GET", "POST"])

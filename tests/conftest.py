@@ -80,7 +80,11 @@ def _worker_env() -> dict[str, str]:
 
 
 def start_worker(
-    *, concurrency: int = 1, name: str = "w1", queues: str = "celery,extraction"
+    *,
+    concurrency: int = 1,
+    name: str = "w1",
+    queues: str = "celery,extraction",
+    env: dict[str, str] | None = None,
 ) -> subprocess.Popen:
     """Start `celery worker` on this test run's broker; returns once it is ready.
 
@@ -108,7 +112,7 @@ def start_worker(
             "--loglevel",
             "WARNING",
         ],
-        env=_worker_env(),
+        env=_worker_env() | (env or {}),
         start_new_session=True,
     )
     from config.celery import ping

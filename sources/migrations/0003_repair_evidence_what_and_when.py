@@ -53,15 +53,15 @@ def _local_day(moment):
 
 
 def _item_of(report, sources, SourceItem):
-    """The ingested post a report came from ("kind:source:external id#n"), or None."""
+    """The ingested post a report came from ("<kind>:<source name>:<external id>#<n>";
+    names and ids may hold colons, so the known sources are matched by prefix)."""
     ref, _, _n = report.origin_ref.rpartition("#")
-    _kind, _, rest = ref.partition(":")
-    name, _, external_id = rest.partition(":")
-    source = sources.get(name)
-    if source is None or not external_id:
-        return None, None
-    item = SourceItem.objects.filter(source=source, external_id=external_id).first()
-    return source, item
+    for source in sources.values():
+        prefix = f"{source.kind}:{source.name}:"
+        if ref.startswith(prefix):
+            item = SourceItem.objects.filter(source=source, external_id=ref[len(prefix) :])
+            return source, item.first()
+    return None, None
 
 
 def _repair_reports(apps, counts: Counter) -> None:
@@ -150,7 +150,7 @@ def _repair_evidence(apps, counts: Counter) -> set[int]:
         .exclude(source_name__startswith="Report #")
         .update(link_public=True)
     )
-    counts["evidence left: kind and source not recorded (not from a report)"] += (
+    counts["evidence left without a source kind (not from a report: nothing to read it from)"] += (
         Evidence.objects.filter(report_id__isnull=True, source_kind="").count()
     )
     return touched
@@ -251,7 +251,8 @@ def repair(apps, schema_editor):
     if any(counts.values()):
         print()  # noqa: T201 - the operator reads what was repaired
         for what, n in sorted(counts.items()):
-            print(f"  repair: {what}: {n}")  # noqa: T201
+            if n:
+                print(f"  repair: {what}: {n}")  # noqa: T201
 
 
 class Migration(migrations.Migration):
