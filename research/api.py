@@ -148,7 +148,8 @@ class CaseViewSet(_ReadOnly):
     filterset_class = ConscriptFilter
 
     def get_queryset(self):
-        return selectors.people_for(as_moderator=False).select_related("home_region", "unit")
+        people = selectors.people_for(as_moderator=False)
+        return selectors.person_rows(people, as_moderator=False)
 
 
 @extend_schema_field(OpenApiTypes.INT)

@@ -88,8 +88,9 @@ def filtered_people(*, params: QueryDict, as_moderator: bool):
     return filterset, queryset
 
 
-def browse_rows(queryset: QuerySet, *, as_moderator: bool) -> QuerySet:
-    """People for the browse table: the role's fields only, with region and unit.
+def person_rows(queryset: QuerySet, *, as_moderator: bool) -> QuerySet:
+    """People as the browse table and the API read them: the role's fields only, with
+    region and unit, so no other column of a person is even loaded.
 
     The region's English name comes along for the English page (``Region.name``).
     """

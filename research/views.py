@@ -81,7 +81,7 @@ def _sort_links(params: QueryDict) -> dict[str, dict]:
 def cases(request):
     as_moderator = selectors.sees_hidden_people(request.user)
     filterset, people = selectors.filtered_people(params=request.GET, as_moderator=as_moderator)
-    people = selectors.browse_rows(people, as_moderator=as_moderator)
+    people = selectors.person_rows(people, as_moderator=as_moderator)
     page = CappedPaginator(people, PAGE_SIZE).get_page(request.GET.get("page"))
     query = filter_query(request.GET)
     return render(

@@ -145,11 +145,11 @@ def test_exports_the_api_and_the_browse_page_share_one_field_list():
     assert set(serializers.SEARCH_RESULT_FIELDS) <= set(public)
 
 
-def test_the_browse_page_loads_no_column_outside_the_list(researcher):
+def test_the_browse_page_and_the_api_load_no_column_outside_the_list(researcher):
     from conscripts.models import Conscript
 
     ConscriptFactory()
-    person = selectors.browse_rows(Conscript.objects.all(), as_moderator=False).get()
+    person = selectors.person_rows(Conscript.objects.all(), as_moderator=False).get()
     deferred = person.get_deferred_fields()
     assert {"disputed_reason", "is_public", "surname_key", "evidence_kinds"} <= deferred
     assert not {f.source for f in selectors.PUBLIC_PERSON_FIELDS} & deferred
