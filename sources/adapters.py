@@ -332,10 +332,14 @@ def parse_vk(data: bytes | str) -> ParseResult:
         raise SourceFormatError("not a wall.get answer: no response.items list")
     result = ParseResult()
 
+    def whole(value: Any) -> bool:
+        # JSON true/false are ints to Python: «-1_False» is no post id.
+        return isinstance(value, int) and not isinstance(value, bool)
+
     def id_of(post: Any) -> Any:
-        if isinstance(post, dict) and isinstance(post.get("id"), int):
+        if isinstance(post, dict) and whole(post.get("id")):
             owner = post.get("owner_id")
-            return f"{owner}_{post['id']}" if isinstance(owner, int) else None
+            return f"{owner}_{post['id']}" if whole(owner) else None
         return None
 
     def one(post: Any) -> ParsedItem:

@@ -97,6 +97,18 @@ def test_nul_characters_and_lone_surrogates_are_made_storable():
     item.text.encode("utf-8")
 
 
+def test_a_vk_post_whose_id_is_a_boolean_is_a_bad_post():
+    """Found by the generated VK answers below: JSON false passed for an id."""
+    posts = [
+        {"id": False, "owner_id": -1, "date": 1723370400, "text": "t"},
+        {"id": 5, "owner_id": True, "date": 1723370400, "text": "t"},
+        {"id": 7, "owner_id": -1, "date": 1723370400, "text": "t"},
+    ]
+    result = adapters.parse_vk(json.dumps({"response": {"count": 3, "items": posts}}))
+    assert [i.external_id for i in result.items] == ["-1_7"]
+    assert len(result.bad) == 2 and result.cursor["last_id"] == 7
+
+
 def test_publication_times_are_kept_in_utc_and_impossible_ones_are_bad_posts():
     """PostgreSQL takes offsets up to ±15:59 only: «+22:00» was a server error."""
     items = [
