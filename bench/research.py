@@ -113,10 +113,11 @@ def main() -> None:
     from django.db import connection
     from django.test import Client
 
-    from conscripts import research
-    from conscripts.models import Conscript, ExportJob, Region, StatisticsSnapshot
-    from conscripts.tasks import export_task
+    from conscripts.models import Conscript, Region
     from core import access
+    from research import selectors, statistics
+    from research.models import ExportJob, StatisticsSnapshot
+    from research.tasks import export_task
     from tests.factories import UserFactory
 
     people = Conscript.objects.count()
@@ -145,7 +146,7 @@ def main() -> None:
     anonymous = Client()
     for window in ("", "window=kursk"):
         kursk = bool(window)
-        key = research.statistics_cache_key(kursk=kursk)
+        key = statistics.statistics_cache_key(kursk=kursk)
         label = window or "(all records)"
         first, restarted = [], []
         for _ in range(max(5, args.runs // 8)):
@@ -175,7 +176,7 @@ def main() -> None:
     )
     status = min(counts_by_status, key=lambda s: abs(counts_by_status[s] - args.export_rows))
     query = f"status={status}"
-    rows = research.export_values(query_string=query, as_moderator=False).count()
+    rows = selectors.export_values(query_string=query, as_moderator=False).count()
     env = dict(os.environ)
     worker = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo",

@@ -118,7 +118,7 @@ def main() -> None:
 
         call_command("migrate", verbosity=0)
         from config.celery import app, ping
-        from conscripts.tasks import statistics_refresh_task
+        from research.tasks import statistics_refresh_task
         from sources import services
         from sources.models import ItemState, Source, SourceItem
 

@@ -1,7 +1,7 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, JsonResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -15,11 +15,8 @@ from . import selectors, services
 from .forms import ConscriptsMergeForm, EvidenceRetractForm, FollowForm, SearchForm
 from .models import Conscript, Evidence, Follower, Status
 from .search import search
-from .serializers import match_as_api_dict
 
 PAGE_SIZE = 20
-API_PAGE_SIZE = 20
-API_MAX_PAGE_SIZE = 100
 
 
 @require_GET
@@ -47,37 +44,6 @@ def search_page(request):
             "page": page,
             "query_string": query_without_page.urlencode(),
         },
-    )
-
-
-@require_GET
-def api_conscripts(request):
-    """GET /api/v1/conscripts/?q=…&status=&region=&unit=&birth_year=&page=&page_size="""
-    form = SearchForm(request.GET)
-    if not form.is_valid():
-        return JsonResponse({"errors": form.errors.get_json_data()}, status=400)
-    try:
-        page_size = min(int(request.GET.get("page_size", API_PAGE_SIZE)), API_MAX_PAGE_SIZE)
-        page_number = int(request.GET.get("page", 1))
-    except ValueError:
-        return JsonResponse({"errors": {"page": [{"message": "not a number"}]}}, status=400)
-    if page_size < 1 or page_number < 1:
-        return JsonResponse({"errors": {"page": [{"message": "must be positive"}]}}, status=400)
-    result = search(form.cleaned_data["q"] or "", filters=form.filters())
-    start = (page_number - 1) * page_size
-    window = result.matches[start : start + page_size]
-    return JsonResponse(
-        {
-            "q": result.query,
-            "count": len(result.matches),
-            "page": page_number,
-            "page_size": page_size,
-            "results": [
-                match_as_api_dict(m, url=request.build_absolute_uri(m.conscript.get_absolute_url()))
-                for m in window
-            ],
-        },
-        json_dumps_params={"ensure_ascii": False},
     )
 
 

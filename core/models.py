@@ -22,6 +22,9 @@ class AuditAction(models.TextChoices):
     CONSCRIPTS_MERGE = "conscripts_merge", _("Two records merged")
     RETRACT_EVIDENCE = "retract_evidence", _("Evidence retracted")
     CONSCRIPT_UPDATE = "conscript_update", _("Record corrected")
+    # Research (API access)
+    API_TOKEN_ISSUE = "api_token_issue", _("API token issued")
+    API_TOKEN_REVOKE = "api_token_revoke", _("API token revoked")
 
 
 class AuditEntry(models.Model):

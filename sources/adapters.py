@@ -31,7 +31,7 @@ import json
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 __all__ = [
@@ -180,6 +180,9 @@ def _unix(value: Any) -> datetime:
         raise _Bad("invalid date") from None
 
 
+_MAX_DB_OFFSET = timedelta(hours=16)
+
+
 def _iso(value: Any) -> datetime | None:
     if value in (None, ""):
         return None
@@ -187,9 +190,15 @@ def _iso(value: Any) -> datetime | None:
         raise _Bad("invalid published_at")
     try:
         moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
+        if not moment.tzinfo:
+            return moment.replace(tzinfo=UTC)
+        # Raises OverflowError for a moment outside years 1–9999 once in UTC: no date.
+        utc = moment.astimezone(UTC)
+    except (ValueError, OverflowError):
         raise _Bad(f"invalid published_at {value[:40]!r}") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    # Python takes offsets up to ±24 h, PostgreSQL only up to ±15:59 (a "+22:00" was a
+    # server error): such a moment is kept in UTC.
+    return moment if abs(moment.utcoffset()) < _MAX_DB_OFFSET else utc
 
 
 def _collect(
@@ -323,10 +332,14 @@ def parse_vk(data: bytes | str) -> ParseResult:
         raise SourceFormatError("not a wall.get answer: no response.items list")
     result = ParseResult()
 
+    def whole(value: Any) -> bool:
+        # JSON true/false are ints to Python: «-1_False» is no post id.
+        return isinstance(value, int) and not isinstance(value, bool)
+
     def id_of(post: Any) -> Any:
-        if isinstance(post, dict) and isinstance(post.get("id"), int):
+        if isinstance(post, dict) and whole(post.get("id")):
             owner = post.get("owner_id")
-            return f"{owner}_{post['id']}" if isinstance(owner, int) else None
+            return f"{owner}_{post['id']}" if whole(owner) else None
         return None
 
     def one(post: Any) -> ParsedItem:

@@ -69,7 +69,7 @@ def statistics_cache_forget() -> None:
     Celery broker, so no ``cache.clear()``."""
     from django.core.cache import cache
 
-    from conscripts.research import statistics_cache_key
+    from research.statistics import statistics_cache_key
 
     cache.delete_many([statistics_cache_key(kursk=k) for k in (False, True)])
 

@@ -12,8 +12,8 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 from rest_framework.authtoken.models import Token
 
-from conscripts import api
 from conscripts.models import EvidenceKind
+from research import api
 from tests.factories import ConscriptFactory, EvidenceFactory, region
 
 pytestmark = [
@@ -127,6 +127,65 @@ def test_the_name_search_endpoint_keeps_its_shape(client, people):
     assert {"score", "matched", "url", "unit_number"} <= set(body["results"][0])
 
 
+def test_the_name_search_pages_like_before(client, people):
+    """Pages from 1; a page past the end is empty, not an error; pages over 100 are cut."""
+    ConscriptFactory.create_batch(3, surname="Публичный")
+    first = client.get("/api/v1/conscripts/", {"q": "Публичный", "page_size": 2}).json()
+    assert (first["count"], first["page"], first["page_size"]) == (4, 1, 2)
+    assert len(first["results"]) == 2
+    third = client.get("/api/v1/conscripts/", {"q": "Публичный", "page_size": 2, "page": 3})
+    assert third.status_code == 200 and third.json()["results"] == []
+    wide = client.get("/api/v1/conscripts/", {"q": "Публичный", "page_size": 500}).json()
+    assert wide["page_size"] == 100 and len(wide["results"]) == 4
+
+
+def test_the_name_search_shows_public_fields_of_public_people_only(client, people):
+    body = client.get("/api/v1/conscripts/", {"q": "Скрытый"}).json()
+    assert body["results"] == []
+    found = client.get("/api/v1/conscripts/", {"q": "Публичный"}).json()["results"][0]
+    assert found["region"] == region("KRS").name_ru
+    assert found["url"].endswith(f"/people/{people[0].pk}/")
+    assert set(found) == {
+        "id", "surname", "given_name", "patronymic", "birth_date", "birth_year", "region",
+        "unit_number", "status", "status_since", "score", "matched", "url",
+    }  # fmt: skip
+
+
+# --- One error shape ---------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("path", "params", "field"),
+    [
+        ("/api/v1/conscripts/", {"q": "x", "birth_year": "abc"}, "birth_year"),
+        ("/api/v1/conscripts/", {"q": "x", "page": "0"}, "page"),
+        ("/api/v1/conscripts/", {"unit": "12ab"}, "unit"),
+        ("/api/v1/cases/", {"status": "nonsense"}, "status"),
+        ("/api/v1/evidence/", {"conscript": "1.5"}, "conscript"),
+        ("/api/v1/statistics/", {"window": "krusk"}, "window"),
+    ],
+)
+def test_an_invalid_parameter_maps_to_its_messages_on_every_endpoint(client, path, params, field):
+    response = client.get(path, params)
+    assert response.status_code == 400
+    body = response.json()
+    assert list(body) == [field]
+    assert all(isinstance(message, str) and message for message in body[field])
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/cases/999999999/", "/api/v1/evidence/999999999/", "/api/v1/cases/?page=99"]
+)
+def test_every_other_error_says_what_went_wrong_in_detail(client, path):
+    response = client.get(path)
+    assert response.status_code == 404
+    assert set(response.json()) == {"detail"}
+
+
+def test_a_wrong_token_is_refused_in_the_same_shape(client):
+    response = client.get(CASES, HTTP_AUTHORIZATION="Token not-a-token")
+    assert response.status_code == 401
+    assert set(response.json()) == {"detail"}
+
+
 def test_the_browsable_api_is_off_without_debug(client, people):
     response = client.get(CASES, HTTP_ACCEPT="text/html")
     assert response["Content-Type"].startswith("application/json")
@@ -158,11 +217,13 @@ def test_outsiders_cannot_get_a_token(client, outsider):
 
 
 # --- Throttles ---------------------------------------------------------------------------
-def test_anonymous_callers_are_throttled(client, settings):
+@pytest.mark.parametrize("path", [CASES, "/api/v1/conscripts/?q=Иванов"])
+def test_anonymous_callers_are_throttled(client, settings, path):
     settings.API_THROTTLE_RATES = {"anon": "2/minute", "user": "1000/minute"}
     ip = f"10.9.{next(_ips)}.{os.getpid() % 250}"
-    codes = [client.get(CASES, REMOTE_ADDR=ip).status_code for _ in range(3)]
+    codes = [client.get(path, REMOTE_ADDR=ip).status_code for _ in range(3)]
     assert codes == [200, 200, 429]
+    assert set(client.get(path, REMOTE_ADDR=ip).json()) == {"detail"}
 
 
 # --- Schema and documentation ------------------------------------------------------------
@@ -170,8 +231,15 @@ def test_the_openapi_schema_validates_without_warnings(tmp_path):
     out = tmp_path / "schema.yaml"
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(out))
     text = out.read_text()
-    for endpoint in ("/api/v1/cases/", "/api/v1/evidence/", "/api/v1/statistics/"):
+    for endpoint in (
+        "/api/v1/cases/",
+        "/api/v1/evidence/",
+        "/api/v1/statistics/",
+        "/api/v1/conscripts/",
+        "/api/v1/ingest/",
+    ):
         assert endpoint in text
+    assert "ValidationError:" in text and "Error:" in text
     assert "archived_text" not in text
 
 

@@ -123,3 +123,34 @@ def test_an_unknown_statistics_window_is_an_error_not_every_period():
 def test_a_fractional_conscript_id_is_an_error_not_a_rounded_match():
     response = schema["/api/v1/evidence/"]["GET"].Case(query={"conscript": "1.5"}).call()
     assert response.status_code == 400
+
+
+# --- The ingest webhook with a source's token ----------------------------------------------
+@pytest.fixture
+def webhook_token(db):
+    from sources import services as source_services
+    from sources.models import Source
+
+    source = Source.objects.create(kind="webhook", name="fuzzed-feed")
+    return source_services.source_rotate_webhook_token(source=source)
+
+
+@schema.include(path="/api/v1/ingest/", method="POST").parametrize()
+@FUZZ
+def test_the_webhook_keeps_to_its_schema_for_its_own_source(case, webhook_token):
+    """Bodies as documented and otherwise: stored (201), refused per item or as a whole
+    (400), never a server error or an undocumented answer."""
+    case.call_and_validate(headers={"Authorization": f"Bearer {webhook_token}"}, checks=CHECKS)
+
+
+def test_the_webhook_answers_as_documented_when_it_stores_and_when_it_refuses(webhook_token):
+    operation = schema["/api/v1/ingest/"]["POST"]
+    headers = {"Authorization": f"Bearer {webhook_token}"}
+    good = {"items": [{"external_id": "a1", "text": "Ищем Зябликова Егора", "author": "x"}]}
+    stored = operation.Case(body=good).call_and_validate(headers=headers, checks=CHECKS)
+    assert stored.status_code == 201 and stored.json()["new"] == 1
+    bad = {
+        "items": [{"external_id": "a2", "text": "Текст", "published_at": "0001-01-01T00:00+05:00"}]
+    }
+    refused = operation.Case(body=bad).call_and_validate(headers=headers, checks=CHECKS)
+    assert refused.status_code == 400 and refused.json()["errors"][0]["index"] == 0

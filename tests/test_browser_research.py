@@ -75,3 +75,35 @@ def test_a_researcher_filters_by_region_and_status_and_downloads_the_csv(signed_
     assert page.get_by_test_id("total").inner_text() == "2"
     assert page.locator("[data-testid=region-chart] rect").count() == 1
     assert "Белгород" not in page.get_by_test_id("region-table").inner_text()
+
+
+def test_the_export_page_follows_a_background_export_with_its_static_script(
+    signed_in_page, settings, tmp_path
+):
+    """The page polls with static/js/export-progress.js (no inline script, for a strict
+    CSP), shows the progress as it comes, and offers the file once written."""
+    from django.contrib.auth import get_user_model
+
+    from research.models import ExportJob, ExportState
+
+    settings.MEDIA_ROOT = tmp_path
+    page = signed_in_page
+    user = get_user_model().objects.get(username="browser-researcher")
+    job = ExportJob.objects.create(requested_by=user, format="csv", query_string="status=dead")
+    page.goto(f"/research/exports/{job.pk}/")
+    html = page.content()
+    assert "js/export-progress.js" in html
+    assert page.locator("script:not([src])").count() == 0
+    assert page.get_by_test_id("export-download").is_hidden()
+
+    ExportJob.objects.filter(pk=job.pk).update(state=ExportState.RUNNING, rows=500, progress=40)
+    page.wait_for_function("document.getElementById('export-progress').value === 40")
+    assert page.locator("#export-rows").inner_text() == "500"
+
+    (tmp_path / "exports").mkdir()
+    (tmp_path / "exports" / "done.csv").write_text("\ufeffid\r\n", encoding="utf-8")
+    ExportJob.objects.filter(pk=job.pk).update(
+        state=ExportState.DONE, rows=1000, progress=100, file="exports/done.csv"
+    )
+    page.get_by_test_id("export-download").wait_for(state="visible")
+    assert page.locator("#export-rows").inner_text() == "1000"

@@ -236,6 +236,7 @@ def test_the_webhook_stores_good_items_and_lists_the_bad_ones(client, webhook_so
     response = post_items(client, token, body)
     assert response.status_code == 400
     data = response.json()
+    assert data["detail"]  # the API's error shape, with the counts beside it
     assert data["new"] == 1 and data["failed"] == 2
     assert [(e["index"], e["error"]) for e in data["errors"]] == [
         (1, "empty text"),
@@ -248,12 +249,16 @@ def test_the_webhook_answers_201_when_everything_was_stored(client, webhook_sour
     _, token = webhook_source
     response = post_items(client, token, {"items": [{"external_id": "h1", "text": "Текст"}]})
     assert response.status_code == 201
+    assert response.json()["new"] == 1 and response.json()["errors"] == []
+    assert "detail" not in response.json()
 
 
 @pytest.mark.parametrize("token", ["", "wrong"])
 def test_the_webhook_refuses_a_missing_or_wrong_token(client, webhook_source, token):
     response = post_items(client, token, {"items": []})
     assert response.status_code == 401
+    assert response.json() == {"detail": "invalid token"}
+    assert response["WWW-Authenticate"].startswith("Bearer")
     assert SourceItem.objects.count() == 0
 
 
@@ -262,6 +267,29 @@ def test_the_webhook_refuses_a_body_over_the_limit(client, webhook_source, setti
     settings.SOURCES_WEBHOOK_MAX_BYTES = 100
     response = post_items(client, token, {"items": [{"external_id": "1", "text": "x" * 200}]})
     assert response.status_code == 413
+    assert response.json() == {"detail": "body larger than 100 bytes"}
+
+
+def test_a_body_that_is_not_a_batch_is_refused_in_the_api_error_shape(client, webhook_source):
+    _, token = webhook_source
+    response = post_items(client, token, ["not", "a", "batch"])
+    assert response.status_code == 400
+    assert response.json() == {"detail": 'expected {"items": [...]}'}
+
+
+def test_a_user_api_token_is_no_webhook_token(client, webhook_source, researcher):
+    """The webhook takes only a source's token, not a researcher's API token."""
+    from research import services as research_services
+
+    api_token = research_services.api_token_issue(user=researcher)
+    response = client.post(
+        "/api/v1/ingest/",
+        data=json.dumps({"items": []}),
+        content_type="application/json",
+        headers={"Authorization": f"Token {api_token.key}"},
+    )
+    assert response.status_code == 401
+    assert SourceItem.objects.count() == 0
 
 
 def test_the_webhook_needs_no_csrf_token(webhook_source):

@@ -7,7 +7,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from conscripts.models import EvidenceKind, MilitaryUnit, SavedFilter, Status
+from conscripts.models import EvidenceKind, MilitaryUnit, Status
+from research.models import SavedFilter
 from tests.factories import ConscriptFactory, EvidenceFactory, UnitFactory, region
 
 pytestmark = pytest.mark.django_db
@@ -271,9 +272,9 @@ def test_saving_a_filter_needs_post(researcher_client):
 
 
 def test_counts_stop_at_the_cap_and_say_so(researcher_client, monkeypatch):
-    from conscripts import research_views
+    from research import views
 
-    monkeypatch.setattr(research_views, "COUNT_CAP", 3)
+    monkeypatch.setattr(views, "COUNT_CAP", 3)
     ConscriptFactory.create_batch(5)
     response = browse(researcher_client)
     assert response.context["page"].paginator.capped

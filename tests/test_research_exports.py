@@ -7,9 +7,9 @@ import json
 import pytest
 from django.urls import reverse
 
-from conscripts import exports
-from conscripts.models import ExportJob, ExportState
-from conscripts.tasks import export_task
+from research import exports, selectors
+from research.models import ExportJob, ExportState
+from research.tasks import export_task
 from tests.factories import ConscriptFactory, EvidenceFactory
 from tests.helpers import wait_until
 
@@ -46,7 +46,7 @@ def test_researchers_get_public_columns_and_public_people_only(researcher_client
     assert response["Content-Type"].startswith("text/csv")
     assert "attachment" in response["Content-Disposition"]
     rows = read_csv(response)
-    assert rows[0] == exports.PUBLIC_COLUMNS
+    assert rows[0] == selectors.export_columns(as_moderator=False)
     assert "is_public" not in rows[0]
     assert [r[1] for r in rows[1:]] == ["Публичный"]
     assert "+7 999" not in response.content.decode()
@@ -55,7 +55,7 @@ def test_researchers_get_public_columns_and_public_people_only(researcher_client
 @pytest.mark.django_db
 def test_moderators_also_get_hidden_people_and_an_is_public_column(moderator_client, people):
     rows = read_csv(post_export(moderator_client))
-    assert rows[0] == exports.MODERATOR_COLUMNS
+    assert rows[0] == selectors.export_columns(as_moderator=True)
     by_surname = {r[1]: dict(zip(rows[0], r, strict=True)) for r in rows[1:]}
     assert set(by_surname) == {"Публичный", "Скрытый"}  # merged records never
     assert by_surname["Скрытый"]["is_public"] == "false"
@@ -66,7 +66,7 @@ def test_moderators_also_get_hidden_people_and_an_is_public_column(moderator_cli
 def test_json_exports_have_the_same_columns(client, researcher, moderator, people):
     client.force_login(researcher)
     records = json.loads(post_export(client, "json").content)
-    assert [list(r) for r in records] == [exports.PUBLIC_COLUMNS]
+    assert [list(r) for r in records] == [selectors.export_columns(as_moderator=False)]
     assert records[0]["surname"] == "Публичный"
     client.force_login(moderator)
     records = json.loads(post_export(client, "json").content)

@@ -9,8 +9,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from conscripts import research
-from conscripts.models import StatisticsSnapshot, StatusChange
+from conscripts.models import StatusChange
+from research import statistics as research
+from research.models import StatisticsSnapshot
 from tests.factories import ConscriptFactory, UnitFactory, UserFactory, region
 from tests.helpers import statistics_cache_forget
 
@@ -163,7 +164,7 @@ def test_a_cached_page_needs_no_query(client, settings, django_assert_num_querie
 
 
 def test_the_scheduled_refresh_replaces_cached_aggregates(settings):
-    from conscripts.tasks import statistics_refresh_task
+    from research.tasks import statistics_refresh_task
 
     settings.STATISTICS_CACHE_SECONDS = 60
     ConscriptFactory()

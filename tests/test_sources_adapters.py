@@ -97,6 +97,31 @@ def test_nul_characters_and_lone_surrogates_are_made_storable():
     item.text.encode("utf-8")
 
 
+def test_a_vk_post_whose_id_is_a_boolean_is_a_bad_post():
+    """Found by the generated VK answers below: JSON false passed for an id."""
+    posts = [
+        {"id": False, "owner_id": -1, "date": 1723370400, "text": "t"},
+        {"id": 5, "owner_id": True, "date": 1723370400, "text": "t"},
+        {"id": 7, "owner_id": -1, "date": 1723370400, "text": "t"},
+    ]
+    result = adapters.parse_vk(json.dumps({"response": {"count": 3, "items": posts}}))
+    assert [i.external_id for i in result.items] == ["-1_7"]
+    assert len(result.bad) == 2 and result.cursor["last_id"] == 7
+
+
+def test_publication_times_are_kept_in_utc_and_impossible_ones_are_bad_posts():
+    """PostgreSQL takes offsets up to ±15:59 only: «+22:00» was a server error."""
+    items = [
+        {"external_id": "far-east", "text": "t", "published_at": "2024-08-20T05:00:00+22:00"},
+        {"external_id": "before-year-1", "text": "t", "published_at": "0001-01-01T01:00+05:00"},
+    ]
+    result = adapters.parse_webhook(json.dumps({"items": items}))
+    assert [i.published_at for i in result.items] == [datetime(2024, 8, 19, 7, 0, tzinfo=UTC)]
+    assert [(b.external_id, b.reason[:21]) for b in result.bad] == [
+        ("before-year-1", "invalid published_at ")
+    ]
+
+
 # --- malformed input, generated ---------------------------------------------------------
 
 json_values = st.recursive(

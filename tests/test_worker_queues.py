@@ -88,7 +88,7 @@ def test_without_a_broker_extraction_still_runs_in_process(
 @pytest.mark.django_db(transaction=True)
 def test_only_a_worker_on_the_extraction_queue_loads_natasha_and_extracts():
     from config.celery import ping
-    from conscripts.tasks import statistics_refresh_task
+    from research.tasks import statistics_refresh_task
     from sources import services
 
     app.control.purge()

@@ -33,10 +33,15 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "django_filters",
     "django_celery_beat",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "core",
     "conscripts",
     "reports",
     "sources",
+    "research",
 ]
 
 MIDDLEWARE = [
@@ -154,18 +159,7 @@ CELERY_TASK_ROUTES = {
     "sources.extract_items": {"queue": "extraction"},
 }
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
-CELERY_BEAT_SCHEDULE = {
-    # Keeps /statistics/ warm (conscripts.research.statistics); see STATISTICS_CACHE_SECONDS.
-    "statistics-refresh": {
-        "task": "conscripts.statistics_refresh",
-        "schedule": float(env.int("STATISTICS_CACHE_SECONDS", default=60) or 60),
-    },
-    # Addresses that asked to follow a case and never confirmed are not kept.
-    "followers-purge-unconfirmed": {
-        "task": "conscripts.followers_purge_unconfirmed",
-        "schedule": 24 * 3600.0,
-    },
-}
+# The schedule (CELERY_BEAT_SCHEDULE) is at the end: it names settings of every app.
 
 # --- Cache -----------------------------------------------------------------
 CACHES = {
@@ -202,18 +196,13 @@ LOGGING = {
     "loggers": {"pymorphy3": {"level": "WARNING"}},
 }
 
-# --- Research tools and the REST API (conscripts.research_views, conscripts.api) -----
-INSTALLED_APPS += [  # appended so the list above stays easy to merge
-    "rest_framework",
-    "rest_framework.authtoken",
-    "drf_spectacular",
-    "drf_spectacular_sidecar",
-]
+# --- Research tools and the REST API (research/) ---------------------------------
 #: Exports with more rows than this are written by a Celery worker.
 EXPORT_SYNC_LIMIT = env.int("EXPORT_SYNC_LIMIT", default=2000)
-#: How long the statistics aggregates are cached (0 turns the cache off).
+#: How often beat recomputes the public statistics, in seconds; they stay cached three
+#: times as long (0 turns the cache off).
 STATISTICS_CACHE_SECONDS = env.int("STATISTICS_CACHE_SECONDS", default=60)
-#: Read per request by conscripts.api throttles (DRF's own setting is read at import).
+#: Read per request by the research.api throttles (DRF's own setting is read at import).
 API_THROTTLE_RATES = {
     "anon": env("API_ANON_RATE", default="60/minute"),
     "user": env("API_USER_RATE", default="600/minute"),
@@ -224,10 +213,10 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
-    # conscripts.api sets its throttles (AnonThrottle, UserThrottle) on every view; they
+    # research.api sets its throttles (AnonThrottle, UserThrottle) on every view; they
     # read API_THROTTLE_RATES per request and count in the default (Redis) cache.
     "DEFAULT_THROTTLE_RATES": API_THROTTLE_RATES,
-    # conscripts.api adds the browsable renderer per request when settings.DEBUG is on
+    # research.api adds the browsable renderer per request when settings.DEBUG is on
     # (production.py turns DEBUG off after this file is read).
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -239,7 +228,13 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Conscript Tracker API",
     "DESCRIPTION": (
         "Read-only public data about Russian conscripts missing after August 2024. "
-        "Hidden records, relatives' contacts and archived texts are never served."
+        "Hidden records, relatives' contacts and archived texts are never served.\n\n"
+        "Errors: every 4xx answer is a JSON object of one of two shapes. An invalid "
+        "parameter (400) maps each parameter to its messages, "
+        '`{"birth_year": ["Ensure this value is less than or equal to 2015."]}` '
+        "(the `ValidationError` schema); any other error says what went wrong in "
+        '`detail`, `{"detail": "Not found."}` (the `Error` schema): 401 for a missing '
+        "or wrong token, 404 for no such record or page, 429 when throttled."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
@@ -247,6 +242,22 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # The API's two error shapes (research.api, sources.api), referenced by its views.
+    "APPEND_COMPONENTS": {
+        "schemas": {
+            "Error": {
+                "type": "object",
+                "properties": {"detail": {"type": "string"}},
+                "required": ["detail"],
+                "description": "Any error but an invalid parameter: what went wrong.",
+            },
+            "ValidationError": {
+                "type": "object",
+                "additionalProperties": {"type": "array", "items": {"type": "string"}},
+                "description": "Invalid parameters, each mapped to its messages.",
+            },
+        }
+    },
     # status, claimed_status and to_status share one choice set: one schema name.
     "ENUM_NAME_OVERRIDES": {
         "StatusEnum": "conscripts.models.Status",
@@ -269,9 +280,20 @@ SOURCES_EXTRACT_BATCH = env.int("SOURCES_EXTRACT_BATCH", default=20)
 # Celery's Django fixup otherwise closes the database connection before and after
 # every task: a new PostgreSQL connection cost ~10 ms per task (measured, 2 cores).
 CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=500)
+# --- end Sources -----------------------------------------------------------------
+
+# --- Scheduled tasks (Celery beat; rows in the database via DatabaseScheduler) ----------
 CELERY_BEAT_SCHEDULE = {
-    **globals().get("CELERY_BEAT_SCHEDULE", {}),
+    # Keeps /statistics/ warm (research.statistics); see STATISTICS_CACHE_SECONDS.
+    "statistics-refresh": {
+        "task": "conscripts.statistics_refresh",
+        "schedule": float(STATISTICS_CACHE_SECONDS or 60),
+    },
+    # Addresses that asked to follow a case and never confirmed are not kept.
+    "followers-purge-unconfirmed": {
+        "task": "conscripts.followers_purge_unconfirmed",
+        "schedule": 24 * 3600.0,
+    },
     "sources-poll-due": {"task": "sources.poll_due_sources", "schedule": 60.0},
     "sources-requeue-stale": {"task": "sources.requeue_stale_items", "schedule": 300.0},
 }
-# --- end Sources -----------------------------------------------------------------

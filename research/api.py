@@ -4,13 +4,17 @@ Hidden and merged people never appear, not even to moderators: the API is for
 researchers' scripts, and hidden records stay on the moderators' pages.
 Researchers authenticate with a token (``research/profile/``) and get a higher
 rate limit than anonymous callers.
+
+Every 4xx answer has one of two shapes (DRF's, documented as the ``Error`` and
+``ValidationError`` schema components, ``SPECTACULAR_SETTINGS``): ``{"detail": "…"}``,
+or for invalid parameters each parameter mapped to its messages,
+``{"birth_year": ["…"]}``.
 """
 
 from __future__ import annotations
 
 from django import forms
 from django.conf import settings
-from django.urls import reverse
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -19,18 +23,31 @@ from drf_spectacular.utils import (
     extend_schema,
     extend_schema_field,
     extend_schema_view,
-    inline_serializer,
 )
 from rest_framework import serializers, viewsets
+from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 from rest_framework.views import APIView
 
-from . import research
+from conscripts.forms import SearchForm
+from conscripts.models import Evidence, EvidenceKind, MilitaryUnit, Region
+from conscripts.search import search
+
+from . import selectors
 from .filters import ConscriptFilter
-from .models import Conscript, Evidence, EvidenceKind, MilitaryUnit, Region, Status
+from .serializers import (
+    CaseSerializer,
+    EvidenceSerializer,
+    RegionSerializer,
+    SearchPageSerializer,
+    SearchResultSerializer,
+    StatisticsSerializer,
+    UnitSerializer,
+)
+from .statistics import statistics
 
 
 # --- Throttles: rates read per request, so settings (and tests) can change them ----------
@@ -61,87 +78,14 @@ class Pagination(PageNumberPagination):
         return parameters
 
 
-# --- Serializers -------------------------------------------------------------------------
-class CaseSerializer(serializers.ModelSerializer):
-    region = serializers.CharField(source="home_region.code", default=None, allow_null=True)
-    region_name = serializers.CharField(source="home_region.name_ru", default=None, allow_null=True)
-    unit_number = serializers.CharField(source="unit.number", default=None, allow_null=True)
-    unit_name = serializers.CharField(source="unit.name", default=None, allow_null=True)
-    disputed = serializers.BooleanField(source="is_disputed")
-    url = serializers.SerializerMethodField()
-
-    class Meta:
-        model = Conscript
-        fields = [
-            "id",
-            "surname",
-            "given_name",
-            "patronymic",
-            "birth_date",
-            "birth_year",
-            "region",
-            "region_name",
-            "unit_number",
-            "unit_name",
-            "draft_season",
-            "draft_year",
-            "last_contact_date",
-            "last_known_place",
-            "status",
-            "status_since",
-            "status_since_precision",
-            "disputed",
-            "url",
-        ]
-
-    def get_url(self, obj) -> str:
-        request = self.context.get("request")
-        path = reverse("conscripts:detail", args=[obj.pk])
-        return request.build_absolute_uri(path) if request else path
-
-
-class EvidenceSerializer(serializers.ModelSerializer):
-    conscript = serializers.IntegerField(source="conscript_id")
-    url = serializers.SerializerMethodField()
-    source = serializers.CharField(source="source_label", read_only=True)
-
-    class Meta:
-        model = Evidence
-        fields = [
-            "id",
-            "conscript",
-            "kind",
-            "url",
-            "source_kind",
-            "source_name",
-            "source",
-            "published_at",
-            "event_date",
-            "event_precision",
-            "claimed_status",
-            "summary",
-        ]
-
-    def get_url(self, obj) -> str | None:
-        # Evidence.public_url: a relative's own post is never linked publicly.
-        return obj.public_url or None
-
-
-class RegionSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Region
-        fields = ["id", "code", "name_ru", "name_en"]
-
-
-class UnitSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = MilitaryUnit
-        fields = ["id", "number", "name"]
-
-
 # --- Schema: the answers besides 200 ------------------------------------------------------
-_NOT_FOUND = OpenApiResponse(description="No such public record, or no such page.")
-_INVALID = OpenApiResponse(description="An invalid parameter; the body maps each to its errors.")
+# The two error shapes are schema components (SPECTACULAR_SETTINGS["APPEND_COMPONENTS"]).
+ERROR = {"$ref": "#/components/schemas/Error"}
+VALIDATION_ERROR = {"$ref": "#/components/schemas/ValidationError"}
+_NOT_FOUND = OpenApiResponse(ERROR, description="No such public record, or no such page.")
+_INVALID = OpenApiResponse(
+    VALIDATION_ERROR, description="An invalid parameter; the body maps each to its errors."
+)
 
 
 def _documented(serializer, *, filtered: bool = False, parameters=()):
@@ -204,7 +148,8 @@ class CaseViewSet(_ReadOnly):
     filterset_class = ConscriptFilter
 
     def get_queryset(self):
-        return research.people_for(as_moderator=False).select_related("home_region", "unit")
+        people = selectors.people_for(as_moderator=False)
+        return selectors.person_rows(people, as_moderator=False)
 
 
 @extend_schema_field(OpenApiTypes.INT)
@@ -256,48 +201,6 @@ class UnitViewSet(_ReadOnly):
     queryset = MilitaryUnit.objects.public().order_by("number", "name", "pk")
 
 
-_count = {"n": serializers.IntegerField()}
-StatisticsSerializer = inline_serializer(
-    "Statistics",
-    {
-        "kursk": serializers.BooleanField(),
-        "computed_at": serializers.DateTimeField(
-            help_text="When these figures were computed (they are refreshed every few minutes)."
-        ),
-        "total": serializers.IntegerField(),
-        "by_status": inline_serializer(
-            "StatusCount",
-            {"status": serializers.ChoiceField(choices=Status.choices), **_count},
-            many=True,
-        ),
-        "by_region": inline_serializer(
-            "RegionCount",
-            {
-                "code": serializers.CharField(),
-                "name_ru": serializers.CharField(),
-                "name_en": serializers.CharField(),
-                **_count,
-            },
-            many=True,
-        ),
-        "top_units": inline_serializer(
-            "UnitCount",
-            {"number": serializers.CharField(), "name": serializers.CharField(), **_count},
-            many=True,
-        ),
-        "weekly": inline_serializer(
-            "WeekCount",
-            {
-                "week": serializers.DateField(),
-                "new_people": serializers.IntegerField(),
-                "status_changes": serializers.IntegerField(),
-            },
-            many=True,
-        ),
-    },
-)
-
-
 class _StatisticsQuery(serializers.Serializer):
     # An unknown window is an error, not the whole period: a typo must not pass for data.
     window = serializers.ChoiceField(choices=["kursk"], required=False, allow_blank=True)
@@ -320,4 +223,84 @@ class StatisticsView(_DebugBrowsable, APIView):
     def get(self, request):
         query = _StatisticsQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
-        return Response(research.statistics(kursk=query.validated_data.get("window") == "kursk"))
+        return Response(statistics(kursk=query.validated_data.get("window") == "kursk"))
+
+
+# --- Name search -------------------------------------------------------------------------
+SEARCH_PAGE_SIZE = 20
+SEARCH_MAX_PAGE_SIZE = 100
+
+
+class _SearchPaging(serializers.Serializer):
+    page = serializers.IntegerField(min_value=1, required=False, default=1)
+    # Larger pages are cut to SEARCH_MAX_PAGE_SIZE, not refused (as before the move).
+    page_size = serializers.IntegerField(min_value=1, required=False, default=SEARCH_PAGE_SIZE)
+
+
+def _search_parameters() -> list[OpenApiParameter]:
+    """The search form's fields as query parameters, with the limits the form enforces
+    (one definition for the search page and this endpoint: ``conscripts.forms.SearchForm``)."""
+    fields = SearchForm.base_fields
+    status = [value for value, _label in fields["status"].choices]
+    year = fields["birth_year"]
+    return [
+        OpenApiParameter(
+            "q",
+            {"type": "string", "maxLength": fields["q"].max_length},
+            description="A name in any spelling, order and case, initials, a birth year or "
+            "date, a unit number: «Иванов Иван 2005», «Ivanov Ivan», «в/ч 12345».",
+        ),
+        OpenApiParameter("status", {"type": "string", "enum": status}, description="Status."),
+        OpenApiParameter("region", OpenApiTypes.INT, description="Home region (its id)."),
+        OpenApiParameter(
+            "unit",
+            {"type": "string", "pattern": r"^[0-9]{5}$"},
+            description="Unit number, five digits.",
+        ),
+        OpenApiParameter(
+            "birth_year",
+            {"type": "integer", "minimum": year.min_value, "maximum": year.max_value},
+            description="Birth year.",
+        ),
+        OpenApiParameter("page", {"type": "integer", "minimum": 1}, description="From 1."),
+        OpenApiParameter(
+            "page_size",
+            {"type": "integer", "minimum": 1},
+            description=f"Results per page, {SEARCH_PAGE_SIZE} unless given; at most "
+            f"{SEARCH_MAX_PAGE_SIZE} (a larger value counts as {SEARCH_MAX_PAGE_SIZE}).",
+        ),
+    ]
+
+
+class ConscriptSearchView(_DebugBrowsable, APIView):
+    """Public people by name, best first: the ranking of the search page and of
+    ``manage.py search_conscripts``. A page past the last one is empty."""
+
+    @extend_schema(
+        operation_id="conscripts_search",
+        parameters=_search_parameters(),
+        responses={200: SearchPageSerializer, 400: _INVALID},
+    )
+    def get(self, request):
+        form = SearchForm(request.query_params)
+        paging = _SearchPaging(data=request.query_params)
+        form_valid, paging_valid = form.is_valid(), paging.is_valid()
+        if not (form_valid and paging_valid):
+            errors = {name: [str(m) for m in messages] for name, messages in form.errors.items()}
+            raise ValidationError({**errors, **paging.errors})
+        page = paging.validated_data["page"]
+        size = min(paging.validated_data["page_size"], SEARCH_MAX_PAGE_SIZE)
+        result = search(form.cleaned_data["q"] or "", filters=form.filters())
+        start = (page - 1) * size
+        results = SearchResultSerializer(
+            result.matches[start : start + size], many=True, context={"request": request}
+        )
+        return Response(
+            {
+                "q": result.query,
+                "count": len(result.matches),
+                "page": page,
+                "page_size": size,
+                "results": results.data,
+            }
+        )

@@ -10,11 +10,13 @@ import django_filters
 from django.db import connection
 from django.db.models import IntegerField, QuerySet
 from django.db.models.expressions import RawSQL
+from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
-from .models import Conscript, DraftSeason, EvidenceKind, Region, Status
-from .research import kursk_window_q
-from .search import search
+from conscripts.models import Conscript, DraftSeason, EvidenceKind, Region, Status
+from conscripts.search import search
+
+from .selectors import kursk_window_q
 
 #: Sort keys a request may ask for, and what each one means. Nothing else is accepted.
 SORTS: dict[str, tuple[str, ...]] = {
@@ -52,6 +54,19 @@ SORT_CHOICES = [
 ]
 # Reverse orders of every column stay valid in URLs (column headers toggle them).
 _ALL_SORT_CHOICES = SORT_CHOICES + [(k, k) for k in SORTS if k not in dict(SORT_CHOICES)]
+
+
+def filter_query(params: QueryDict) -> str:
+    """The filter part of a query string, as saved and exported: no page, no CSRF token,
+    no empty values."""
+    clean = QueryDict(mutable=True)
+    for key, values in params.lists():
+        if key in ("page", "csrfmiddlewaretoken"):
+            continue
+        for value in values:
+            if value != "":
+                clean.appendlist(key, value)
+    return clean.urlencode()
 
 
 def _quoted_pk() -> str:

@@ -1,4 +1,4 @@
-"""Reads for researchers: who may see which people, and the public statistics."""
+"""The public statistics: aggregates over public people, cached and snapshotted."""
 
 from __future__ import annotations
 
@@ -6,78 +6,28 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, DateField, Q, QuerySet
+from django.db.models import Count, DateField, QuerySet
 from django.db.models.functions import TruncWeek
-from django.http import QueryDict
 from django.utils import timezone
 
-from core import access
+from conscripts.models import Conscript, Status, StatusChange
 
-from .models import Conscript, StatisticsSnapshot, Status, StatusChange
+from .models import StatisticsSnapshot
+from .selectors import kursk_window_q
 
 TOP_UNITS = 10
 
-#: The fields a public page shows about a person; exports and the API carry only these.
-PUBLIC_VALUES = (
-    "pk",
-    "surname",
-    "given_name",
-    "patronymic",
-    "birth_date",
-    "birth_year",
-    "home_region__code",
-    "home_region__name_ru",
-    "unit__number",
-    "unit__name",
-    "draft_season",
-    "draft_year",
-    "last_contact_date",
-    "last_known_place",
-    "status",
-    "status_since",
-    "is_disputed",
-)
 
-
-def kursk_window_q(prefix: str = "") -> Q:
-    """Last contact on or after 6 August 2024 or, when unknown, a status set since then
-    (``Conscript.in_kursk_window``)."""
-    return Q(**{f"{prefix}in_kursk_window": True})
-
-
-def sees_hidden_people(user) -> bool:
-    """Moderators may see people hidden at a family's request; nobody else may."""
-    return access.is_moderator(user)
-
-
-def people_for(*, as_moderator: bool) -> QuerySet:
-    """Everyone a role may list. Merged duplicates never appear, even to moderators."""
-    if as_moderator:
-        return Conscript.objects.filter(merged_into__isnull=True)
-    return Conscript.objects.public()
-
-
-def filtered_people(*, params: QueryDict, as_moderator: bool):
-    """The researchers' filter applied to what the role may see: (filterset, queryset).
-
-    The queryset is empty when the filter is invalid; ``filterset.errors`` says why.
-    """
-    from .filters import ConscriptFilter
-
-    filterset = ConscriptFilter(params, queryset=people_for(as_moderator=as_moderator))
-    queryset = filterset.qs if filterset.is_valid() else Conscript.objects.none()
-    return filterset, queryset
-
-
-# --- Statistics --------------------------------------------------------------------------
 def statistics_cache_key(*, kursk: bool) -> str:
+    # The key keeps the name it had under ``conscripts``: snapshots stored under it
+    # before the move still refill the cache.
     return f"conscripts:statistics:v1:{'kursk' if kursk else 'all'}"
 
 
 def statistics(*, kursk: bool = False, refresh: bool = False) -> dict:
     """Aggregates over public people only, from the cache when it has them.
 
-    ``conscripts.tasks.statistics_refresh_task`` recomputes them every
+    ``research.tasks.statistics_refresh_task`` recomputes them every
     ``STATISTICS_CACHE_SECONDS`` (Celery beat) and they stay cached three times
     as long, so visitors never wait for the aggregation (seconds at a million
     people) while beat runs; without it, the first visitor after expiry does.
@@ -185,12 +135,3 @@ def _compute_statistics(*, kursk: bool) -> dict:
             for w in weeks
         ],
     }
-
-
-def export_values(*, query_string: str, as_moderator: bool) -> QuerySet:
-    """``values()`` rows of the filtered people, for the export writers."""
-    _filterset, queryset = filtered_people(
-        params=QueryDict(query_string), as_moderator=as_moderator
-    )
-    fields = (*PUBLIC_VALUES, "is_public") if as_moderator else PUBLIC_VALUES
-    return queryset.values(*fields)

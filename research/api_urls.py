@@ -1,6 +1,8 @@
-"""/api/v1/: the read-only DRF API, its OpenAPI schema and documentation.
+"""/api/v1/: the read-only API, its OpenAPI schema and documentation.
 
-``/api/v1/conscripts/`` (name search) stays a plain view in config/urls.py.
+The name search (``/api/v1/conscripts/``, ``api.ConscriptSearchView``) and the ingest
+webhook (``/api/v1/ingest/``, the sources app's) are routed in config/urls.py under the
+names they have always had; all of them share the schema and the error shape.
 """
 
 from django.urls import path

@@ -1,0 +1,59 @@
+"""CSV and JSON writers for exports. Plain Python: rows in, text out.
+
+Rows are dicts keyed by column; the columns come from the one public-field list
+(``research.selectors.export_columns``) and ``research.services.export_run`` builds
+the rows.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterable, Iterator
+from datetime import date
+from typing import IO
+
+BOM = "\ufeff"
+#: A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def escape_cell(value) -> str:
+    """The cell as text; a leading formula character is neutralised with «'»."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    text = value.isoformat() if isinstance(value, date) else str(value)
+    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+
+
+def write_csv(rows: Iterable[dict], out: IO[str], *, columns: list[str]) -> Iterator[int]:
+    """Write UTF-8 CSV with a BOM (so spreadsheets read Cyrillic); yield after each row."""
+    out.write(BOM)
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([escape_cell(row.get(c)) for c in columns])
+        yield 1
+
+
+def write_json(rows: Iterable[dict], out: IO[str], *, columns: list[str]) -> Iterator[int]:
+    """Write a JSON array of objects, one per line; yield after each row."""
+    out.write("[")
+    first = True
+    for row in rows:
+        record = {c: _json_value(row.get(c)) for c in columns}
+        out.write("\n" if first else ",\n")
+        out.write(json.dumps(record, ensure_ascii=False))
+        first = False
+        yield 1
+    out.write("\n]\n")
+
+
+def _json_value(value):
+    return value.isoformat() if isinstance(value, date) else value
+
+
+WRITERS = {"csv": write_csv, "json": write_json}
+CONTENT_TYPES = {"csv": "text/csv; charset=utf-8", "json": "application/json; charset=utf-8"}

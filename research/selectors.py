@@ -1,0 +1,144 @@
+"""Reads for researchers: who may see which people, with which fields.
+
+``PUBLIC_PERSON_FIELDS`` is the one list of what a public page shows about a person.
+The browse page loads only these columns, exports write them as their columns and the
+API serializes them (``research.serializers``); moderators add ``MODERATOR_PERSON_FIELDS``.
+A field added here appears in all three, and a field not here appears in none.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+from django.http import QueryDict
+from rest_framework.authtoken.models import Token
+
+from conscripts.models import Conscript
+from core import access
+
+from .models import ExportJob, SavedFilter
+
+
+@dataclass(frozen=True)
+class PersonField:
+    """One public fact about a person: its name in exports and the API, and where
+    it is read from (a ``values()`` path on ``Conscript``)."""
+
+    name: str
+    source: str
+
+
+PUBLIC_PERSON_FIELDS: tuple[PersonField, ...] = (
+    PersonField("id", "id"),
+    PersonField("surname", "surname"),
+    PersonField("given_name", "given_name"),
+    PersonField("patronymic", "patronymic"),
+    PersonField("birth_date", "birth_date"),
+    PersonField("birth_year", "birth_year"),
+    PersonField("region_code", "home_region__code"),
+    PersonField("region", "home_region__name_ru"),
+    PersonField("unit_number", "unit__number"),
+    PersonField("unit_name", "unit__name"),
+    PersonField("draft_season", "draft_season"),
+    PersonField("draft_year", "draft_year"),
+    PersonField("last_contact_date", "last_contact_date"),
+    PersonField("last_known_place", "last_known_place"),
+    PersonField("status", "status"),
+    PersonField("status_since", "status_since"),
+    PersonField("status_since_precision", "status_since_precision"),
+    PersonField("disputed", "is_disputed"),
+)
+#: What moderators also see: which rows are hidden at a family's request.
+MODERATOR_PERSON_FIELDS: tuple[PersonField, ...] = (PersonField("is_public", "is_public"),)
+
+
+def person_fields(*, as_moderator: bool) -> tuple[PersonField, ...]:
+    return PUBLIC_PERSON_FIELDS + (MODERATOR_PERSON_FIELDS if as_moderator else ())
+
+
+def kursk_window_q(prefix: str = "") -> Q:
+    """Last contact on or after 6 August 2024 or, when unknown, a status set since then
+    (``Conscript.in_kursk_window``)."""
+    return Q(**{f"{prefix}in_kursk_window": True})
+
+
+def sees_hidden_people(user) -> bool:
+    """Moderators may see people hidden at a family's request; nobody else may."""
+    return access.is_moderator(user)
+
+
+def people_for(*, as_moderator: bool) -> QuerySet:
+    """Everyone a role may list. Merged duplicates never appear, even to moderators."""
+    if as_moderator:
+        return Conscript.objects.filter(merged_into__isnull=True)
+    return Conscript.objects.public()
+
+
+def filtered_people(*, params: QueryDict, as_moderator: bool):
+    """The researchers' filter applied to what the role may see: (filterset, queryset).
+
+    The queryset is empty when the filter is invalid; ``filterset.errors`` says why.
+    """
+    from .filters import ConscriptFilter
+
+    filterset = ConscriptFilter(params, queryset=people_for(as_moderator=as_moderator))
+    queryset = filterset.qs if filterset.is_valid() else Conscript.objects.none()
+    return filterset, queryset
+
+
+def person_rows(queryset: QuerySet, *, as_moderator: bool) -> QuerySet:
+    """People as the browse table and the API read them: the role's fields only, with
+    region and unit, so no other column of a person is even loaded.
+
+    The region's English name comes along for the English page (``Region.name``).
+    """
+    columns = {f.source for f in person_fields(as_moderator=as_moderator)}
+    return queryset.select_related("home_region", "unit").only(*columns, "home_region__name_en")
+
+
+def export_columns(*, as_moderator: bool) -> list[str]:
+    """The columns of an export: the public fields, the case page's address, then what
+    moderators also see."""
+    extra = [f.name for f in MODERATOR_PERSON_FIELDS] if as_moderator else []
+    return [*(f.name for f in PUBLIC_PERSON_FIELDS), "url", *extra]
+
+
+def export_values(*, query_string: str, as_moderator: bool) -> QuerySet:
+    """``values()`` rows of the filtered people, keyed by field source."""
+    _filterset, queryset = filtered_people(
+        params=QueryDict(query_string), as_moderator=as_moderator
+    )
+    return queryset.values(*(f.source for f in person_fields(as_moderator=as_moderator)))
+
+
+def export_rows(
+    values: Iterable[dict], *, as_moderator: bool, url_for: Callable[[int], str]
+) -> Iterator[dict]:
+    """Export rows (keyed by ``export_columns``) from ``export_values`` rows."""
+    fields = person_fields(as_moderator=as_moderator)
+    for row in values:
+        yield {**{f.name: row[f.source] for f in fields}, "url": url_for(row["id"])}
+
+
+def saved_filter_list(*, owner) -> list[SavedFilter]:
+    return list(SavedFilter.objects.filter(owner=owner))
+
+
+def export_job_list(*, user, limit: int = 50) -> list[ExportJob]:
+    return list(ExportJob.objects.filter(requested_by=user)[:limit])
+
+
+def export_job_get(*, pk: int, user) -> ExportJob | None:
+    """The export if ``user`` may see it (its owner, or a moderator); else None, which
+    the views answer as 404: another researcher's export is not even confirmed."""
+    job = ExportJob.objects.filter(pk=pk).first()
+    if job is None or (job.requested_by_id != user.pk and not access.is_moderator(user)):
+        return None
+    return job
+
+
+def api_token_get(*, user) -> Token | None:
+    """The user's API token (``research.services.api_token_issue``), if any."""
+    return Token.objects.filter(user=user).first()

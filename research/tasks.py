@@ -1,0 +1,27 @@
+"""Research tasks: background exports and the scheduled statistics refresh.
+
+The task names keep the ``conscripts.`` prefix they had before the app moved: tasks
+already queued, and beat's schedule rows in the database, name them so.
+"""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from core.tasks import TASK_OPTIONS, time_limits
+
+from . import services
+from .statistics import statistics
+
+
+@shared_task(name="conscripts.export", **TASK_OPTIONS, **time_limits(1800))
+def export_task(job_id: int) -> None:
+    """Write a queued export to MEDIA_ROOT/exports/. Running it twice changes nothing."""
+    services.export_run(job_id=job_id)
+
+
+@shared_task(name="conscripts.statistics_refresh", **TASK_OPTIONS, **time_limits(120))
+def statistics_refresh_task() -> None:
+    """Recompute the public statistics into the cache (scheduled by beat)."""
+    for kursk in (False, True):
+        statistics(kursk=kursk, refresh=True)
