@@ -431,5 +431,5 @@ def test_the_corpus_meets_the_precision_and_recall_targets(name):
     report = evaluate(corpus, extract, keep_errors=True)
     assert report.people.precision >= 0.95, report.errors
     assert report.people.recall >= 0.95, report.errors
-    for field in ("patronymic", "birth", "unit_number", "region"):
+    for field in ("patronymic", "birth_date", "birth_year", "unit_number", "region"):
         assert report.field_accuracy(field) >= 0.9, (field, report.errors)
