@@ -325,70 +325,131 @@ def _units(text: str) -> list[tuple[int, str]]:
 
 
 # Where he is FROM; the place where he went missing («пропал в Судже», «под Суджей»,
-# «находился в Курской области») never follows one of these.
+# «находился в Курской области») or served («проходил службу под Суджей») never follows one
+# of these.
 _HOME_TRIGGER = re.compile(
-    r"(?<![а-яёіїє])(?:родом\s+(?:из|с|з)|урожен(?:ец|ц\w*|к\w*)|уроджен(?:ець|ц\w*)|"
+    r"(?<![а-яёіїє])(?:родом\s+(?:из|с|з|із)|урожен(?:ец|ц\w*|к\w*)|уроджен(?:ець|ц\w*)|"
     r"жител[ьяюемий]\w*|мешканц\w*|мешканець|"
     r"(?:проживает|проживающ\w*|проживал|живет|живёт|жил|живем|живём|живут|"
-    r"прописан\w*|зарегистрирован\w*)\s+в|(?:призван\w*|призывался)\s+из|"
-    r"мест\w*\s+(?:жительства|рождения|проживания|регистрации)\s*:?|прописка\s*:)\s*",
+    r"прописан\w*|зарегистрирован\w*)\s+в|(?:призван\w*|призывался|призвали)\s+из|"
+    r"(?:проживає|проживав|мешкає|мешкав|живе|жив)\s+(?:в|у)|(?:призваний|призвали)\s+з|"
+    r"мест\w*\s+(?:жительства|рождения|проживания|регистрации)\s*:?|"
+    r"місце\s+(?:проживання|народження)\s*:?|прописка\s*:|"
+    # Quoted speech of a prisoner: «я из города Орёл», «я з міста Орел», «сам я из Тулы».
+    r"я\s+(?:сам\s+)?(?:родом\s+)?(?:из|з|із)|сам\s+я\s+(?:из|з))\s*",
+    re.I,
+)
+# «из города Губкин», «з міста Орел», «из села Ивановка Курской области»: a settlement word
+# after «из» names where he comes from, unless something was moved out of it («вывезли из
+# села», «эвакуировали из Суджи», «вышли из города»).
+_FROM_SETTLEMENT = re.compile(
+    r"(?<![а-яёіїє])(?:из|з|із)\s+(?=(?:города|г\.|гор\.|міста|м\.|села|с\.|поселка|посёлка|"
+    r"пос\.|п\.|пгт|селища|деревни|д\.|станицы|ст\.|смт)\s*[А-ЯЁІЇЄ])",
+    re.I,
+)
+_MOVED_OUT = re.compile(
+    r"(?:вывез|вывоз|эвакуир|евакуй|вышл|выш[её]л|ушл|уш[её]л|выбил|выбит|выгнал|отступ|"
+    r"вывел|выехал|бежал|уехал|прорвал|наступ|вошл|зашл|штурм|освобод|звільн)\w*\s+$",
     re.I,
 )
 # A bare «из X» counts only after a word that makes it someone's origin: «он из Курска»,
 # «Мы сами из Белгорода», «Оба из Курской области», «(2005) из Липецкой области», or at the
 # start of a line of a card («в/ч 61424\nиз Башкирии»).
-_BARE_FROM = re.compile(r"(?<![а-яёіїє])(?:из|з)\s+(?=[А-ЯЁІЇЄ])", re.I)
+_BARE_FROM = re.compile(r"(?<![а-яёіїє])(?:из|з|із)\s+(?=[А-ЯЁІЇЄ])", re.I)
 _ORIGIN_WORDS = frozenset(
-    ("он", "сам", "сама", "земляк", "парень", "сын", "брат", "муж", "срочник", "він", "родом")
+    ("он", "сам", "сама", "земляк", "парень", "сын", "брат", "муж", "срочник", "він", "родом",
+     "хлопець", "юнак", "солдат", "строковик", "полонений", "боец", "боєць", "военнослужащий",
+     "військовослужбовець", "призывник")
 )  # fmt: skip
 # Said of the family or of everyone in the post: the region goes to every person.
 _COLLECTIVE_ORIGIN_WORDS = frozenset(
     ("мы", "сами", "оба", "обе", "все", "трое", "двое", "четверо", "земляки", "семьи", "семья",
-     "ребята", "ребят", "хлопці")
+     "ребята", "ребят", "хлопці", "обидва", "усі", "всі", "парни")
 )  # fmt: skip
 _PLACE_PREFIX = re.compile(
-    r"^(?:г\.|г\s|город[а-я]*\s|гор\.|с\.|село\s|села\s|пос\.|п\.|пгт\.?\s?|д\.|м\.|місто\s)\s*",
+    r"^(?:г\.|г\s|город[а-я]*\s|гор\.|с\.|село\s|села\s|пос\.|п\.|пгт\.?\s?|д\.|м\.|а\.|х\.|"
+    r"аул[а-я]*\s|хутор[а-я]*\s|"
+    r"міст[оа]\s|сел[оа]\s|селища\s|смт\.?\s?|поселк[а-я]*\s|посёлк[а-я]*\s|деревн[а-я]*\s|"
+    r"станиц[а-я]*\s|ст\.)\s*",
     re.I,
 )
 _PHRASE_STOP = re.compile(r"[,.;:!?()\[\]«»\"\n•—–]|\s-\s")
 _REGIONISH_CHUNK = re.compile(
-    r"^\s*(?:г\.\s*[А-ЯЁ]|[А-ЯЁ][а-яё-]+(?:ая|ий|ой)\s+(?:обл\.?|область|край)\b|"
-    r"Республика\s+[А-ЯЁ]|Респ\.\s*[А-ЯЁ])",
+    r"^\s*(?:(?:г|пос|с|пгт|м)\.\s*[А-ЯЁ]|[А-ЯЁ][а-яё-]+(?:ая|ий|ой|ой)\s+(?:обл\.?|область|край)\b|"
+    r"[А-ЯЁ][а-яё-]+(?:ий|ый|ой|ого)\s+(?:р-н|р-на|район|района|округ|округа)\b|"
+    r"Республика\s+[А-ЯЁ]|Республики\s+[А-ЯЁ]|Респ\.\s*[А-ЯЁ]|"
+    r"[А-ЯЁ][а-яё-]+(?:ая|ой)\s+(?:обл\.?|области)\b)",
 )
-_UK_REGION_FIXES = (
+# Ukrainian place names in Russian letters: «Курської області» → «Курской области»,
+# «з Рильська» → «Рыльска» (Ukrainian и is often Russian ы: both spellings are tried).
+_UK_ADJECTIVE_FIXES = (
     ("ської", "ской"), ("цької", "цкой"), ("ська", "ская"), ("цька", "цкая"),
-    ("ському", "ском"), ("області", "области"), ("краю", "края"), ("і", "и"), ("І", "И"),
-    ("ї", "и"), ("є", "е"), ("Є", "Е"), ("ґ", "г"),
+    ("ському", "ском"), ("ського", "ского"), ("ський", "ский"), ("області", "области"),
+    ("краю", "края"), ("району", "района"),
 )  # fmt: skip
+_UK_LETTER_FIXES = (
+    ("ськ", "ск"), ("цьк", "цк"), ("і", "и"), ("І", "И"), ("ї", "и"), ("є", "е"), ("Є", "Е"),
+    ("ґ", "г"),
+)  # fmt: skip
+_UK_LETTERS = re.compile(r"[іїєґІЇЄҐ]|ськ|цьк")
+_UK_HARD_I = re.compile(r"(?<=[рлнтдсзмпбвфк])и", re.I)
+
+
+def _uk_candidates(candidate: str) -> list[str]:
+    if not _UK_LETTERS.search(candidate):
+        return [candidate]
+    out = []
+    for fixes in (_UK_ADJECTIVE_FIXES + _UK_LETTER_FIXES, _UK_LETTER_FIXES):
+        fixed = candidate
+        for a, b in fixes:
+            fixed = fixed.replace(a, b)
+        for variant in (fixed, _UK_HARD_I.sub("ы", fixed)):
+            if variant not in out:
+                out.append(variant)
+    return out
 
 
 @functools.lru_cache(maxsize=20_000)
-def _resolve_place(phrase: str) -> str | None:
-    """Canonical region of the place a phrase starts with, trying the longest words first."""
-    phrase = _PLACE_PREFIX.sub("", phrase.strip())
-    words = phrase.split()[:4]
+def _resolve_place(phrase: str, place_context: bool = False) -> str | None:
+    """Canonical region of the place a phrase starts with, trying the longest words first.
+
+    With a settlement word before the name («г. Губкин», «из города Курчатова») or in a
+    context that can only name a place (``place_context``: «житель …», «родом из …»), a
+    town whose name is also a word or a surname resolves too.
+    """
+    phrase = phrase.strip()
+    prefix = _PLACE_PREFIX.match(phrase)
+    if prefix:
+        phrase = phrase[prefix.end() :]
+    town_word = "г. " if prefix or place_context else ""
+    words = phrase.split()[:6]
     for n in range(len(words), 0, -1):
-        candidate = " ".join(words[:n])
-        if re.search(r"[іїєґ]", candidate):
-            for a, b in _UK_REGION_FIXES:
-                candidate = candidate.replace(a, b)
-        if len(candidate) < 3 or not candidate[0].isupper():
-            continue
-        if candidate.isupper():
-            candidate = candidate.title()
-        region = geo.resolve_region(candidate)
-        if region is not None:
-            return region.name_ru
+        raw = " ".join(words[:n])
+        for candidate in _uk_candidates(raw):
+            if len(candidate) < 3 or not candidate[0].isupper():
+                continue
+            if candidate.isupper():
+                candidate = candidate.title()
+            region = geo.resolve_region(candidate)
+            if region is None and town_word:
+                region = geo.resolve_region(town_word + candidate)
+            if region is not None:
+                return region.name_ru
     return None
 
 
 def _phrase_after(text: str, pos: int) -> str:
-    rest = text[pos : pos + 80]
+    """The words after ``pos`` up to punctuation, a settlement word («г.», «села») kept."""
+    rest = text[pos : pos + 90]
     prefix = _PLACE_PREFIX.match(rest)
-    if prefix:
-        rest = rest[prefix.end() :]
-    stop = _PHRASE_STOP.search(rest)
+    start = prefix.end() if prefix else 0
+    stop = _PHRASE_STOP.search(rest, start)
     return rest[: stop.start()] if stop else rest
+
+
+def _collective_before(text: str, pos: int) -> bool:
+    before = text[max(0, pos - 20) : pos].lower().split()
+    return bool(before) and before[-1] in _COLLECTIVE_ORIGIN_WORDS
 
 
 def _home_regions(
@@ -397,11 +458,17 @@ def _home_regions(
     """Home regions named in a text: (position, region, said of everyone in the post)."""
     found: list[tuple[int, str, bool]] = []
     for m in _HOME_TRIGGER.finditer(text):
-        region = _resolve_place(_phrase_after(text, m.end()))
+        region = _resolve_place(_phrase_after(text, m.end()), True)
         if region:
-            before = text[max(0, m.start() - 20) : m.start()].lower().split()
-            collective = bool(before) and before[-1] in _COLLECTIVE_ORIGIN_WORDS
-            found.append((m.start(), region, collective))
+            found.append((m.start(), region, _collective_before(text, m.start())))
+    for m in _FROM_SETTLEMENT.finditer(text):
+        if _MOVED_OUT.search(text[max(0, m.start() - 30) : m.start()]):
+            continue
+        if any(abs(p - m.start()) <= 12 for p, _, _ in found):
+            continue
+        region = _resolve_place(_phrase_after(text, m.end()), True)
+        if region:
+            found.append((m.start(), region, _collective_before(text, m.start())))
     for m in _BARE_FROM.finditer(text):
         before = text[max(0, m.start() - 40) : m.start()]
         prev = re.search(r"(\w+)\W*$", before)
@@ -411,26 +478,55 @@ def _home_regions(
         ok = (
             collective
             or prev_word in _ORIGIN_WORDS
-            or stripped.endswith((")", ",", "г.р.", "г.р", "\n"))
+            or stripped.endswith((")", ",", "г.р.", "г.р", "\n", "—", "–", "-"))
             or not stripped
             or (origin_ok is not None and origin_ok(m.start()))
         )
         if not ok or any(abs(p - m.start()) <= 12 for p, _, _ in found):
             continue
-        region = _resolve_place(_phrase_after(text, m.end()))
+        if _MOVED_OUT.search(before[-30:]):
+            continue
+        origin_word = collective or prev_word in _ORIGIN_WORDS
+        region = _resolve_place(_phrase_after(text, m.end()), origin_word)
         if region:
             found.append((m.start(), region, collective))
+    found.extend(_demonym_regions(text))
     return sorted(found)
 
 
-_CARD_PLACE_LINE = re.compile(r"^[ \t•·*-]*(?:г\.|гор\.|город)\s*([А-ЯЁ][^\n,;()]*)$", re.M)
+_DEMONYM_SHAPE = re.compile(
+    r"(?<![а-яёіїєa-z-])[а-яё-]+(?:н|нин|нина|нину|нином|нине|не|нам|нами|нах|ц|ца|цу|цом|це|цы|"
+    r"цев|цам|цами|цах|к|ка|ку|ком|ке|ки|ков|кам|ками|ках|ч|ча|чу|чом|че|чи|чей|чам|чами|чах)"
+    r"(?![а-яёіїєa-z-])",
+    re.I,
+)
+
+
+def _demonym_regions(text: str) -> list[tuple[int, str, bool]]:
+    """«туляк», «курянина», «оба брянцы»: a demonym names the home region (plural: of all)."""
+    forms = geo.demonym_forms()
+    found = []
+    for m in _DEMONYM_SHAPE.finditer(text):
+        hit = forms.get(m.group().lower().replace("ё", "е"))
+        if hit:
+            region = geo.region_by_code(hit[0])
+            if region is not None:
+                found.append((m.start(), region.name_ru, hit[1]))
+    return found
+
+
+_CARD_PLACE_LINE = re.compile(
+    r"^[ \t•·*-]*(?:(?:г\.|гор\.|город|пос\.|с\.|пгт)\s*[А-ЯЁ][^\n,;()]*"
+    r"|[А-ЯЁ][а-яё-]+(?:ий|ый|ой|ого)\s+(?:р-н|р-на|район|района)[^\n;()]*)$",
+    re.M,
+)
 
 
 def _card_place_regions(text: str) -> list[tuple[int, str]]:
     """A line with only a town on it, in a card-style post: «в/ч 51460\nг. Набережные Челны»."""
     found = []
     for m in _CARD_PLACE_LINE.finditer(text):
-        region = _resolve_place(m.group(1))
+        region = _resolve_place(m.group().strip(" \t•·*-"))
         if region:
             found.append((m.start(), region))
     return found
@@ -1169,7 +1265,7 @@ def _describe(
             birth = first_in(births, shared[1:])
         unit = first_in(units, own) or only_in(units, shared)
         region = first_in(regions, own)
-        if region is None and not single:
+        if region is None:
             for m in person.mentions:
                 ls = _line_start(text, m.start)
                 if not text[ls : m.start].strip(" •·-–—*0123456789.)\t"):
