@@ -239,13 +239,23 @@ def _readings(word: str, role: str) -> dict[tuple[str, str], _Reading]:
             add(case, gender, prob, None if fixed else p, True)
             found = True
     if role == _SURNAME and not found:
+        # Surnames that are ordinary words: «Кузнеца» → Кузнец, «Молодого» → Молодой, and a
+        # man named with a feminine noun declines it as the noun: «Пчёлку» → Пчёлка.
         for p in parses:
             tag = p.tag
-            if tag.POS != "NOUN" or "plur" in tag or {"Name", "Patr"} & tag.grammemes:
+            if tag.POS not in {"NOUN", "ADJF"} or "plur" in tag or {"Name", "Patr"} & tag.grammemes:
                 continue
             case = _CASE_ALIASES.get(tag.case, tag.case)
-            if case in _CASES and tag.gender == "masc":
+            if case not in _CASES:
+                continue
+            if tag.POS == "ADJF":
+                if tag.gender in _GENDERS:
+                    add(case, str(tag.gender), _NOUN_AS_SURNAME * p.score, p, False)
+            elif tag.gender == "masc":
                 add(case, "masc", _NOUN_AS_SURNAME * p.score, p, False)
+            elif tag.gender in ("femn", "neut"):
+                for gender in _GENDERS:
+                    add(case, gender, _NOUN_AS_SURNAME * p.score / 2, p, False)
     # Any word may be a foreign or unknown indeclinable name, kept as written.
     for case in _CASES:
         for gender in _GENDERS:

@@ -741,6 +741,8 @@ class _Word:
     female_only: bool  # as a given name, only female readings
     dative_only: bool  # as a given name, only dative/prepositional readings
     geo: bool
+    # A singular noun or adjective that may be a surname: «Кузнец», «Соловей», «Зимний».
+    wordlike: bool = False
 
 
 @functools.lru_cache(maxsize=100_000)
@@ -772,6 +774,10 @@ def _word_info(lower: str) -> _Word:
         female_only=bool(name_parses) and genders <= {"femn"},
         dative_only=bool(name_parses) and cases <= {"datv", "loct"},
         geo=top is not None and "Geox" in top,
+        wordlike=any(
+            p.tag.POS in {"NOUN", "ADJF"} and p.tag.number == "sing" and "Apro" not in p.tag
+            for p in parses
+        ),
     )
 
 
@@ -836,6 +842,33 @@ def _is_surname(t: _Token) -> bool:
     return info.surname or (t.in_per and not info.known_common)
 
 
+# Capitalised words before or after a name that are never its surname: ranks, roles,
+# relatives («Рядовой Никита Сергеевич», «Сын Дмитрий», «Брат Егор»).
+_NOT_SURNAME_WORDS = frozenset(
+    ("рядовой", "ефрейтор", "сержант", "младший", "старший", "лейтенант", "солдат", "боец",
+     "срочник", "пленный", "полонений", "строковик", "военнослужащий", "призывник",
+     "мобилизованный", "контрактник", "сын", "сынок", "брат", "братик", "муж", "внук",
+     "племянник", "парень", "друг", "земляк", "герой", "память", "вечная", "светлая",
+     "уважаемый", "дорогой", "любимый", "родной", "наш", "мой", "товарищ", "гражданин",
+     "курсант", "матрос", "стрелок", "водитель", "механик", "наводчик", "связист", "снайпер",
+     "разведчик", "гранатометчик", "пулеметчик", "санитар", "фамилия", "имя", "отчество",
+     "фио", "юнак", "хлопець", "солдатик", "сержанта", "рядового", "мама", "папа", "отец",
+     "мать", "дед", "дедушка", "бабушка", "тетя", "дядя", "жена", "сестра", "дочь",
+     "новость", "внимание", "помогите", "обмен", "список", "видео", "фото", "ищем")
+)  # fmt: skip
+
+
+def _is_word_surname(t: _Token) -> bool:
+    """An ordinary word that is a surname in a name's place: «Кузнец Никита Алексеевич»,
+    «Павла Зимнего», «Соловей Дмитрий» (its neighbours decide; see ``_name_groups``)."""
+    if not t.cap or t.info is None or t.info.patronymic or t.info.given:
+        return False
+    if not (t.info.known_common or t.info.surname) or not t.info.wordlike:
+        return False
+    key = t.key.replace("ё", "е")
+    return key not in _NOT_SURNAME_WORDS and not key.startswith(_ROLE_STEMS + _RELATIVE_STEMS)
+
+
 def _vouched_pair(a: _Token, b: _Token) -> bool:
     """Two words natasha reads as one person: a dictionary surname and an unknown word."""
     if not (a.in_per and b.in_per and a.cap and b.cap):
@@ -882,6 +915,10 @@ def _name_groups(run: list[_Token]) -> list[tuple[list[_Token], bool]]:
             continue
         if b and c and _is_surname(a) and _is_given(b) and _is_patr(c):
             size = 3  # Петров Алексей Сергеевич
+        elif b and c and _is_word_surname(a) and _is_given(b) and _is_patr(c):
+            size = 3  # Кузнец Никита Алексеевич
+        elif b and c and _is_given(a) and _is_patr(b) and _is_word_surname(c):
+            size = 3  # Никита Алексеевич Кузнец
         elif b and c and _is_given(a) and _is_patr(b) and _is_surname(c) and not _is_patr(c):
             size = 3  # Алексей Сергеевич Петров
         elif b and c and _is_surname(a) and b.in_per and not b.info.known_common and _is_patr(c):
@@ -892,6 +929,10 @@ def _name_groups(run: list[_Token]) -> list[tuple[list[_Token], bool]]:
             size = 2  # Никиту Воробьёва, Воробьёв Никита
         elif b and _vouched_pair(a, b):
             size = 2  # Баир Доржиев: a given name pymorphy lacks, vouched for by natasha
+        elif b and (a.in_per or b.in_per) and (
+            (_is_word_surname(a) and _is_given(b)) or (_is_given(a) and _is_word_surname(b))
+        ):
+            size = 2  # Соловей Дмитрий, Сергей Новик, Павла Зимнего: natasha reads a person
         elif _is_given(a):
             size = -1
         else:
