@@ -26,6 +26,8 @@ __all__ = [
     "canonical_given_name",
     "clean",
     "given_name_candidates",
+    "is_clan_surname",
+    "is_lexicon_given_name",
     "latin_spellings",
     "parse_query",
     "script_of",
@@ -238,6 +240,24 @@ def _readings(word: str, role: str) -> dict[tuple[str, str], _Reading]:
                 continue
             add(case, gender, prob, None if fixed else p, True)
             found = True
+    if role in (_GIVEN, _SURNAME) and not found:
+        # Names of non-Slavic peoples the dictionary lacks: «Мергена» → Мерген, «Монгуша» →
+        # Монгуш. The lexicon decides; pymorphy3's guessed declension only brings them back.
+        lexicon = _NON_SLAVIC_GIVEN_LOWER if role == _GIVEN else _CLAN_SURNAMES_LOWER
+        if word.replace("ё", "е") in lexicon:
+            for gender in _GENDERS:
+                add("nomn", gender, 1.0, None, True)
+            found = True
+        for p in parses:
+            tag = p.tag
+            if tag.POS != "NOUN" or "plur" in tag or tag.case == "nomn":
+                continue
+            if p.normal_form.replace("ё", "е") not in lexicon:
+                continue
+            case = _CASE_ALIASES.get(tag.case, tag.case)
+            if case in _CASES:
+                add(case, "masc", p.score, p, True)
+                found = True
     if role == _SURNAME and not found:
         # Surnames that are ordinary words: «Кузнеца» → Кузнец, «Молодого» → Молодой, and a
         # man named with a feminine noun declines it as the noun: «Пчёлку» → Пчёлка.
@@ -463,6 +483,114 @@ _OTHER_COMMON_GIVEN = """Айдар Альберт Анатолий Арсен �
 Марина Нина Оксана Ульяна Эльвира Яна Гульнара""".split()  # noqa: SIM905 - a word list reads better as text
 
 
+# Men's given names of Russia's non-Slavic peoples, many of which pymorphy3 does not know, so
+# that a declined «Мергена», «Айдысом», «Дьулустана» is still read as a given name.
+_NON_SLAVIC_GIVEN = frozenset(
+    " ".join(
+        (
+            # Tatar and Bashkir
+            """Айдар Айнур Азат Ильнур Ильдар Ильшат Ильфат Ильназ Ильнар Ранис Рамиль Ринат
+            Рустам Радик Раиль Рафаэль Рафис Рузаль Фаниль Ирек Ильгиз Ильмир Ильсур Алмаз
+            Булат Динар Дамир Марсель Нияз Салават Айрат Ильяс Ринар Раниль Ильсаф Азамат Линар
+            Ленар Фанис Наиль Марат Ильхам Тагир Искандер Самат Расим Ильдус Рифат Фарит Зуфар
+            Зиннур Ильгам Рашит Инсаф Айбулат Ринас Ильвир Альберт Альфред Фидаиль Айваз Нафис
+            Ришат Фларит Ильвар Разиль Рамис Ильмар Айгиз Ильгизар Азамат Ирек Рузиль Нурислам""",
+            # Buryat
+            """Баир Доржи Солбон Сультим Аюр Бато Баясхалан Арсалан Цырен Жаргал Батор Мунко
+            Дамба Баяр Тумэн Эрдэм Чингис Амгалан Бэлигто Жамсо Балдан Дашинима Намжил Цыбик
+            Бадма Аюша Буянто Алдар Эрдэни Бато-Мунко Бадмацырен Дашидондок Зоригто Тумэр
+            Батожаргал Цырендоржи Чимит Бальжинима Булат Батомунко Жамьян Дугар Мэргэн""",
+            # Kalmyk
+            """Баатр Мерген Санал Церен Очир Босхомджи Наран Араш Басанг Бембя Джангар Дорджи
+            Эрдни Улан Менке Бату Мутул Арслан Лиджи Бадма Чингиз Эльвег Нимгир Саглар""",
+            # Yakut
+            """Айсен Дьулустан Айхал Ньургун Эрчим Туйгун Айтал Мичил Уйгун Алгыс Айаал Кэскил
+            Арчын Тускун Дьулус Эрхан Байбал Айан Ньургустан Тимир Эркин Арылхан Нюргун
+            Дьоллох Айдар Кэнчээри Ариан Ай-Тал""",
+            # Tuvan
+            """Айдыс Начын Эрес Шолбан Айдаш Орлан Буян Аяс Эртине Саян Чаян Эзир Аймир
+            Алдын-оол Маадыр Кан-оол Белек Ай-Хаан Тумен Эртем Сайын Омак Аржаан Чечен Азиат
+            Салгал Херел Чингис Алдар Баир Адыг-оол Ангыр Аян Сылдыс Мерген Айдын Ай-Демир""",
+            # Chechen, Ingush, Dagestani, Kabardian, Ossetian
+            """Хамзат Залим Ислам Магомед Рамазан Шамиль Гаджи Муса Ахмед Абдула Адам Ибрагим
+            Арсен Анзор Ахмат Асламбек Беслан Висита Вахид Дени Зелимхан Мансур Мовсар Мурад
+            Рамзан Саид Султан Умар Хасан Хусейн Юсуп Алихан Абубакар Гусейн Нурмагомед Расул
+            Хабиб Камиль Арслан Казбек Аслан Тамерлан Мурат Алим Залимхан Джамал Керим Батыр
+            Темирлан Эльдар Магомедрасул Гаджимурад Абдурахман Шамсудин Махач Арип Курбан
+            Сулейман Муслим Исмаил Ахмедхан Апти Ризван Ильяс Тимурлан Хетаг Сослан Алан Ацамаз
+            Азамат Аскер Астемир Заур Мурадин Асхаб Эмин Артур Сайпудин Гамзат""",
+        )
+    ).split()
+)
+
+
+_NON_SLAVIC_GIVEN_LOWER = frozenset(n.lower().replace("ё", "е") for n in _NON_SLAVIC_GIVEN)
+# Tuvan surnames are the names of clans, with no Russian surname ending: the lexicon tells
+# «Монгуш Айдыс» (surname first) from «Айдыс Монгуш».
+_CLAN_SURNAMES = frozenset(
+    [
+        "Монгуш",
+        "Ооржак",
+        "Куулар",
+        "Ондар",
+        "Хертек",
+        "Салчак",
+        "Сат",
+        "Донгак",
+        "Кужугет",
+        "Иргит",
+        "Ховалыг",
+        "Тюлюш",
+        "Сарыглар",
+        "Оюн",
+        "Чооду",
+        "Байкара",
+        "Дажы",
+        "Кара-Сал",
+        "Соян",
+        "Хомушку",
+        "Чамзырын",
+        "Шыырап",
+        "Ензак",
+        "Товуу",
+        "Дамба-Хуурак",
+        "Биче-оол",
+        "Лопсан",
+        "Доржу",
+        "Хуурак",
+        "Шожал",
+        "Кыргыс",
+        "Монге",
+        "Сюрюн",
+        "Ховалыг",
+        "Куулар",
+    ]
+)
+_CLAN_SURNAMES_LOWER = frozenset(n.lower() for n in _CLAN_SURNAMES)
+
+
+def is_lexicon_given_name(word: str) -> bool:
+    """A non-Slavic given name of the lexicon, in any case («Мергена», «Айдысом»)."""
+    lower = clean(word).lower()
+    if lower in _NON_SLAVIC_GIVEN_LOWER:
+        return True
+    return any(
+        p.tag.POS == "NOUN" and p.normal_form.replace("ё", "е") in _NON_SLAVIC_GIVEN_LOWER
+        for p in _parses(lower)
+    )
+
+
+def is_clan_surname(word: str) -> bool:
+    """A Tuvan clan surname, in any case («Монгуш», «Ооржака»)."""
+    lower = clean(word).lower()
+    if lower in _CLAN_SURNAMES_LOWER:
+        return True
+    return any(
+        p.tag.POS == "NOUN" and p.normal_form.replace("ё", "е") in _CLAN_SURNAMES_LOWER
+        for p in _parses(lower)
+    )
+
+
 # Ambiguous short forms, in the order most likely for a conscript.
 _AMBIGUOUS_ORDER: dict[str, tuple[str, ...]] = {
     "Слава": ("Вячеслав", "Владислав", "Ярослав", "Станислав", "Ростислав", "Святослав"),
@@ -490,7 +618,9 @@ def _build_variant_index() -> dict[str, tuple[str, ...]]:
 
 _VARIANT_INDEX = _build_variant_index()
 _COMMON_GIVEN_LOWER = frozenset(
-    n.lower() for n in (*_GIVEN_NAME_VARIANTS, *_OTHER_COMMON_GIVEN) if _CYRILLIC_LETTER.search(n)
+    n.lower().replace("ё", "е")
+    for n in (*_GIVEN_NAME_VARIANTS, *_OTHER_COMMON_GIVEN, *_NON_SLAVIC_GIVEN)
+    if _CYRILLIC_LETTER.search(n)
 )
 
 

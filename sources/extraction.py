@@ -49,6 +49,7 @@ from typing import Any
 import phonenumbers
 
 from conscripts import geo, names
+from sources import ukrainian as ukrainian_text
 
 __all__ = [
     "CAPTURED",
@@ -222,10 +223,17 @@ _MONTHS = {
 }  # fmt: skip
 _MONTH_RE = (
     r"(январ[яь]|феврал[яь]|марта?|апрел[яь]|ма[яй]|июн[яь]|июл[яь]|августа?|сентябр[яь]"
-    r"|октябр[яь]|ноябр[яь]|декабр[яь])"
+    r"|октябр[яь]|ноябр[яь]|декабр[яь]|січня|лютого|березня|квітня|травня|червня|липня"
+    r"|серпня|вересня|жовтня|листопада|грудня)"
 )
 _DATE = r"(\d{1,2})[./-](\d{1,2})[./-](\d{4}|\d{2})(?!\d)"
 _DATE_WORDS = r"(\d{1,2})\s+" + _MONTH_RE + r"\s+(\d{4})"
+# «12 марта 2005 г.р.», «8 серпня 2004 року народження»
+_BIRTH_DATE_WORDS_MARKED = re.compile(
+    _DATE_WORDS + r"(?:\s*(?:г\.|года|року|р\.))?" + r"(?:\s*(?:г\.?\s*р\b\.?|рожд\w*|"
+    r"народження|р\.\s*н\b\.?))",
+    re.I,
+)
 # «г.р.», «г. р.», «гр», «г/р», «года рождения», «р.н.», «року народження».
 _BIRTH_MARK = (
     r"\s*(?:г\.?\s*р\b\.?|г\s*/\s*р\b\.?|гр\b\.?|г(?:ода|\.)?\s+рожд\w*|р\.\s*н\b\.?"
@@ -280,6 +288,13 @@ def _births(text: str) -> list[tuple[int, tuple[date | None, int]]]:
     taken: list[tuple[int, int]] = []
     for m in _BIRTH_DATE_MARKED.finditer(text):
         b = _birth(m.group(1), m.group(2), m.group(3))
+        if b:
+            found.append((m.start(), b))
+            taken.append(m.span())
+    for m in _BIRTH_DATE_WORDS_MARKED.finditer(text):
+        if any(s <= m.start() < e for s, e in taken):
+            continue
+        b = _birth(m.group(1), _month_number(m.group(2)), m.group(3))
         if b:
             found.append((m.start(), b))
             taken.append(m.span())
@@ -755,7 +770,11 @@ def _word_info(lower: str) -> _Word:
     patr = any("Patr" in p.tag for p in parses) or bool(_PATRONYMIC_END.search(lower))
     known = morph.word_is_known(lower)
     # pymorphy guesses Name for unknown words («Строковик»): only dictionary names count.
-    given = known and bool(name_parses) and lower not in _NOT_GIVEN
+    lexicon_given = names.is_lexicon_given_name(lower)
+    clan = names.is_clan_surname(lower)
+    given = (lexicon_given or (known and bool(name_parses))) and lower not in _NOT_GIVEN
+    if clan and not lexicon_given:
+        given = False
     top = parses[0].tag if parses else None
     # Many surnames are also place names («Кириллова» is only Кириллов, a town, to pymorphy).
     geox = any("Geox" in p.tag for p in parses)
@@ -768,9 +787,10 @@ def _word_info(lower: str) -> _Word:
     )
     return _Word(
         given=given,
-        surname=surn or geox or shaped or not known,
+        surname=surn or geox or shaped or clan or (not known and not lexicon_given),
         patronymic=patr,
-        known_common=known and not (name_parses or surn or patr or geox or shaped),
+        known_common=known
+        and not (name_parses or surn or patr or geox or shaped or lexicon_given or clan),
         female_only=bool(name_parses) and genders <= {"femn"},
         dative_only=bool(name_parses) and cases <= {"datv", "loct"},
         geo=top is not None and "Geox" in top,
@@ -790,6 +810,7 @@ class _Token:
     cap: bool
     in_per: bool = False
     info: _Word | None = None
+    uk: ukrainian_text.UkWord | None = None
 
 
 def _to_russian(lower: str) -> str:
@@ -800,15 +821,23 @@ def _to_russian(lower: str) -> str:
     return lower.translate(_UK_TO_RU)
 
 
-def _tokens(text: str) -> list[_Token]:
+def _tokens(text: str, *, ukrainian: bool = False) -> list[_Token]:
     """Words with offsets. Ukrainian name forms (Дмитро, Миколайович, Сергій) are mapped
-    to Russian ones; Russian words never contain the letters or forms that are mapped."""
+    to Russian ones; Russian words never contain the letters or forms that are mapped.
+
+    In a Ukrainian text every capitalised word is read with the Ukrainian dictionary and
+    keyed by its Russian nominative («Олексієм» → алексей, «Горобцем» → горобец).
+    """
     out = []
     for m in _WORD.finditer(text):
         word = m.group()
         lower = word.lower()
-        key = _to_russian(lower)
-        out.append(_Token(word, m.start(), m.end(), key, word[0].isupper() and len(word) > 1))
+        cap = word[0].isupper() and len(word) > 1
+        uk_word = ukrainian_text.read_word(lower) if ukrainian and cap else None
+        key = uk_word.russian if uk_word is not None else _to_russian(lower)
+        token = _Token(word, m.start(), m.end(), key, cap)
+        token.uk = uk_word
+        out.append(token)
     return out
 
 
@@ -836,6 +865,8 @@ def _is_patr(t: _Token) -> bool:
 def _is_surname(t: _Token) -> bool:
     if not t.cap or t.info is None or (t.info.patronymic and not t.in_per):
         return False
+    if t.key in _NOT_SURNAME_WORDS:
+        return False
     info = t.info
     if info.given and not info.surname:
         return False
@@ -854,7 +885,10 @@ _NOT_SURNAME_WORDS = frozenset(
      "разведчик", "гранатометчик", "пулеметчик", "санитар", "фамилия", "имя", "отчество",
      "фио", "юнак", "хлопець", "солдатик", "сержанта", "рядового", "мама", "папа", "отец",
      "мать", "дед", "дедушка", "бабушка", "тетя", "дядя", "жена", "сестра", "дочь",
-     "новость", "внимание", "помогите", "обмен", "список", "видео", "фото", "ищем")
+     "новость", "внимание", "помогите", "обмен", "список", "видео", "фото", "ищем",
+     "полонений", "полоненого", "полоненому", "полоненим", "строковик", "строковика",
+     "строковику", "строковиком", "військовий", "військового", "хлопець", "хлопця", "син",
+     "сина", "срочника", "пленного", "пленный", "военнопленный", "военнопленного")
 )  # fmt: skip
 
 
@@ -929,8 +963,10 @@ def _name_groups(run: list[_Token]) -> list[tuple[list[_Token], bool]]:
             size = 2  # Никиту Воробьёва, Воробьёв Никита
         elif b and _vouched_pair(a, b):
             size = 2  # Баир Доржиев: a given name pymorphy lacks, vouched for by natasha
-        elif b and (a.in_per or b.in_per) and (
-            (_is_word_surname(a) and _is_given(b)) or (_is_given(a) and _is_word_surname(b))
+        elif (
+            b
+            and (a.in_per or b.in_per)
+            and ((_is_word_surname(a) and _is_given(b)) or (_is_given(a) and _is_word_surname(b)))
         ):
             size = 2  # Соловей Дмитрий, Сергей Новик, Павла Зимнего: natasha reads a person
         elif _is_given(a):
@@ -1062,7 +1098,7 @@ def extract(text: str) -> Extraction:
         result.status_claim = _decide_status(claims_all)
         return result
 
-    people = _find_people(text)
+    people = _find_people(text, ukrainian=ukrainian_text.is_ukrainian(text))
     result.people = _describe(text, people, claims_all)
     result.status_claim = (
         result.people[0].status_claim if result.people else _decide_status(claims_all)
@@ -1070,11 +1106,22 @@ def extract(text: str) -> Extraction:
     return result
 
 
-def _find_people(text: str) -> list[_Person]:
+_UK_COMMON_WORD = _Word(
+    given=False,
+    surname=False,
+    patronymic=False,
+    known_common=True,
+    female_only=False,
+    dative_only=False,
+    geo=False,
+)
+
+
+def _find_people(text: str, *, ukrainian: bool = False) -> list[_Person]:
     from natasha import Doc
 
     models = _get_models()
-    tokens = _tokens(text)
+    tokens = _tokens(text, ukrainian=ukrainian)
     doc = Doc(text)
     doc.segment(models.segmenter)
     doc.tag_ner(models.ner)
@@ -1082,6 +1129,9 @@ def _find_people(text: str) -> list[_Person]:
     for t in tokens:
         if t.cap:
             t.info = _word_info(t.key)
+            if t.uk is not None and t.uk.role is None and t.uk.common:
+                # «Представився», «Полонений»: a Ukrainian word, not an unknown surname.
+                t.info = _UK_COMMON_WORD
             t.in_per = any(s <= t.start < e for s, e in per_spans)
 
     groups: list[tuple[list[_Token], bool]] = []

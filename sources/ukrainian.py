@@ -1,0 +1,199 @@
+"""Ukrainian text: detect it, and read Ukrainian name forms back to the Russian nominative.
+
+Plain Python (no Django). Ukrainian channels write Russian conscripts' names the Ukrainian
+way and decline them the Ukrainian way: «представився Олексієм Горобцем», «Михайла
+Зайцева», «Кирилом Роговим». A word is parsed with pymorphy3's Ukrainian dictionary
+(pymorphy3-dicts-uk), put in its Ukrainian nominative, and then given its Russian passport
+spelling: given names and patronymics through a table (Олексій → Алексей, Дмитро →
+Дмитрий, Андрійович → Андреевич), anything else letter by letter (і → и, є → е, «ськ» →
+«ск», an apostrophe → ь), choosing between и and ы the spelling the Russian dictionary
+knows (Рибаков → Рыбаков, Синиця → Синица).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["UkWord", "is_ukrainian", "read_word"]
+
+# Letters Russian never uses, and words frequent in Ukrainian but not in Russian.
+_UK_LETTERS = re.compile(r"[іїєґІЇЄҐ]")
+_UK_WORDS = re.compile(
+    r"(?<![а-яёіїєґ])(?:що|від|був|була|його|її|який|яка|які|та|це|він|вона|вони|також|"
+    r"полонений|полонені|строковик\w*|представився|народився|року|роки|вже|щоб|коли|"
+    r"де|тут|мама|сина|шукає|обміняли|повернулися|зник|загинув|каже|військов\w+)"
+    r"(?![а-яёіїєґ])",
+    re.I,
+)
+
+
+def is_ukrainian(text: str) -> bool:
+    """Whether a post is written in Ukrainian (cheap: letters and frequent words).
+
+    A Russian post that quotes a Ukrainian name or two stays Russian; a Ukrainian post that
+    quotes a prisoner in Russian stays Ukrainian.
+    """
+    letters = len(_UK_LETTERS.findall(text))
+    if letters == 0:
+        return False
+    words = len(_UK_WORDS.findall(text))
+    cyrillic_words = max(1, len(re.findall(r"[а-яёіїєґ]{2,}", text, re.I)))
+    return (letters + 2 * words) / cyrillic_words >= 0.12
+
+
+# Ukrainian given names (nominative) → Russian passport form. Names that only differ by
+# letters (Максим, Руслан, Раміль → Рамиль) need no entry: they are read letter by letter.
+_GIVEN = {
+    "олексій": "алексей", "олександр": "александр", "андрій": "андрей", "сергій": "сергей",
+    "дмитро": "дмитрий", "микола": "николай", "михайло": "михаил", "іван": "иван",
+    "євген": "евгений", "юрій": "юрий", "василь": "василий", "петро": "петр",
+    "павло": "павел", "кирило": "кирилл", "кирил": "кирилл", "данило": "даниил",
+    "даниїл": "даниил", "ілля": "илья", "артем": "артем", "артём": "артем",
+    "віталій": "виталий", "анатолій": "анатолий", "володимир": "владимир",
+    "валерій": "валерий", "геннадій": "геннадий", "григорій": "григорий", "ігор": "игорь",
+    "костянтин": "константин", "едуард": "эдуард", "віктор": "виктор", "федір": "федор",
+    "тимофій": "тимофей", "матвій": "матвей", "семен": "семен", "степан": "степан",
+    "єгор": "егор", "микита": "никита", "гліб": "глеб", "арсеній": "арсений",
+    "аркадій": "аркадий", "в'ячеслав": "вячеслав", "вячеслав": "вячеслав",
+    "станіслав": "станислав", "ростислав": "ростислав", "святослав": "святослав",
+    "георгій": "георгий", "леонід": "леонид", "опанас": "афанасий", "яків": "яков",
+    "йосип": "иосиф", "пилип": "филипп", "филип": "филипп", "гнат": "игнат",
+    "лук'ян": "лукьян", "тихін": "тихон", "савелій": "савелий", "єлисей": "елисей",
+    "веніамін": "вениамин", "родіон": "родион", "ілліч": "ильич", "олесь": "александр",
+    "влад": "владислав", "назарій": "назар", "євгеній": "евгений", "мирослав": "мирослав",
+    "левко": "лев", "лев": "лев", "марко": "марк", "нікіта": "никита", "денис": "денис",
+    "дем'ян": "демьян", "трохим": "трофим", "остап": "остап", "юліан": "юлиан",
+    "валентин": "валентин", "всеволод": "всеволод", "зіновій": "зиновий",
+    "інокентій": "иннокентий", "ельдар": "эльдар", "еміль": "эмиль", "ерік": "эрик",
+    "ерес": "эрес", "ертине": "эртине", "ерентей": "эрентей", "ельбек": "эльбек",
+}  # fmt: skip
+# Patronymics whose Russian form is not the Ukrainian one letter by letter.
+_PATRONYMIC = {
+    "олексійович": "алексеевич", "андрійович": "андреевич", "сергійович": "сергеевич",
+    "дмитрович": "дмитриевич", "миколайович": "николаевич", "михайлович": "михайлович",
+    "євгенович": "евгеньевич", "євгенійович": "евгеньевич", "юрійович": "юрьевич",
+    "васильович": "васильевич", "кирилович": "кириллович", "віталійович": "витальевич",
+    "анатолійович": "анатольевич", "володимирович": "владимирович",
+    "валерійович": "валерьевич", "геннадійович": "геннадьевич", "григорович": "григорьевич",
+    "ігорович": "игоревич", "костянтинович": "константинович", "федорович": "федорович",
+    "тимофійович": "тимофеевич", "матвійович": "матвеевич", "аркадійович": "аркадьевич",
+    "арсенійович": "арсеньевич", "георгійович": "георгиевич", "леонідович": "леонидович",
+    "ілліч": "ильич", "петрович": "петрович", "павлович": "павлович",
+    "данилович": "даниилович", "олександрович": "александрович", "вікторович": "викторович",
+    "в'ячеславович": "вячеславович", "станіславович": "станиславович",
+    "савелійович": "савельевич", "яковлевич": "яковлевич", "якович": "яковлевич",
+    "йосипович": "иосифович", "пилипович": "филиппович", "тихонович": "тихонович",
+}  # fmt: skip
+_APOSTROPHES = "'’ʼ`"
+_NOT_NAME_POS = frozenset(
+    {"VERB", "INFN", "GRND", "PRTF", "PRTS", "ADVB", "ADJF", "ADJS", "PREP", "CONJ", "PRCL",
+     "NPRO", "NUMR", "INTJ", "PRED", "COMP"}
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class UkWord:
+    """One Ukrainian word read for name finding."""
+
+    russian: str  # Russian nominative spelling (lowercase) if a name part, else letters only
+    role: str | None  # "given", "surname", "patronymic", or None
+    common: bool  # a dictionary word that is not a name part («представився», «полонений»)
+
+
+_morph: Any = None
+_ru_morph: Any = None
+_lock = threading.Lock()
+
+
+def _morphs() -> tuple[Any, Any]:
+    global _morph, _ru_morph
+    if _morph is None:
+        with _lock:
+            if _morph is None:
+                import pymorphy3
+
+                _ru_morph = pymorphy3.MorphAnalyzer(lang="ru")
+                _morph = pymorphy3.MorphAnalyzer(lang="uk")
+    return _morph, _ru_morph
+
+
+def _letters(word: str) -> list[str]:
+    """Russian spellings of a Ukrainian word, letter by letter; the first is the default."""
+    w = word.lower()
+    w = re.sub(rf"([бпвмф])[{_APOSTROPHES}]", r"\1", w)  # в'ячеслав → вячеслав
+    w = re.sub(rf"[{_APOSTROPHES}]", "ь", w)  # лук'янов → лукьянов
+    w = re.sub(r"(?<=[бвгджзклмнпрстфхцчшщ])йо", "ьё", w)  # соловйов → соловьёв
+    w = w.replace("ьо", "ё")  # корольов → королёв
+    w = w.replace("ськ", "ск").replace("цьк", "цк").replace("ць", "ц")
+    w = w.replace("ця", "ца").replace("цю", "цу").replace("ці", "ци")  # Синиця → Синица
+    w = w.replace("ї", "йи").replace("є", "е").replace("ґ", "г")
+    hard = re.sub(r"(?<=[бвдзлмнпрстфцшжч])и", "ы", w)  # Ukrainian и is often Russian ы
+    hard = re.sub(r"(?<=[кгх])ы", "и", hard)
+    soft = w.replace("і", "и")
+    hard = hard.replace("і", "и")
+    return [soft] if hard == soft else [soft, hard]
+
+
+def _russian_spelling(word: str, role: str | None) -> str:
+    """The spelling the Russian dictionary knows as a name part, else the first one."""
+    options = _letters(word)
+    _, ru = _morphs()
+    grammeme = {"surname": "Surn", "given": "Name", "patronymic": "Patr"}.get(role or "")
+    for option in options:
+        parses = ru.parse(option)
+        if grammeme and ru.word_is_known(option) and any(grammeme in p.tag for p in parses):
+            return option
+    for option in options:
+        if ru.word_is_known(option):
+            return option
+    return options[0]
+
+
+# Instrumental and dative forms of -ов/-ев/-ін surnames the dictionary may read as adjectives:
+# «Роговим», «Жамсарановим», «Горяєвим» (instrumental), «Роговому» is not a name form.
+_SURNAME_INSTRUMENTAL = re.compile(r"(?:ов|ев|єв|ін|ин|їн)им$")
+_SURNAME_DATIVE = re.compile(r"(?:ов|ев|єв|ін|ин|їн)(?:ові|у)$")
+_PATRONYMIC_SHAPE = re.compile(r"(?:ович|евич|євич|йович)(?:а|у|ем|ові|і)?$|ілліч\w*$")
+_PATRONYMIC_CASE = re.compile(r"(?<=вич)(?:а|у|ем|ові|і)$")
+_NAME_ROLES = (("Name", "given"), ("Surn", "surname"), ("Patr", "patronymic"))
+
+
+@functools.lru_cache(maxsize=50_000)
+def read_word(word: str) -> UkWord:
+    """Read one word of a Ukrainian text (any case): its Russian nominative if it is a name
+    part («Олексієм» → алексей, «Горобцем» → горобец, «Андрійовича» → андреевич)."""
+    lower = word.lower()
+    uk, _ = _morphs()
+    parses = [p for p in uk.parse(lower) if "plur" not in p.tag or "Fixd" in p.tag]
+    known = uk.word_is_known(lower)
+    if _PATRONYMIC_SHAPE.search(lower):
+        nominative = _PATRONYMIC_CASE.sub("", lower)
+        russian = _PATRONYMIC.get(nominative) or _russian_spelling(nominative, "patronymic")
+        return UkWord(russian, "patronymic", False)
+    if _SURNAME_INSTRUMENTAL.search(lower):
+        return UkWord(_russian_spelling(lower[:-2], "surname"), "surname", False)
+    for grammeme, role in _NAME_ROLES:
+        # Conscripts are men: «Курської» is the feminine surname Курська only as a last
+        # resort (it is the region's adjective), «Павло» is not the vocative of Павла.
+        named = [p for p in parses if grammeme in p.tag and p.tag.gender != "femn"]
+        if not named:
+            continue
+        nominative = named[0].normal_form
+        if role == "given":
+            russian = _GIVEN.get(nominative) or _russian_spelling(nominative, role)
+        elif role == "patronymic":
+            russian = _PATRONYMIC.get(nominative) or _russian_spelling(nominative, role)
+        else:
+            russian = _russian_spelling(nominative, role)
+        return UkWord(russian, role, False)
+    if _SURNAME_DATIVE.search(lower):
+        stem = lower[:-3] if lower.endswith("ові") else lower[:-1]
+        return UkWord(_russian_spelling(stem, "surname"), "surname", False)
+    # Only words that cannot be a surname: verbs, adjectives, adverbs… «Айдар» and «Гайсин»
+    # are Ukrainian nouns (a forelock, a town) and Russian men's names.
+    common = known and all(p.tag.POS in _NOT_NAME_POS for p in parses)
+    return UkWord(_russian_spelling(lower, None), None, common)
