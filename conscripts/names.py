@@ -28,6 +28,7 @@ __all__ = [
     "given_name_candidates",
     "is_clan_surname",
     "is_lexicon_given_name",
+    "morph",
     "latin_spellings",
     "parse_query",
     "script_of",
@@ -178,6 +179,11 @@ def _morph() -> pymorphy3.MorphAnalyzer:
     import pymorphy3
 
     return pymorphy3.MorphAnalyzer(lang="ru")
+
+
+def morph() -> pymorphy3.MorphAnalyzer:
+    """The shared Russian pymorphy3 analyzer (loaded once)."""
+    return _morph()
 
 
 @functools.lru_cache(maxsize=200_000)

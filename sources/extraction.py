@@ -821,7 +821,18 @@ def _to_russian(lower: str) -> str:
     return lower.translate(_UK_TO_RU)
 
 
-def _tokens(text: str, *, ukrainian: bool = False) -> list[_Token]:
+def _mostly_lowercase(text: str) -> bool:
+    """A post typed without capitals («ищем козлова никиту андреевича 2005гр»)."""
+    words = _LONG_WORD.findall(text)
+    if len(words) < 5:
+        return False
+    return sum(1 for w in words if w[0].isupper()) / len(words) < 0.06
+
+
+_LONG_WORD = re.compile(r"(?<![^\W\d_])[А-Яа-яЁёІіЇїЄє]{3,}")
+
+
+def _tokens(text: str, *, ukrainian: bool = False, lowercase: bool = False) -> list[_Token]:
     """Words with offsets. Ukrainian name forms (Дмитро, Миколайович, Сергій) are mapped
     to Russian ones; Russian words never contain the letters or forms that are mapped.
 
@@ -832,7 +843,8 @@ def _tokens(text: str, *, ukrainian: bool = False) -> list[_Token]:
     for m in _WORD.finditer(text):
         word = m.group()
         lower = word.lower()
-        cap = word[0].isupper() and len(word) > 1
+        # In a post typed without capitals every word may be part of a name.
+        cap = (word[0].isupper() or lowercase) and len(word) > 1
         uk_word = ukrainian_text.read_word(lower) if ukrainian and cap else None
         key = uk_word.russian if uk_word is not None else _to_russian(lower)
         token = _Token(word, m.start(), m.end(), key, cap)
@@ -852,6 +864,9 @@ class _Mention:
     # or addressed in the dative («Ивану Петровичу Сорокину»).
     passing: bool = False
     person: int | None = None  # index into the people found
+    # Text that belongs to this mention beyond start..end (a family's shared surname).
+    covers: list[tuple[int, int]] = field(default_factory=list)
+    card: bool = False  # read from a form or a family phrase: the post is about him
 
 
 def _is_given(t: _Token) -> bool:
@@ -1106,6 +1121,113 @@ def extract(text: str) -> Extraction:
     return result
 
 
+_CARD_FIELD = re.compile(
+    r"^[ \t•·*-]*(?P<label>фамилия|прізвище|имя|ім['’ʼ]?я|отчество|по\s+батькові)"
+    r"\s*[:\-–—]\s*(?P<value>[А-ЯЁA-Zа-яёіїєґІЇЄҐ'’ʼ-]+)\s*$",
+    re.I | re.M,
+)
+
+
+def _card_mentions(text: str) -> list[_Mention]:
+    """«Фамилия: Кузнец\nИмя: Никита\nОтчество: Алексеевич»: a name from a form."""
+    fields: dict[str, tuple[str, int, int]] = {}
+    for m in _CARD_FIELD.finditer(text):
+        label = m.group("label").lower()
+        role = (
+            "surname"
+            if label in ("фамилия", "прізвище")
+            else "patronymic"
+            if label.startswith(("отч", "по"))
+            else "given"
+        )
+        fields.setdefault(role, (m.group("value"), m.start(), m.end()))
+    if "surname" not in fields or "given" not in fields:
+        return []
+    ukrainian = ukrainian_text.is_ukrainian(text)
+
+    def russian(word: str) -> str:
+        return ukrainian_text.read_word(word.lower()).russian if ukrainian else word
+
+    surname = names.clean(russian(fields["surname"][0]))
+    given = names.canonical_given_name(russian(fields["given"][0]))
+    patronymic = names.clean(russian(fields["patronymic"][0])) if "patronymic" in fields else ""
+    if not surname or not given:
+        return []
+    spans = [(start, end) for _, start, end in fields.values()]
+    mention = _Mention(
+        min(s for s, _ in spans),
+        max(e for _, e in spans),
+        names.NameParts(surname, given, patronymic),
+        given.lower(),
+    )
+    mention.card = True
+    return [mention]
+
+
+_FAMILY = re.compile(
+    r"(?<![а-яёіїєґ])(?:[Бб]рат(?:ья|ьев|ьям|ьями|ьях|и|ів|ам|ами)|[Бб]лизнец(?:ы|ов|ам|ами)|"
+    r"[Бб]лизнюк(?:и|ів|ам))\s+(?P<surname>[А-ЯЁІЇЄ][а-яёіїєґ'’-]+)[\s,—–:-]*"
+    r"(?P<givens>[А-ЯЁІЇЄ][а-яёіїєґ'’-]+(?:\s*(?:,|и|та|і|й)\s*[А-ЯЁІЇЄ][а-яёіїєґ'’-]+){1,3})"
+)
+_PLURAL_SURNAME_ENDINGS = (
+    ("ыми", ""), ("ых", ""), ("ым", ""), ("ы", ""), ("их", ""), ("им", ""), ("и", ""),
+)  # fmt: skip
+_GIVEN_IN_LIST = re.compile(r"[А-ЯЁІЇЄ][а-яёіїєґ'’-]+")
+
+
+def _singular_surname(plural: str, ukrainian: bool) -> str:
+    """«Шелеховы», «Хисматуллиных», «Зайцеви» → Шелехов, Хисматуллин, Зайцев."""
+    word = plural.lower()
+    if ukrainian:
+        word = ukrainian_text.read_word(word).russian if not word.endswith(("ви", "ни")) else word
+    for ending, replacement in _PLURAL_SURNAME_ENDINGS:
+        stem = word[: -len(ending)]
+        if word.endswith(ending) and re.search(r"(?:ов|ев|ёв|ин|ын|ін|єв)$", stem):
+            word = stem + replacement
+            break
+    else:
+        for p in names.morph().parse(word):
+            if "Surn" in p.tag and "plur" in p.tag:
+                form = p.inflect({"sing", "masc", "nomn"})
+                if form is not None:
+                    word = form.word
+                    break
+    if ukrainian:
+        word = ukrainian_text.read_word(word).russian
+    return names.clean(word)
+
+
+def _given_nominative(word: str, ukrainian: bool) -> str:
+    if ukrainian:
+        return names.canonical_given_name(ukrainian_text.read_word(word.lower()).russian)
+    for p in names.morph().parse(word.lower()):
+        if "Name" in p.tag and p.tag.gender == "masc" and "plur" not in p.tag:
+            form = p.inflect({"nomn", "sing"})
+            return names.canonical_given_name(form.word if form else p.normal_form)
+    parts = names.to_nominative([word], gender="masc")
+    return names.canonical_given_name(parts.given_name or parts.surname if parts else word)
+
+
+def _family_mentions(text: str, ukrainian: bool) -> list[_Mention]:
+    """«братья Шелеховы Илья и Павел», «близнецы Савельевы — Артём и Антон»: one mention
+    of each brother, at his given name, sharing the family's surname."""
+    out = []
+    for m in _FAMILY.finditer(text):
+        surname = _singular_surname(m.group("surname"), ukrainian)
+        for g in _GIVEN_IN_LIST.finditer(m.group("givens")):
+            given = _given_nominative(g.group(), ukrainian)
+            if not given or not _word_info(given.lower()).given:
+                continue
+            start = m.start("givens") + g.start()
+            mention = _Mention(
+                start, start + len(g.group()), names.NameParts(surname, given, ""), given.lower()
+            )
+            mention.covers = [(m.start("surname"), m.end("surname"))]
+            mention.card = True
+            out.append(mention)
+    return out if len(out) >= 2 else []
+
+
 _UK_COMMON_WORD = _Word(
     given=False,
     surname=False,
@@ -1121,7 +1243,7 @@ def _find_people(text: str, *, ukrainian: bool = False) -> list[_Person]:
     from natasha import Doc
 
     models = _get_models()
-    tokens = _tokens(text, ukrainian=ukrainian)
+    tokens = _tokens(text, ukrainian=ukrainian, lowercase=_mostly_lowercase(text))
     doc = Doc(text)
     doc.segment(models.segmenter)
     doc.tag_ner(models.ner)
@@ -1134,13 +1256,23 @@ def _find_people(text: str, *, ukrainian: bool = False) -> list[_Person]:
                 t.info = _UK_COMMON_WORD
             t.in_per = any(s <= t.start < e for s, e in per_spans)
 
+    # Names read from a form («Фамилия: …\nИмя: …») or a family («братья Шелеховы Илья и
+    # Павел») take their words out of the ordinary name finding.
+    special = _card_mentions(text) + _family_mentions(text, ukrainian)
+    taken = [(m.start, m.end) for m in special] + [span for m in special for span in m.covers]
+
     groups: list[tuple[list[_Token], bool]] = []
     for run in _runs(text, tokens):
         groups.extend(_name_groups(run))
+    groups = [
+        (g, with_surname)
+        for g, with_surname in groups
+        if not any(s <= t.start < e for t in g for s, e in taken)
+    ]
     index_of = {id(t): i for i, t in enumerate(tokens)}
     name_idx = {index_of[id(t)] for g, _ in groups for t in g}
 
-    mentions: list[_Mention] = []
+    mentions: list[_Mention] = list(special)
     for group, with_surname in groups:
         if not with_surname:
             given = group[0]
@@ -1385,10 +1517,17 @@ def _describe(
             # so («Выступали … и Виктор Петрович Ломакин» in a post about the missing is not);
             # a name alone on its line (a card, a list) takes the whole post as its sentence.
             at_line_start = any(
-                not text[_line_start(text, m.start) : m.start].strip(" •·-–—*0123456789.)\t")
+                m.card
+                or not text[_line_start(text, m.start) : m.start].strip(" •·-–—*0123456789.)\t")
                 for m in person.mentions
             )
-            where = scope if at_line_start else sentences
+            # Names listed together («Это Руслан Гаджиев, Шамиль Алиев и Магомед Абдулаев»,
+            # «Серед переданих — Хертек Саян і Гончаренко Віталій») share the post's claims.
+            in_list = any(
+                sum(1 for o in all_mentions if s <= o.start < e and o.person != i) >= 1
+                for s, e in sentences
+            )
+            where = scope if at_line_start or in_list else sentences
             if not (
                 any(inside(pos, where) for pos, _ in claims)
                 or any(_SUBJECT_CUES.search(text[s:e]) for s, e in where)
