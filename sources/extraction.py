@@ -581,6 +581,20 @@ _CLAIMS: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"обміня\w+",
             r"передан\w*\s+(?:российской\s+стороне|в\s+россию|россии)",
             r"освобожд[её]н\w*",
+            # Exchange news: «по обмену», «в результате обмена», «Обмін відбувся», «Серед
+            # переданих росії», «росія отримала», «повернулися до мам», «Він уже вдома».
+            r"(?:по|в\s+результате|в\s+ходе|в\s+рамках|после|у\s+межах|в\s+межах|під\s+час|"
+            r"після|внаслідок)\s+(?:\w+\s+)?(?:обмен|обмін)\w*",
+            r"(?:обмен|обмін)\w*\s+(?:состоял|відбув|прош[её]л|пройшов)\w*",
+            r"(?:среди|серед)\s+(?:переданных|переданих|вернувшихся|повернених|обменянных)",
+            r"передал[иа]\s+(?:росії|россии|рф|российской\s+стороне|російській\s+стороні)",
+            r"(?:росія|россия)\s+(?:отримала|получила|забрала)",
+            r"(?:уже|вже|нарешті|тепер)\s+(?:дома|вдома|удома)\b",
+            r"\bдома[,!\s]+жив",
+            r"\bвдома\s*!",
+            r"повернул\w*\s+(?:до|додому|домой)",
+            r"возвращени\w*\s+(?:\w+\s+){0,2}(?:из\s+)?(?:\w+\s+)?плена",
+            r"(?:росії|россии)\s+(?:\w+\s+)?передал\w*",
         ),
     ),
     (
@@ -618,6 +632,17 @@ _CLAIMS: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"[ву]\s+полон\b",
             r"полонен\w*",
             r"полонян\w*",
+            r"полонил\w*",
+            r"потрапи\w*\s+(?:у|в)\s+полон",
+            # The sarcastic name Ukrainian channels give prisoners: «освободитель» Курщины.
+            r"[«\"“]\s*(?:освободител|визволител)\w*",
+            # Relatives recognising him on a video; a prisoner giving his name on one.
+            r"(?:узнал|нашл|нашел|нашёл|увидел|впізнал|побачил|опознал)\w*\s+(?:\w+\s+){0,3}"
+            r"на\s+(?:видео|відео|ролике|кадрах)",
+            r"(?:называет|назвал|говорит|произносит)\s+сво[её]\s+(?:имя|фамилию)",
+            r"представи(?:вся|лся)",
+            r"(?:ждём|ждем|ожидаем|чекаємо)\s+(?:на\s+)?(?:обмена|обмін)",
+            r"(?:попасть|внести|включить)\s+(?:\w+\s+)?в\s+списки",
         ),
     ),
     (
@@ -647,6 +672,22 @@ _CLAIMS: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"зник\w*",
             r"безвісти",
             r"не\s+виходить\s+на\s+зв",
+            r"связи\s+с\s+(?:ним|сыном|братом|мужем)\s+нет",
+            r"нет\s+связи",
+            r"связь\s+с\s+(?:ним|сыном|братом|мужем)\s+(?:пропала|потеряна|прервалась|оборвалась)",
+            r"(?:позвонил|звонил|писал|выходил\s+на\s+связь)\w*\s+(?:в\s+)?последний\s+раз",
+            r"последний\s+раз\s+(?:позвонил|звонил|писал)",
+            r"помо\w+\s+в\s+(?:поиске|поисках|розыске)",
+            r"(?:в\s+)?розыск\w*",
+            r"(?:немає|нема)\s+зв'?язку",
+            r"зв'?язок\s+(?:зник|обірвався|втрачено)",
+            r"(?:шукаємо|шукає|шукають|розшук)\w*",
+            r"(?:кто[- ]?нибудь|кто[- ]?то)\s+(?:что[- ]?(?:то|нибудь)\s+)?(?:знает|видел|слышал)",
+            r"искать\b",
+            r"не\s+мо(?:жет|гут|жем)\s+узнать",
+            r"о\s+судьбе",
+            r"ничего\s+не\s+известно",
+            r"(?:ни|не)\s+один\s+не\s+выход\w*\s+на\s+связь",
         ),
     ),
 )
@@ -654,7 +695,8 @@ _EXCHANGE_OF_PRISONERS = re.compile(r"обмен\w*\s+(?:военно)?плен�
 _NEGATION = re.compile(r"(?:^|\s)(?:не|ни|нет|так\s+и\s+не|не\s+был[аи]?)\s*$", re.I)
 _HEDGE = re.compile(
     r"(?<![а-яё])(?:возможно|может|вероятно|предположительно|надеял\w*|надеемся|надеюсь|"
-    r"если|или|либо|слух\w*|якобы|можливо|не\s+знаем|сказали\s+что\s+не)(?![а-яё])",
+    r"если|или|либо|слух\w*|якобы|можливо|не\s+знаем|сказали\s+что\s+не|якщо|або|чи|"
+    r"мабуть|ймовірно|похож\w*|схож\w*)(?![а-яё])",
     re.I,
 )
 _RESOLUTIONS = (CAPTURED, DEAD, RETURNED)
@@ -681,12 +723,34 @@ def _claims(text: str) -> list[tuple[int, str]]:
             if status in _RESOLUTIONS and _HEDGE.search(before[-60:]):
                 continue
             found.append((m.start(), status))
+    # «Нам сказали, что он погиб … Мы не верим, что он погиб»: the family denies the death.
+    if _DISBELIEF.search(masked):
+        found = [c for c in found if c[1] != DEAD]
+    # «один очень похож на нашего … Мы не уверены»: an unsure sighting is no capture.
+    if _UNSURE.search(masked):
+        found = [c for c in found if c[1] != CAPTURED]
     return sorted(found)
 
 
+_DISBELIEF = re.compile(
+    r"(?<![а-яё])(?:не\s+верим|не\s+верю|не\s+віримо|не\s+вірю|не\s+поверим)(?![а-яё])", re.I
+)
+_UNSURE = re.compile(
+    r"(?<![а-яё])(?:не\s+уверены|не\s+уверена|не\s+уверен|не\s+впевнені|не\s+впевнена|"
+    r"не\s+точно|похож\w*\s+на\s+нашего|схожий\s+на\s+нашого)(?![а-яё])",
+    re.I,
+)
+
+
 def _decide_status(claims: Sequence[tuple[int, str]]) -> str | None:
-    """Being missing is where every story starts; the latest resolution wins over it."""
+    """Being missing is where every story starts; the latest resolution wins over it.
+
+    Coming back is the end of captivity: a post that says he returned and, anywhere, that
+    he was a prisoner («вернулся из плена, где провёл полгода») claims that he returned.
+    """
     resolutions = [s for _, s in sorted(claims) if s in _RESOLUTIONS]
+    if RETURNED in resolutions and DEAD not in resolutions:
+        return RETURNED
     if resolutions:
         return resolutions[-1]
     if any(s == MISSING for _, s in claims):
@@ -1114,7 +1178,7 @@ def extract(text: str) -> Extraction:
         return result
 
     people = _find_people(text, ukrainian=ukrainian_text.is_ukrainian(text))
-    result.people = _describe(text, people, claims_all)
+    result.people = _describe(text, people, claims_all, result.video_urls)
     result.status_claim = (
         result.people[0].status_claim if result.people else _decide_status(claims_all)
     )
@@ -1403,7 +1467,10 @@ def _line_start(text: str, pos: int) -> int:
 
 
 def _describe(
-    text: str, people: list[_Person], claims_all: list[tuple[int, str]]
+    text: str,
+    people: list[_Person],
+    claims_all: list[tuple[int, str]],
+    video_urls: Sequence[str] = (),
 ) -> list[PersonMention]:
     if not people:
         return []
@@ -1449,16 +1516,27 @@ def _describe(
             last_end = collective.start()
         shared = [(0, all_mentions[0].start), (last_end, len(text))]
 
-    # «Вернулся домой Зотов …, а его друг Пахомов … пропал»: a singular verb before the
-    # first name, in its sentence, is said of the first man only.
-    first_sentence = _sentence_span(bounds, all_mentions[0].start, len(text))
+    # «Вернулся домой Зотов …, а его друг Пахомов … пропал», a headline «Вернулся из плена
+    # житель Каменска» over a story that names two men: a singular verb before the first
+    # name is said of the first man only.
     first_sentence_singular = [
         c
         for c in claims_all
-        if not single
-        and first_sentence[0] <= c[0] < all_mentions[0].start
-        and _singular_verb(text, c[0])
+        if not single and c[0] < all_mentions[0].start and _singular_verb(text, c[0])
     ]
+    # «Брати Зайцеви, Іван та Олексій, потрапили в полон»: a claim after the names of a
+    # sentence that lists several men, not in a singular verb, is said of all of them.
+    listed_claims: dict[int, list[tuple[int, str]]] = {}
+    if not single:
+        for k, m in enumerate(all_mentions):
+            s_start, s_end = _sentence_span(bounds, m.start, len(text))
+            in_sentence = [o for o in all_mentions if s_start <= o.start < s_end]
+            if len({o.person for o in in_sentence}) < 2:
+                continue
+            last = max(o.end for o in in_sentence)
+            listed_claims.setdefault(m.person, []).extend(
+                c for c in claims_all if last <= c[0] < s_end and not _singular_verb(text, c[0])
+            )
 
     def inside(pos: int, ranges: list[tuple[int, int]]) -> bool:
         return any(s <= pos < e for s, e in ranges)
@@ -1504,7 +1582,12 @@ def _describe(
             for c in claims_all
             if inside(c[0], own)
             or (inside(c[0], shared) and (i == 0 or c not in first_sentence_singular))
+            or c in listed_claims.get(i, ())
         ]
+        if not claims and video_urls and not any(st == MISSING for _, st in claims_all):
+            # A prisoner video's caption that says nothing else: «Срочник … в/ч 75387. Если
+            # узнали — пишите. Видео: …», «Строковик … Відео: …».
+            claims = [(len(text), CAPTURED)]
         sentences = [_claim_sentence(text, bounds, m.start) for m in person.mentions]
         if (
             person.public_figure

@@ -116,8 +116,13 @@ def _morphs() -> tuple[Any, Any]:
             if _morph is None:
                 import pymorphy3
 
+                uk = pymorphy3.MorphAnalyzer(lang="uk")
+                # pymorphy3 keeps one tag class for every language (its storage.py has a
+                # FIXME to clone it), and the analyzer made last sets the grammemes it knows:
+                # made after the Ukrainian one, a Russian analyzer gives the Russian ones
+                # back (Geox, …) to every Russian analyzer in the process.
                 _ru_morph = pymorphy3.MorphAnalyzer(lang="ru")
-                _morph = pymorphy3.MorphAnalyzer(lang="uk")
+                _morph = uk
     return _morph, _ru_morph
 
 
