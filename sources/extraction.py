@@ -38,6 +38,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import bisect
 import functools
+import itertools
 import re
 import threading
 import unicodedata
@@ -351,7 +352,15 @@ _HOME_TRIGGER = re.compile(
     r"мест\w*\s+(?:жительства|рождения|проживания|регистрации)\s*:?|"
     r"місце\s+(?:проживання|народження)\s*:?|прописка\s*:|"
     # Quoted speech of a prisoner: «я из города Орёл», «я з міста Орел», «сам я из Тулы».
-    r"я\s+(?:сам\s+)?(?:родом\s+)?(?:из|з|із)|сам\s+я\s+(?:из|з))\s*",
+    r"я\s+(?:сам\s+)?(?:родом\s+)?(?:из|з|із)|сам\s+я\s+(?:из|з)|"
+    # Form fields: «Откуда: Тульская обл.», «Адрес: …», «Звідки: …».
+    r"(?:откуда|адрес|адреса|звідки|город|місто|регион|регіон|населенный\s+пункт)\s*:|"
+    # Born in: «Народився 2 лютого 2005 року в Курській області», «родился в Рыльске».
+    r"(?:родился|народився|рожд[её]н|народжений)(?:\s+[\d.]+(?:\s+[а-яёіїє]+)?"
+    r"(?:\s+\d{4})?(?:\s+(?:року|года|г\.))?)?\s+(?:в|у|во)|"
+    # Drafted by a district's commissariat: «призван Новошахтинским военкоматом Ростовской
+    # области».
+    r"призван\w*\s+(?=(?:[А-ЯЁ][\w-]+\s+){1,2}(?:районн\w+\s+)?военкомат))\s*",
     re.I,
 )
 # «из города Губкин», «з міста Орел», «из села Ивановка Курской области»: a settlement word
@@ -370,12 +379,19 @@ _MOVED_OUT = re.compile(
 # A bare «из X» counts only after a word that makes it someone's origin: «он из Курска»,
 # «Мы сами из Белгорода», «Оба из Курской области», «(2005) из Липецкой области», or at the
 # start of a line of a card («в/ч 61424\nиз Башкирии»).
-_BARE_FROM = re.compile(r"(?<![а-яёіїє])(?:из|з|із)\s+(?=[А-ЯЁІЇЄ])", re.I)
+_BARE_FROM = re.compile(r"(?<![а-яёіїє])(?:из|з|із|с)\s+(?=[А-ЯЁІЇЄ])", re.I)
 _ORIGIN_WORDS = frozenset(
     ("он", "сам", "сама", "земляк", "парень", "сын", "брат", "муж", "срочник", "він", "родом",
      "хлопець", "юнак", "солдат", "строковик", "полонений", "боец", "боєць", "военнослужащий",
      "військовослужбовець", "призывник")
 )  # fmt: skip
+# «мальчишками из Большесолдатского района», «срочник из Курска»: the man or men before «из».
+_ORIGIN_STEMS = (
+    "мальчишк", "ребят", "парн", "парен", "сын", "брат", "хлопц", "хлопч", "срочник",
+    "строковик", "земляк", "солдат", "бойц", "призывник", "военнослужащ", "внук", "муж",
+    "полонен", "пленн", "юнош", "військовослужбовц", "хлопець", "пацан",
+)  # fmt: skip
+_PLURAL_ENDINGS = ("и", "ы", "ами", "ями", "ах", "ях", "ов", "ей", "ам", "ям", "ців")
 # Said of the family or of everyone in the post: the region goes to every person.
 _COLLECTIVE_ORIGIN_WORDS = frozenset(
     ("мы", "сами", "оба", "обе", "все", "трое", "двое", "четверо", "земляки", "семьи", "семья",
@@ -414,13 +430,21 @@ def _uk_candidates(candidate: str) -> list[str]:
     if not _UK_LETTERS.search(candidate):
         return [candidate]
     out = []
-    for fixes in (_UK_ADJECTIVE_FIXES + _UK_LETTER_FIXES, _UK_LETTER_FIXES):
-        fixed = candidate
-        for a, b in fixes:
-            fixed = fixed.replace(a, b)
-        for variant in (fixed, _UK_HARD_I.sub("ы", fixed)):
-            if variant not in out:
-                out.append(variant)
+    # Ukrainian і stands for Russian и, е or о: «Білгород» is Белгород, «Кіров» Киров.
+    i_variants = [candidate]
+    if 0 < candidate.count("і") <= 2:
+        i_variants = [
+            "".join(a + b for a, b in zip(candidate.split("і"), (*choice, ""), strict=False))
+            for choice in itertools.product("иео", repeat=candidate.count("і"))
+        ]
+    for base in i_variants:
+        for fixes in (_UK_ADJECTIVE_FIXES + _UK_LETTER_FIXES, _UK_LETTER_FIXES):
+            fixed = base
+            for a, b in fixes:
+                fixed = fixed.replace(a, b)
+            for variant in (fixed, _UK_HARD_I.sub("ы", fixed)):
+                if variant not in out:
+                    out.append(variant)
     return out
 
 
@@ -489,10 +513,13 @@ def _home_regions(
         prev = re.search(r"(\w+)\W*$", before)
         prev_word = prev.group(1).lower() if prev else ""
         stripped = before.rstrip(" \t")
-        collective = prev_word in _COLLECTIVE_ORIGIN_WORDS
+        collective = prev_word in _COLLECTIVE_ORIGIN_WORDS or (
+            prev_word.startswith(_ORIGIN_STEMS) and prev_word.endswith(_PLURAL_ENDINGS)
+        )
         ok = (
             collective
             or prev_word in _ORIGIN_WORDS
+            or prev_word.startswith(_ORIGIN_STEMS)
             or stripped.endswith((")", ",", "г.р.", "г.р", "\n", "—", "–", "-"))
             or not stripped
             or (origin_ok is not None and origin_ok(m.start()))
@@ -501,7 +528,9 @@ def _home_regions(
             continue
         if _MOVED_OUT.search(before[-30:]):
             continue
-        origin_word = collective or prev_word in _ORIGIN_WORDS
+        origin_word = (
+            collective or prev_word in _ORIGIN_WORDS or prev_word.startswith(_ORIGIN_STEMS)
+        )
         region = _resolve_place(_phrase_after(text, m.end()), origin_word)
         if region:
             found.append((m.start(), region, collective))
@@ -554,6 +583,40 @@ def _list_item_region(line: str) -> str | None:
             region = _resolve_place(chunk)
             if region:
                 return region
+    return None
+
+
+_AFTER_NAME_SPLIT = re.compile(r"[,;()«»\"]|\s[—–-]\s|:\s")
+_REGION_WORD = re.compile(
+    r"(?<![а-яёіїє])(?:обл\.?|област\w*|край|краю|республик\w*|республік\w*|респ\.|"
+    r"район\w*|р-н\w*|округ\w*|АО)(?![а-яёіїє])",
+    re.I,
+)
+_NOT_A_PLACE_CHUNK = re.compile(
+    r"(?<![а-яёіїє])(?:служ|проход|пропал|пропав|зник|наход|перебува|воев|погиб|загин|"
+    r"попал|потрап|под\b|біля|возле|в/ч|вч\b)",
+    re.I,
+)
+
+
+def _region_after_name(text: str, start: int, end: int) -> str | None:
+    """The place written right after a name, in the same line: «Абдуллин Ренат —
+    Республика Башкортостан», «Іслам Ахмадов (2004 р.н., Грозний)», «Жук Андрій, 18.09.2004
+    р.н., Бєлгородська область, м. Шебекіне», «Кравцов Дмитро (Льгов)»."""
+    for n, chunk in enumerate(_AFTER_NAME_SPLIT.split(text[start:end])[1:7]):
+        chunk = chunk.strip(" .•·*\t")
+        if not chunk or _NOT_A_PLACE_CHUNK.search(chunk):
+            continue
+        prefixed = _PLACE_PREFIX.match(chunk) is not None
+        words = chunk.split()
+        bare_town = 1 <= len(words) <= 3 and all(w[:1].isupper() for w in words)
+        if not (prefixed or _REGION_WORD.search(chunk) or bare_town):
+            continue
+        region = _resolve_place(chunk, prefixed)
+        if region:
+            return region
+        if n > 4:
+            break
     return None
 
 
@@ -1487,6 +1550,19 @@ def _describe(
         return any(0 <= pos - m.end <= 3 for m in all_mentions)
 
     home = _home_regions(text, origin_ok)
+    # A demonym just before a name is his: «курянин Максим Глебов, белгородцы Ярослав
+    # Пичугин и Андрей Назаренко».
+    before_name: dict[int, str] = {}
+    for pos, region, _ in _demonym_regions(text):
+        word_end = pos + len(_WORD.match(text, pos).group())
+        nxt = next((m for m in all_mentions if m.start >= word_end), None)
+        if nxt is not None and nxt.parts is not None and not text[word_end : nxt.start].strip():
+            before_name[nxt.person] = region
+            # «белгородцы Ярослав Пичугин и Андрей Назаренко»: a plural demonym takes the
+            # names joined to the first by «и».
+            after = [m for m in all_mentions if m.start > nxt.start and m.parts is not None]
+            if after and re.fullmatch(r"\s*(?:и|та|і)\s*", text[nxt.end : after[0].start]):
+                before_name.setdefault(after[0].person, region)
     card_regions = _card_place_regions(text)
     bounds = _sentence_bounds(text)
     regions = [(pos, region) for pos, region, _ in home]
@@ -1528,7 +1604,7 @@ def _describe(
     # sentence that lists several men, not in a singular verb, is said of all of them.
     listed_claims: dict[int, list[tuple[int, str]]] = {}
     if not single:
-        for k, m in enumerate(all_mentions):
+        for m in all_mentions:
             s_start, s_end = _sentence_span(bounds, m.start, len(text))
             in_sentence = [o for o in all_mentions if s_start <= o.start < s_end]
             if len({o.person for o in in_sentence}) < 2:
@@ -1565,14 +1641,16 @@ def _describe(
         if birth is None and not single and (i == len(people) - 1 or collective):
             birth = first_in(births, shared[1:])
         unit = first_in(units, own) or only_in(units, shared)
-        region = first_in(regions, own)
+        region = before_name.get(i) or first_in(regions, own)
         if region is None:
             for m in person.mentions:
-                ls = _line_start(text, m.start)
-                if not text[ls : m.start].strip(" •·-–—*0123456789.)\t"):
-                    region = _list_item_region(text[m.start : _line_end(text, m.start)])
-                    if region:
-                        break
+                if m.parts is None:
+                    continue
+                line_end = _line_end(text, m.start)
+                following = [o.start for o in all_mentions if m.end <= o.start < line_end]
+                region = _region_after_name(text, m.end, min([line_end, *following]))
+                if region:
+                    break
         if region is None:
             region = only_in(regions, shared) or only_in(collective_regions, [(0, len(text))])
         if region is None:
