@@ -391,6 +391,7 @@ _ORIGIN_STEMS = (
     "строковик", "земляк", "солдат", "бойц", "призывник", "военнослужащ", "внук", "муж",
     "полонен", "пленн", "юнош", "військовослужбовц", "хлопець", "пацан",
 )  # fmt: skip
+_PEOPLE_STEMS = ("мальчишк", "ребят", "парн", "хлопц", "хлопч", "земляк", "пацан", "юнош")
 _PLURAL_ENDINGS = ("и", "ы", "ами", "ями", "ах", "ях", "ов", "ей", "ам", "ям", "ців")
 # Said of the family or of everyone in the post: the region goes to every person.
 _COLLECTIVE_ORIGIN_WORDS = frozenset(
@@ -423,12 +424,16 @@ _UK_LETTER_FIXES = (
     ("ґ", "г"),
 )  # fmt: skip
 _UK_LETTERS = re.compile(r"[іїєґІЇЄҐ]|ськ|цьк")
-_UK_HARD_I = re.compile(r"(?<=[рлнтдсзмпбвфк])и", re.I)
+_UK_HARD_I = re.compile(r"(?<=[рлнтдсзмпбвфкщ])и", re.I)
 
 
 def _uk_candidates(candidate: str) -> list[str]:
     if not _UK_LETTERS.search(candidate):
-        return [candidate]
+        # «Грозний», «Еліста» spelled the Ukrainian way without a Ukrainian-only letter.
+        out = [candidate, _UK_HARD_I.sub("ы", candidate)]
+        if candidate[:1] == "Е":
+            out.append("Э" + candidate[1:])
+        return list(dict.fromkeys(out))
     out = []
     # Ukrainian і stands for Russian и, е or о: «Білгород» is Белгород, «Кіров» Киров.
     i_variants = [candidate]
@@ -442,7 +447,10 @@ def _uk_candidates(candidate: str) -> list[str]:
             fixed = base
             for a, b in fixes:
                 fixed = fixed.replace(a, b)
-            for variant in (fixed, _UK_HARD_I.sub("ы", fixed)):
+            variants = [fixed, _UK_HARD_I.sub("ы", fixed)]
+            if fixed[:1] == "Е":
+                variants.append("Э" + fixed[1:])
+            for variant in variants:
                 if variant not in out:
                     out.append(variant)
     return out
@@ -513,13 +521,18 @@ def _home_regions(
         prev = re.search(r"(\w+)\W*$", before)
         prev_word = prev.group(1).lower() if prev else ""
         stripped = before.rstrip(" \t")
+        # «мальчишками из Большесолдатского района», «Ребята из Саратова» speak of all the
+        # men named; «срочники из Курской области» in exchange news is where they served.
         collective = prev_word in _COLLECTIVE_ORIGIN_WORDS or (
-            prev_word.startswith(_ORIGIN_STEMS) and prev_word.endswith(_PLURAL_ENDINGS)
+            prev_word.startswith(_PEOPLE_STEMS) and prev_word.endswith(_PLURAL_ENDINGS)
+        )
+        plural_military = prev_word.startswith(_ORIGIN_STEMS) and prev_word.endswith(
+            _PLURAL_ENDINGS
         )
         ok = (
             collective
             or prev_word in _ORIGIN_WORDS
-            or prev_word.startswith(_ORIGIN_STEMS)
+            or (prev_word.startswith(_ORIGIN_STEMS) and not plural_military)
             or stripped.endswith((")", ",", "г.р.", "г.р", "\n", "—", "–", "-"))
             or not stripped
             or (origin_ok is not None and origin_ok(m.start()))
@@ -528,9 +541,7 @@ def _home_regions(
             continue
         if _MOVED_OUT.search(before[-30:]):
             continue
-        origin_word = (
-            collective or prev_word in _ORIGIN_WORDS or prev_word.startswith(_ORIGIN_STEMS)
-        )
+        origin_word = collective or prev_word in _ORIGIN_WORDS or ok
         region = _resolve_place(_phrase_after(text, m.end()), origin_word)
         if region:
             found.append((m.start(), region, collective))
@@ -586,6 +597,25 @@ def _list_item_region(line: str) -> str | None:
     return None
 
 
+# Abbreviations a full stop does not end a sentence after («г. Ачинск», «Курская обл.»).
+_DOT_ABBREVIATIONS = frozenset(
+    ("г", "с", "м", "п", "д", "х", "а", "ст", "обл", "гор", "пос", "пгт", "респ", "ул", "р-н",
+     "вч", "в/ч", "в.ч", "р", "н", "р.н", "г.р", "т")
+)  # fmt: skip
+
+
+def _split_sentences_for_places(segment: str) -> str:
+    """Full stops that end sentences become «;», so a place is never read across them."""
+
+    def repl(m: re.Match[str]) -> str:
+        word = re.search(r"([\w/.-]+)$", segment[: m.start()])
+        if word and word.group(1).lower().lstrip(".") in _DOT_ABBREVIATIONS:
+            return m.group()
+        return ";"
+
+    return re.sub(r"\.\s+", repl, segment)
+
+
 _AFTER_NAME_SPLIT = re.compile(r"[,;()«»\"]|\s[—–-]\s|:\s")
 _REGION_WORD = re.compile(
     r"(?<![а-яёіїє])(?:обл\.?|област\w*|край|краю|республик\w*|республік\w*|респ\.|"
@@ -594,7 +624,8 @@ _REGION_WORD = re.compile(
 )
 _NOT_A_PLACE_CHUNK = re.compile(
     r"(?<![а-яёіїє])(?:служ|проход|пропал|пропав|зник|наход|перебува|воев|погиб|загин|"
-    r"попал|потрап|под\b|біля|возле|в/ч|вч\b)",
+    r"попал|потрап|под\b|біля|возле|на\s+границ|на\s+кордон|был\b|была\b|були\b|був\b|"
+    r"последн|останн|место\b|місце\b|кпп|застав|позиц|направ|перебро|отправ|відправ)",
     re.I,
 )
 
@@ -603,14 +634,17 @@ def _region_after_name(text: str, start: int, end: int) -> str | None:
     """The place written right after a name, in the same line: «Абдуллин Ренат —
     Республика Башкортостан», «Іслам Ахмадов (2004 р.н., Грозний)», «Жук Андрій, 18.09.2004
     р.н., Бєлгородська область, м. Шебекіне», «Кравцов Дмитро (Льгов)»."""
-    for n, chunk in enumerate(_AFTER_NAME_SPLIT.split(text[start:end])[1:7]):
+    segment = _split_sentences_for_places(text[start:end])
+    for n, chunk in enumerate(_AFTER_NAME_SPLIT.split(segment)[1:7]):
         chunk = chunk.strip(" .•·*\t")
-        if not chunk or _NOT_A_PLACE_CHUNK.search(chunk):
+        if not chunk:
             continue
+        if _NOT_A_PLACE_CHUNK.search(chunk):
+            break  # from here on the places are where he served or went missing
         prefixed = _PLACE_PREFIX.match(chunk) is not None
         words = chunk.split()
         bare_town = 1 <= len(words) <= 3 and all(w[:1].isupper() for w in words)
-        if not (prefixed or _REGION_WORD.search(chunk) or bare_town):
+        if not (prefixed or (_REGION_WORD.search(chunk) and chunk[0].isupper()) or bare_town):
             continue
         region = _resolve_place(chunk, prefixed)
         if region:
