@@ -245,6 +245,7 @@ _CITY_ADDITIONS: dict[str, tuple[str, ...]] = {
     "KR": _names("Олонец, Лахденпохья, Пудож"),
     "CR": _names("Старый Крым, Алупка"),
     "TA": _names("Челны"),
+    "BU": _names("Улан-Уде"),  # written so in Russian too
     "CE": _names("Ачхой-Мартан"),
     "ZAB": _names("Агинское"),
     "KDA": _names("Адлер"),

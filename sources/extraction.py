@@ -358,6 +358,12 @@ _HOME_TRIGGER = re.compile(
     # Born in: «Народився 2 лютого 2005 року в Курській області», «родился в Рыльске».
     r"(?:родился|народився|рожд[её]н|народжений)(?:\s+[\d.]+(?:\s+[а-яёіїє]+)?"
     r"(?:\s+\d{4})?(?:\s+(?:року|года|г\.))?)?\s+(?:в|у|во)|"
+    # Reported speech: «говорит своё имя и что из Тамбова», «каже, що з Орла».
+    r"(?:что|що)\s+(?:он\s+|він\s+)?(?:сам\s+)?(?:родом\s+)?(?:из|з|із)|"
+    # «Прощание в родном Ельце», «в родной Элисте», «в родном селе Бураево».
+    r"родн(?:ом|ой|ую|ое|ому)\s+(?:город\w*|сел\w*|посёлк\w*|поселк\w*|аул\w*)?|"
+    # «Школа №3 г. Кинешмы с болью сообщает: погиб наш выпускник».
+    r"(?:школ|лице|гимнази)\w*\s+(?:№\s*\d+\s+)?|"
     # Drafted by a district's commissariat: «призван Новошахтинским военкоматом Ростовской
     # области».
     r"призван\w*\s+(?=(?:[А-ЯЁ][\w-]+\s+){1,2}(?:районн\w+\s+)?военкомат))\s*",
@@ -367,7 +373,7 @@ _HOME_TRIGGER = re.compile(
 # after «из» names where he comes from, unless something was moved out of it («вывезли из
 # села», «эвакуировали из Суджи», «вышли из города»).
 _FROM_SETTLEMENT = re.compile(
-    r"(?<![а-яёіїє])(?:из|з|із)\s+(?=(?:города|г\.|гор\.|міста|м\.|села|с\.|поселка|посёлка|"
+    r"(?<![а-яёіїє])(?:из|з|із|с)\s+(?=(?:города|г\.|гор\.|міста|м\.|села|с\.|поселка|посёлка|"
     r"пос\.|п\.|пгт|селища|деревни|д\.|станицы|ст\.|смт)\s*[А-ЯЁІЇЄ])",
     re.I,
 )
@@ -390,6 +396,10 @@ _ORIGIN_STEMS = (
     "мальчишк", "ребят", "парн", "парен", "сын", "брат", "хлопц", "хлопч", "срочник",
     "строковик", "земляк", "солдат", "бойц", "призывник", "военнослужащ", "внук", "муж",
     "полонен", "пленн", "юнош", "військовослужбовц", "хлопець", "пацан",
+)  # fmt: skip
+_FAMILY_STEMS = (
+    "родн", "родител", "семь", "рідн", "батьк", "мама", "мать", "матер", "отец", "папа",
+    "сестра", "бабушк", "родственник",
 )  # fmt: skip
 _PEOPLE_STEMS = ("мальчишк", "ребят", "парн", "хлопц", "хлопч", "земляк", "пацан", "юнош")
 _PLURAL_ENDINGS = ("и", "ы", "ами", "ями", "ах", "ях", "ов", "ей", "ам", "ям", "ців")
@@ -420,7 +430,7 @@ _UK_ADJECTIVE_FIXES = (
     ("краю", "края"), ("району", "района"),
 )  # fmt: skip
 _UK_LETTER_FIXES = (
-    ("ськ", "ск"), ("цьк", "цк"), ("і", "и"), ("І", "И"), ("ї", "и"), ("є", "е"), ("Є", "Е"),
+    ("ього", "его"), ("ньої", "ней"), ("ця", "ца"), ("ськ", "ск"), ("цьк", "цк"), ("і", "и"), ("І", "И"), ("ї", "и"), ("є", "е"), ("Є", "Е"),
     ("ґ", "г"),
 )  # fmt: skip
 _UK_LETTERS = re.compile(r"[іїєґІЇЄҐ]|ськ|цьк")
@@ -520,6 +530,9 @@ def _home_regions(
         before = text[max(0, m.start() - 40) : m.start()]
         prev = re.search(r"(\w+)\W*$", before)
         prev_word = prev.group(1).lower() if prev else ""
+        # «Родные из Элисты ищут …», «Семья Кондратьевых из Арзамаса»: his family's home.
+        two_before = [w.lower() for w in re.findall(r"\w+", before)[-2:]]
+        family = any(w.startswith(_FAMILY_STEMS) for w in two_before)
         stripped = before.rstrip(" \t")
         # «мальчишками из Большесолдатского района», «Ребята из Саратова» speak of all the
         # men named; «срочники из Курской области» in exchange news is where they served.
@@ -531,9 +544,12 @@ def _home_regions(
         )
         ok = (
             collective
+            or family
             or prev_word in _ORIGIN_WORDS
             or (prev_word.startswith(_ORIGIN_STEMS) and not plural_military)
             or stripped.endswith((")", ",", "г.р.", "г.р", "\n", "—", "–", "-"))
+            # «… Служил по призыву, в/ч 61899. Из Кимр, Тверская область.»
+            or (text[m.start()] == "И" and stripped.endswith((".", "!")))
             or not stripped
             or (origin_ok is not None and origin_ok(m.start()))
         )
@@ -630,7 +646,7 @@ _NOT_A_PLACE_CHUNK = re.compile(
 )
 
 
-def _region_after_name(text: str, start: int, end: int) -> str | None:
+def _region_after_name(text: str, start: int, end: int, *, list_item: bool = False) -> str | None:
     """The place written right after a name, in the same line: «Абдуллин Ренат —
     Республика Башкортостан», «Іслам Ахмадов (2004 р.н., Грозний)», «Жук Андрій, 18.09.2004
     р.н., Бєлгородська область, м. Шебекіне», «Кравцов Дмитро (Льгов)»."""
@@ -646,7 +662,9 @@ def _region_after_name(text: str, start: int, end: int) -> str | None:
         bare_town = 1 <= len(words) <= 3 and all(w[:1].isupper() for w in words)
         if not (prefixed or (_REGION_WORD.search(chunk) and chunk[0].isupper()) or bare_town):
             continue
-        region = _resolve_place(chunk, prefixed)
+        # In a list item («2) Перевощиков Илья, 2004 г.р. — Глазов») a bare word after the
+        # name can only be his town, even one named like an everyday word.
+        region = _resolve_place(chunk, prefixed or (list_item and bare_town))
         if region:
             return region
         if n > 4:
@@ -1583,7 +1601,10 @@ def _describe(
         # «… 2005 г.р. из Липецкой области»: right after a person's name and details.
         return any(0 <= pos - m.end <= 3 for m in all_mentions)
 
-    home = _home_regions(text, origin_ok)
+    # A post typed without capitals has its places read from a title-cased copy (same
+    # offsets): «сам он из брянска» → «Сам Он Из Брянска».
+    place_text = text.title() if _mostly_lowercase(text) else text
+    home = _home_regions(place_text, origin_ok)
     # A demonym just before a name is his: «курянин Максим Глебов, белгородцы Ярослав
     # Пичугин и Андрей Назаренко».
     before_name: dict[int, str] = {}
@@ -1597,7 +1618,7 @@ def _describe(
             after = [m for m in all_mentions if m.start > nxt.start and m.parts is not None]
             if after and re.fullmatch(r"\s*(?:и|та|і)\s*", text[nxt.end : after[0].start]):
                 before_name.setdefault(after[0].person, region)
-    card_regions = _card_place_regions(text)
+    card_regions = _card_place_regions(place_text)
     bounds = _sentence_bounds(text)
     regions = [(pos, region) for pos, region, _ in home]
     collective_regions = [(pos, region) for pos, region, collective in home if collective]
@@ -1682,7 +1703,14 @@ def _describe(
                     continue
                 line_end = _line_end(text, m.start)
                 following = [o.start for o in all_mentions if m.end <= o.start < line_end]
-                region = _region_after_name(text, m.end, min([line_end, *following]))
+                region = _region_after_name(
+                    place_text,
+                    m.end,
+                    min([line_end, *following]),
+                    list_item=not text[_line_start(text, m.start) : m.start].strip(
+                        " •·-–—*0123456789.)\t"
+                    ),
+                )
                 if region:
                     break
         if region is None:
