@@ -14,6 +14,9 @@ Sources, committed gzipped under conscripts/data/sources/ so the build needs no 
   the towns and urban-type settlements that are urban settlements of their own (district
   centres such as Глушково, Коренево), whatever their population.
 
+Each district is written as «… район» and «… округ» (districts are being made municipal
+okrugs), and in Tuva also «… кожуун», in Yakutia «… улус».
+
 Output: one place a line, ``kind<TAB>name<TAB>region code<TAB>population<TAB>flag``:
 
 - ``kind`` is ``town`` or ``district``; ``name`` the nominative (districts end in «район»,
@@ -141,9 +144,15 @@ def from_oktmo() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
         if district:
             # «Анабарский национальный (долгано-эвенкийский)» → «Анабарский национальный»
             head = re.sub(r"\s*\(.*?\)", "", district.group("head"))
-            districts.append((f"{head} {district.group('kind')}", region_of(code)))
-            if district.group("kind") == "округ":  # still called a district in speech
-                districts.append((f"{head} район", region_of(code)))
+            region = region_of(code)
+            # Districts are being made municipal okrugs, and an okrug is still called a
+            # district in speech: both names for each. Tuva's districts are кожууны and
+            # Yakutia's улусы in speech and in their own administrations' posts.
+            districts += [(f"{head} район", region), (f"{head} округ", region)]
+            if region == "TY":
+                districts.append((f"{head} кожуун", region))
+            if region == "SA":
+                districts.append((f"{head} улус", region))
             continue
         parent = entries.get(code[:6] + "00", "")
         if code[2] == "7" and code[5:] == "000" and _ADJECTIVE.match(name):

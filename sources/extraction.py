@@ -356,7 +356,8 @@ _HOME_TRIGGER = re.compile(
     # Form fields: «Откуда: Тульская обл.», «Адрес: …», «Звідки: …».
     r"(?:откуда|адрес|адреса|звідки|город|місто|регион|регіон|населенный\s+пункт)\s*:|"
     # Born in: «Народився 2 лютого 2005 року в Курській області», «родился в Рыльске».
-    r"(?:родился|народився|рожд[её]н|народжений)(?:\s+[\d.]+(?:\s+[а-яёіїє]+)?"
+    r"(?:вырос|виріс)\s+(?:в|у|во)|(?:родился|народився|рожд[её]н|народжений)"
+    r"(?:\s+и\s+вырос|\s+і\s+виріс)?(?:\s+[\d.]+(?:\s+[а-яёіїє]+)?"
     r"(?:\s+\d{4})?(?:\s+(?:року|года|г\.))?)?\s+(?:в|у|во)|"
     # Reported speech: «говорит своё имя и что из Тамбова», «каже, що з Орла».
     r"(?:что|що)\s+(?:он\s+|він\s+)?(?:сам\s+)?(?:родом\s+)?(?:из|з|із)|"
@@ -406,7 +407,8 @@ _PLURAL_ENDINGS = ("и", "ы", "ами", "ями", "ах", "ях", "ов", "ей
 # Said of the family or of everyone in the post: the region goes to every person.
 _COLLECTIVE_ORIGIN_WORDS = frozenset(
     ("мы", "сами", "оба", "обе", "все", "трое", "двое", "четверо", "земляки", "семьи", "семья",
-     "ребята", "ребят", "хлопці", "обидва", "усі", "всі", "парни")
+     "ребята", "ребят", "хлопці", "обидва", "обоє", "усі", "всі", "парни", "двоє", "троє",
+     "близнецы", "близнюки", "братья", "брати")
 )  # fmt: skip
 _PLACE_PREFIX = re.compile(
     r"^(?:г\.|г\s|город[а-я]*\s|гор\.|с\.|село\s|села\s|пос\.|п\.|пгт\.?\s?|д\.|м\.|а\.|х\.|"
@@ -433,14 +435,28 @@ _UK_LETTER_FIXES = (
     ("ього", "его"), ("ньої", "ней"), ("ця", "ца"), ("ськ", "ск"), ("цьк", "цк"), ("і", "и"), ("І", "И"), ("ї", "и"), ("є", "е"), ("Є", "Е"),
     ("ґ", "г"),
 )  # fmt: skip
-_UK_LETTERS = re.compile(r"[іїєґІЇЄҐ]|ськ|цьк")
+_UK_LETTERS = re.compile(r"[іїєґІЇЄҐ]|ськ|цьк|ього|ньої")
 _UK_HARD_I = re.compile(r"(?<=[рлнтдсзмпбвфкщ])и", re.I)
+
+
+def _hard_i_variants(word: str) -> list[str]:
+    """Each Ukrainian и after a hard consonant as Russian и or ы: «Калмикия» → Калмыкия."""
+    spots = [m.start() for m in _UK_HARD_I.finditer(word)][:3]
+    out = []
+    for choice in itertools.product((False, True), repeat=len(spots)):
+        chars = list(word)
+        for spot, hard in zip(spots, choice, strict=True):
+            if hard:
+                chars[spot] = "ы"
+        out.append("".join(chars))
+    return out
 
 
 def _uk_candidates(candidate: str) -> list[str]:
     if not _UK_LETTERS.search(candidate):
-        # «Грозний», «Еліста» spelled the Ukrainian way without a Ukrainian-only letter.
-        out = [candidate, _UK_HARD_I.sub("ы", candidate)]
+        # «Грозний», «Еліста», «Брянщини» spelled the Ukrainian way without a letter of
+        # Ukrainian's own.
+        out = _hard_i_variants(candidate)
         if candidate[:1] == "Е":
             out.append("Э" + candidate[1:])
         return list(dict.fromkeys(out))
@@ -457,7 +473,7 @@ def _uk_candidates(candidate: str) -> list[str]:
             fixed = base
             for a, b in fixes:
                 fixed = fixed.replace(a, b)
-            variants = [fixed, _UK_HARD_I.sub("ы", fixed)]
+            variants = _hard_i_variants(fixed)
             if fixed[:1] == "Е":
                 variants.append("Э" + fixed[1:])
             for variant in variants:
@@ -506,7 +522,16 @@ def _phrase_after(text: str, pos: int) -> str:
 
 def _collective_before(text: str, pos: int) -> bool:
     before = text[max(0, pos - 20) : pos].lower().split()
-    return bool(before) and before[-1] in _COLLECTIVE_ORIGIN_WORDS
+    return (bool(before) and before[-1] in _COLLECTIVE_ORIGIN_WORDS) or _collective_sentence(
+        text, pos
+    )
+
+
+def _collective_sentence(text: str, pos: int) -> bool:
+    """«Обидва — строковики, з …», «Оба служили …, родом из …»: a sentence about all."""
+    start = max(text.rfind(c, 0, pos) for c in ".!?\n") + 1
+    first = re.match(r"\W*(\w+)", text[start:pos])
+    return bool(first) and first.group(1).lower() in _COLLECTIVE_ORIGIN_WORDS
 
 
 def _home_regions(
@@ -536,8 +561,10 @@ def _home_regions(
         stripped = before.rstrip(" \t")
         # «мальчишками из Большесолдатского района», «Ребята из Саратова» speak of all the
         # men named; «срочники из Курской области» in exchange news is where they served.
-        collective = prev_word in _COLLECTIVE_ORIGIN_WORDS or (
-            prev_word.startswith(_PEOPLE_STEMS) and prev_word.endswith(_PLURAL_ENDINGS)
+        collective = (
+            prev_word in _COLLECTIVE_ORIGIN_WORDS
+            or (prev_word.startswith(_PEOPLE_STEMS) and prev_word.endswith(_PLURAL_ENDINGS))
+            or _collective_sentence(text, m.start())
         )
         plural_military = prev_word.startswith(_ORIGIN_STEMS) and prev_word.endswith(
             _PLURAL_ENDINGS
@@ -586,9 +613,80 @@ def _demonym_regions(text: str) -> list[tuple[int, str, bool]]:
     return found
 
 
+# Where a death notice says goodbye: «В Нерюнгри простились с земляком», «у Липецькій
+# області поховали», «похоронили … в селе Губден», «Прощание … в Доме культуры г. Рыльска».
+# Conscripts are buried at home. Where he came back to: «В Туву вернулся», «домой, в
+# Овюрский кожуун».
+_PLACE_BEFORE_VERB = re.compile(
+    r"(?<![а-яёіїє])[ВвУу]о?\s+(?P<place>[^.!?\n]{3,60}?)\s+(?:простились|попрощались|"
+    r"похоронили|проводили|поховали|попрощалися|простилися|вернул(?:ся|ись)|повернув(?:ся|ися)|"
+    r"повернул(?:ся|ися))(?![а-яё])"
+)
+_PLACE_AFTER_VERB = re.compile(
+    r"(?<![а-яёіїє])(?:простились|похоронили|похоронен\w*|поховали|прощание|прощання|"
+    r"погребени\w*|домой,?)(?P<rest>[^.!?\n]{0,100})",
+    re.I,
+)
+_DIED_THERE = re.compile(r"(?:погиб|загин|служ|погибш)\w*\s*$|(?:погиб|загин|погибш)\w*\s", re.I)
+_SETTLEMENT_IN = re.compile(
+    r"(?<![а-яёіїє])(?:в|во|у)\s+(?=(?:селе|с\.|городе|г\.|аул\w*|а\.|пос[её]лке|пос\.|"
+    r"станице|ст\.|деревне|д\.|[А-ЯЁ]))"
+)
+# An administration speaking of its own people: «Администрация Рыльского района …
+# нашего земляка», «Глава Обоянского района встретил … земляка», «Губернатор Брянской
+# области: Дорогие земляки!».
+_ADMINISTRATION = re.compile(
+    r"(?<![а-яёіїє])(?:администраци\w*|адміністраці\w*|глав[аы]|губернатор\w*|мэри\w*|"
+    r"врио)\s+(?:муниципального\s+(?:района|образования)\s+|МО\s+|городского\s+округа\s+)?[«\"]?",
+    re.I,
+)
+_DISTRICT_SPEAKS = re.compile(
+    r"\W*(?P<place>[А-ЯЁ][\w-]+(?:ий|ый|ой)\s+(?:муниципальный\s+)?(?:район|округ|улус|кожуун))"
+    r"\s+(?:с\s+\w+\s+)?(?:сообща|извеща|информиру)"
+)
+_OWN_PEOPLE = re.compile(
+    r"(?<![а-яёіїє])(?:земляк\w*|односельчан\w*|наш\w*\s+(?:выпускник\w*|жител\w*)|"
+    r"гибел\w*|погиб\w*|прощани\w*|похорон\w*)",
+    re.I,
+)
+
+
+def _community_regions(text: str) -> list[tuple[int, str]]:
+    """Places a post speaks from: a farewell or burial place, the place he came back to,
+    an administration that speaks of «our countryman». Said of everyone in the post."""
+    found: list[tuple[int, str]] = []
+    for m in _PLACE_BEFORE_VERB.finditer(text):
+        region = _resolve_place(m.group("place"), True)
+        if region:
+            found.append((m.start(), region))
+    for m in _PLACE_AFTER_VERB.finditer(text):
+        rest_start = m.start("rest")
+        for place in _SETTLEMENT_IN.finditer(m.group("rest")):
+            if _DIED_THERE.search(m.group("rest")[: place.start()]):
+                break  # «простились с погибшим в Курской области»: where he died
+            region = _resolve_place(_phrase_after(text, rest_start + place.end()), True)
+            if region:
+                found.append((m.start(), region))
+                break
+    if _OWN_PEOPLE.search(text):
+        head = _DISTRICT_SPEAKS.match(text)
+        if head:
+            region = _resolve_place(head.group("place"))
+            if region:
+                found.append((0, region))
+        for m in _ADMINISTRATION.finditer(text):
+            region = _resolve_place(_phrase_after(text, m.end()))
+            if region:
+                found.append((m.start(), region))
+    return sorted(found)
+
+
 _CARD_PLACE_LINE = re.compile(
     r"^[ \t•·*-]*(?:(?:г\.|гор\.|город|пос\.|с\.|пгт)\s*[А-ЯЁ][^\n,;()]*"
-    r"|[А-ЯЁ][а-яё-]+(?:ий|ый|ой|ого)\s+(?:р-н|р-на|район|района)[^\n;()]*)$",
+    r"|[А-ЯЁ][а-яё-]+(?:ий|ый|ой|ого)\s+(?:р-н|р-на|район|района)[^\n;()]*"
+    # «Самарская обл г.Сызрань», «Республика Бурятия, г. Кяхта» alone on a line
+    r"|[А-ЯЁ][а-яё-]+(?:ая|ий|ой)\s+(?:обл\.?|область|край)(?:[ ,]+(?:г\.|с\.|пос\.)\s*[А-ЯЁ][\w-]*)?"
+    r"|Республика\s+[А-ЯЁ][\w-]*(?:[ ,]+(?:г\.|с\.|пос\.)\s*[А-ЯЁ][\w-]*)?)[ \t.]*$",
     re.M,
 )
 
@@ -664,7 +762,8 @@ def _region_after_name(text: str, start: int, end: int, *, list_item: bool = Fal
             continue
         # In a list item («2) Перевощиков Илья, 2004 г.р. — Глазов») a bare word after the
         # name can only be his town, even one named like an everyday word.
-        region = _resolve_place(chunk, prefixed or (list_item and bare_town))
+        in_brackets = n == 0 and segment.lstrip(" ,").startswith("(")
+        region = _resolve_place(chunk, prefixed or ((list_item or in_brackets) and bare_town))
         if region:
             return region
         if n > 4:
@@ -1619,6 +1718,7 @@ def _describe(
             if after and re.fullmatch(r"\s*(?:и|та|і)\s*", text[nxt.end : after[0].start]):
                 before_name.setdefault(after[0].person, region)
     card_regions = _card_place_regions(place_text)
+    community_regions = _community_regions(place_text)
     bounds = _sentence_bounds(text)
     regions = [(pos, region) for pos, region, _ in home]
     collective_regions = [(pos, region) for pos, region, collective in home if collective]
@@ -1717,6 +1817,8 @@ def _describe(
             region = only_in(regions, shared) or only_in(collective_regions, [(0, len(text))])
         if region is None:
             region = first_in(card_regions, own) or only_in(card_regions, shared)
+        if region is None:
+            region = only_in(community_regions, [(0, len(text))])
         claims = [
             c
             for c in claims_all
