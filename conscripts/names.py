@@ -29,6 +29,7 @@ __all__ = [
     "is_clan_surname",
     "is_lexicon_given_name",
     "latin_spellings",
+    "lexicon_given_name",
     "morph",
     "parse_query",
     "script_of",
@@ -199,6 +200,7 @@ class _Reading:
     prob: float
     parse: object | None  # a pymorphy3 Parse to inflect, or None to keep the word as is
     real: bool  # a dictionary name/surname/patronymic, not a fallback
+    nominative: str | None = None  # the nominative itself, when no parse gives it
 
 
 @functools.lru_cache(maxsize=200_000)
@@ -207,8 +209,19 @@ def _readings(word: str, role: str) -> dict[tuple[str, str], _Reading]:
     grammeme = _ROLE_GRAMMEME[role]
     out: dict[tuple[str, str], _Reading] = {}
 
-    def add(case: str, gender: str, prob: float, parse: object | None, real: bool) -> None:
+    def add(
+        case: str,
+        gender: str,
+        prob: float,
+        parse: object | None,
+        real: bool,
+        nominative: str | None = None,
+    ) -> None:
         old = out.get((case, gender))
+        if nominative is not None:
+            if old is None or prob >= old.prob:
+                out[(case, gender)] = _Reading(prob, None, real, nominative)
+            return
         if old is None:
             out[(case, gender)] = _Reading(prob, parse, real)
         elif old.real == real:
@@ -228,6 +241,13 @@ def _readings(word: str, role: str) -> dict[tuple[str, str], _Reading]:
 
     parses = _parses(word)
     found = False
+    if role == _GIVEN:
+        # Non-Slavic given names of the lexicon: as written it is the nominative, whatever
+        # pymorphy3 guesses («Эртине» is not the prepositional of a made-up «Эртин»), and the
+        # usual endings decline it («Айнура» → Айнур, «Мергеном» → Мерген).
+        for case, stem in _lexicon_stems(word.replace("ё", "е")):
+            for gender in _GENDERS:
+                add(case, gender, 4.0 if case == "nomn" else 2.0, None, True, stem)
     for p in parses:
         tag = p.tag
         if grammeme not in tag or ("plur" in tag and "Fixd" not in tag):
@@ -246,11 +266,11 @@ def _readings(word: str, role: str) -> dict[tuple[str, str], _Reading]:
                 continue
             add(case, gender, prob, None if fixed else p, True)
             found = True
-    if role in (_GIVEN, _SURNAME) and not found:
+    if role == _GIVEN or (role == _SURNAME and not found):
         # Names of non-Slavic peoples the dictionary lacks: «Мергена» → Мерген, «Монгуша» →
         # Монгуш. The lexicon decides; pymorphy3's guessed declension only brings them back.
         lexicon = _NON_SLAVIC_GIVEN_LOWER if role == _GIVEN else _CLAN_SURNAMES_LOWER
-        if word.replace("ё", "е") in lexicon:
+        if role == _SURNAME and word.replace("ё", "е") in lexicon:
             for gender in _GENDERS:
                 add("nomn", gender, 1.0, None, True)
             found = True
@@ -291,6 +311,8 @@ def _readings(word: str, role: str) -> dict[tuple[str, str], _Reading]:
 
 def _restore(word: str, reading: _Reading, role: str, gender: str) -> str:
     """Put one token into the nominative singular of the chosen gender."""
+    if reading.nominative is not None:
+        return reading.nominative
     parse = reading.parse
     if parse is None:
         return word
@@ -414,7 +436,7 @@ _GIVEN_NAME_VARIANTS: dict[str, str] = {
     "Герман": "Гера",
     "Глеб": "Глебушка",
     "Григорий": "Гриша Гришка",
-    "Даниил": "Даня Данил Данила Данька Данилка",
+    "Даниил": "Даня Данька Данилка",  # Данил and Данила are passport names of their own
     "Денис": "Дениска Дэн",
     "Дмитрий": "Дима Димка Димон Димитрий Митя",
     "Евгений": "Женя Женька Евгеша",
@@ -578,12 +600,38 @@ _CLAN_SURNAMES_LOWER = frozenset(n.lower() for n in _CLAN_SURNAMES)
 def is_lexicon_given_name(word: str) -> bool:
     """A non-Slavic given name of the lexicon, in any case («Мергена», «Айдысом»)."""
     lower = clean(word).lower()
-    if lower in _NON_SLAVIC_GIVEN_LOWER:
+    if lower in _NON_SLAVIC_GIVEN_LOWER or _lexicon_stems(lower):
         return True
     return any(
         p.tag.POS == "NOUN" and p.normal_form.replace("ё", "е") in _NON_SLAVIC_GIVEN_LOWER
         for p in _parses(lower)
     )
+
+
+_LEXICON_ENDINGS = (
+    ("", "nomn"), ("а", "gent"), ("а", "accs"), ("я", "gent"), ("я", "accs"), ("у", "datv"),
+    ("ю", "datv"), ("ом", "ablt"), ("ем", "ablt"), ("ым", "ablt"), ("е", "loct"),
+)  # fmt: skip
+
+
+def _lexicon_stems(lower: str) -> list[tuple[str, str]]:
+    """(case, nominative) readings of a word as a declined lexicon name («айнура»)."""
+    out = []
+    for ending, case in _LEXICON_ENDINGS:
+        if ending and not lower.endswith(ending):
+            continue
+        stem = lower[: len(lower) - len(ending)] if ending else lower
+        if stem in _NON_SLAVIC_GIVEN_LOWER:
+            out.append((case, clean(stem)))
+        elif ending in ("я", "ю", "е", "ем") and stem + "й" in _NON_SLAVIC_GIVEN_LOWER:
+            out.append((case, clean(stem + "й")))
+    return out
+
+
+def lexicon_given_name(word: str) -> str | None:
+    """The lexicon's nominative of a non-Slavic given name in any case («Айнура» → Айнур)."""
+    stems = _lexicon_stems(clean(word).lower())
+    return stems[0][1] if stems else None
 
 
 def is_clan_surname(word: str) -> bool:

@@ -1198,6 +1198,27 @@ def _is_word_surname(t: _Token) -> bool:
     return key not in _NOT_SURNAME_WORDS and not key.startswith(_ROLE_STEMS + _RELATIVE_STEMS)
 
 
+def _agree(a: _Token, b: _Token) -> bool:
+    """A given name and an ordinary word in one case, neither in capitals: «Ігор Мельник»,
+    «Соловья Павла», but not «САША ДОМА» or «Саша Дома»."""
+    if a.text.isupper() or b.text.isupper():
+        return False
+    morph = names.morph()
+
+    def cases(t: _Token, given: bool) -> set[str]:
+        out = set()
+        for p in morph.parse(t.key):
+            if "plur" in p.tag or (given and "Name" not in p.tag):
+                continue
+            if not given and p.tag.POS not in {"NOUN", "ADJF"}:
+                continue
+            out.add(str(p.tag.case))
+        return out
+
+    given, word = (a, b) if _is_given(a) else (b, a)
+    return bool(cases(given, True) & cases(word, False))
+
+
 def _vouched_pair(a: _Token, b: _Token) -> bool:
     """Two words natasha reads as one person: a dictionary surname and an unknown word."""
     if not (a.in_per and b.in_per and a.cap and b.cap):
@@ -1242,6 +1263,16 @@ def _name_groups(run: list[_Token]) -> list[tuple[list[_Token], bool]]:
         if b and c and d and _is_surname(b) and _is_given(c) and _is_patr(d):
             i += 1  # «Удмуртии Моисеев Кирилл Андреевич»: the full name starts next
             continue
+        if (
+            b
+            and c
+            and a.info.geo
+            and _is_given(b)
+            and not _is_patr(c)
+            and (_is_surname(c) or _is_word_surname(c))
+        ):
+            i += 1  # «из Саранска Алексея Пичугина»: the town is not his surname
+            continue
         if b and c and _is_surname(a) and _is_given(b) and _is_patr(c):
             size = 3  # Петров Алексей Сергеевич
         elif b and c and _is_word_surname(a) and _is_given(b) and _is_patr(c):
@@ -1260,8 +1291,8 @@ def _name_groups(run: list[_Token]) -> list[tuple[list[_Token], bool]]:
             size = 2  # Баир Доржиев: a given name pymorphy lacks, vouched for by natasha
         elif (
             b
-            and (a.in_per or b.in_per)
             and ((_is_word_surname(a) and _is_given(b)) or (_is_given(a) and _is_word_surname(b)))
+            and (a.in_per or b.in_per or _agree(a, b))
         ):
             size = 2  # Соловей Дмитрий, Сергей Новик, Павла Зимнего: natasha reads a person
         elif _is_given(a):
@@ -1302,7 +1333,11 @@ _ROLE_STEMS = (
     "представител", "помощник", "эксперт", "политолог", "ведущ", "спасибо", "благодар",
     "пишите", "напишите", "писать", "звоните", "позвоните", "звонить", "обращайтесь",
     "обратитесь", "контакт", "автор", "ответственн", "военком", "прокурор", "следовател",
-    "чиновник", "вице", "посол", "омбудсман", "очевидц",
+    "чиновник", "вице", "посол", "омбудсман", "очевидц", "лейтенант", "капитан", "прапорщик",
+    "старшин", "лама", "гелюнг", "протоиерей", "иерей", "имам", "муфтий", "настоятел",
+    "представник", "речник", "уповноважен", "міністр", "голова", "журналіст", "ведуч",
+    "керівник", "командувач", "заступник", "полковник", "генерал", "учител", "классн",
+    "директор", "тренер", "фельдшер", "медсестр",
 )  # fmt: skip
 # «Папа, Сергей Петров» signs the post, but «Мама Никиты Воробьёва» names the conscript.
 _RELATIVE_STEMS = (
@@ -1311,10 +1346,12 @@ _RELATIVE_STEMS = (
 )  # fmt: skip
 # Public figures who are never the conscript a post is about: a surname alone, or
 # «surname:given» when the surname is common.
+# «surname:*» is a surname common enough that a conscript may bear it (Лапин, Лавров): such
+# a man is dropped only when nothing in the post is said of him, like «surname:given».
 _PUBLIC_FIGURE_NAMES = (
-    "путин", "алаудинов", "москалькова", "лаврентьев", "хинштейн", "шойгу", "кадыров",
-    "песков", "буданов", "зеленский", "сырский", "гладков", "лапин", "коц", "поддубный",
-    "лавров", "мишустин", "володин", "матвиенко", "захарова", "останина", "картаполов",
+    "путин", "алаудинов", "москалькова", "лаврентьев:*", "хинштейн", "шойгу", "кадыров",
+    "песков:*", "буданов", "зеленский", "сырский", "гладков:*", "лапин:*", "коц:*", "поддубный",
+    "лавров:*", "мишустин", "володин:*", "матвиенко", "захарова", "останина", "картаполов",
     "пригожин", "суровикин", "старовойт", "бречалов", "хабиров", "минниханов", "богомаз",
     "лубинец", "герасимов:валерий", "белоусов:андрей", "смирнов:алексей", "николаев:олег",
     "медведев:дмитрий", "гусев:александр", "богачев:александр",
@@ -1330,13 +1367,16 @@ _SUBJECT_CUES = re.compile(
 )
 
 
+_ABOUT_HIM = re.compile(r"(?<![а-яёіїє])(?:о|об|про|по|насчет|насчёт|щодо)\s*$", re.I)
+
+
 def _public_figure(parts: names.NameParts) -> str | None:
     """ "always" for a distinctive surname (Москалькова); "unless_claimed" for a common one
     (Алексей Смирнов is a governor, and also any number of conscripts)."""
     s, g = parts.surname.lower(), parts.given_name.lower()
     if (s, "") in _PUBLIC_FIGURES:
         return "always"
-    if (s, g) in _PUBLIC_FIGURES:
+    if (s, g) in _PUBLIC_FIGURES or (s, "*") in _PUBLIC_FIGURES:
         return "unless_claimed"
     return None
 
@@ -1478,6 +1518,9 @@ def _singular_surname(plural: str, ukrainian: bool) -> str:
 
 
 def _given_nominative(word: str, ukrainian: bool) -> str:
+    lexicon = names.lexicon_given_name(word)
+    if lexicon:
+        return lexicon
     if ukrainian:
         return names.canonical_given_name(ukrainian_text.read_word(word.lower()).russian)
     for p in names.morph().parse(word.lower()):
@@ -1574,8 +1617,10 @@ def _find_people(text: str, *, ukrainian: bool = False) -> list[_Person]:
         mention.passing = (
             bool(givens)
             and all(t.info.dative_only for t in givens)
-            # «Нашему сыну Саше Литвинову 19 лет» is about him; «Ивану Петровичу» is thanked.
+            # «Нашему сыну Саше Литвинову 19 лет» is about him; «Ивану Петровичу» is thanked;
+            # «что-то о Сорокине Вадиме», «информация по Захарову Антону» ask about him.
             and not _SUBJECT_CUES.search(before)
+            and not _ABOUT_HIM.search(before)
         )
         declined = any(t.key.replace("ё", "е") not in parts.full.lower().split() for t in group)
         if _preceded_by_role(text, tokens, first, name_idx, declined):
@@ -1851,7 +1896,9 @@ def _describe(
             # Names listed together («Это Руслан Гаджиев, Шамиль Алиев и Магомед Абдулаев»,
             # «Серед переданих — Хертек Саян і Гончаренко Віталій») share the post's claims.
             in_list = any(
-                sum(1 for o in all_mentions if s <= o.start < e and o.person != i) >= 1
+                any(
+                    s <= o.start < e and o.person != i and o.parts is not None for o in all_mentions
+                )
                 for s, e in sentences
             )
             where = scope if at_line_start or in_list else sentences

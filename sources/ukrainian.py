@@ -18,6 +18,8 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
+from conscripts import names
+
 __all__ = ["UkWord", "is_ukrainian", "read_word"]
 
 # Letters Russian never uses, and words frequent in Ukrainian but not in Russian.
@@ -132,6 +134,7 @@ def _letters(word: str) -> list[str]:
     w = re.sub(rf"([бпвмф])[{_APOSTROPHES}]", r"\1", w)  # в'ячеслав → вячеслав
     w = re.sub(rf"[{_APOSTROPHES}]", "ь", w)  # лук'янов → лукьянов
     w = re.sub(r"(?<=[бвгджзклмнпрстфхцчшщ])йо", "ьё", w)  # соловйов → соловьёв
+    w = w.replace("ього", "его").replace("ьої", "ей")  # Зимнього → Зимнего
     w = w.replace("ьо", "ё")  # корольов → королёв
     w = w.replace("ськ", "ск").replace("цьк", "цк").replace("ць", "ц")
     w = w.replace("ця", "ца").replace("цю", "цу").replace("ці", "ци")  # Синиця → Синица
@@ -175,6 +178,14 @@ def read_word(word: str) -> UkWord:
     uk, _ = _morphs()
     parses = [p for p in uk.parse(lower) if "plur" not in p.tag or "Fixd" in p.tag]
     known = uk.word_is_known(lower)
+    if not known:
+        # A non-Slavic given name the Ukrainian dictionary lacks: «Ерес» is Эрес, «Айнура»
+        # is Айнур (Ukrainian е at the start of a word is Russian э).
+        spelled = _letters(lower)[0]
+        for option in (spelled, "э" + spelled[1:] if spelled.startswith("е") else ""):
+            lexicon = names.lexicon_given_name(option) if option else None
+            if lexicon:
+                return UkWord(lexicon.lower(), "given", False)
     if _PATRONYMIC_SHAPE.search(lower):
         nominative = _PATRONYMIC_CASE.sub("", lower)
         russian = _PATRONYMIC.get(nominative) or _russian_spelling(nominative, "patronymic")
@@ -201,4 +212,16 @@ def read_word(word: str) -> UkWord:
     # Only words that cannot be a surname: verbs, adjectives, adverbs… «Айдар» and «Гайсин»
     # are Ukrainian nouns (a forelock, a town) and Russian men's names.
     common = known and all(p.tag.POS in _NOT_NAME_POS for p in parses)
-    return UkWord(_russian_spelling(lower, None), None, common)
+    return UkWord(_nominative(_russian_spelling(lower, None)), None, common)
+
+
+def _nominative(russian: str) -> str:
+    """An ordinary word that may be a surname, in the nominative: «зимним» → зимний."""
+    _, ru = _morphs()
+    if not ru.word_is_known(russian):
+        return russian
+    for p in ru.parse(russian):
+        if p.tag.POS in {"NOUN", "ADJF"} and "plur" not in p.tag and "Name" not in p.tag:
+            form = p.inflect({"nomn", "sing", "masc"} if p.tag.POS == "ADJF" else {"nomn"})
+            return form.word if form is not None else russian
+    return russian
