@@ -423,6 +423,7 @@ def _towns() -> tuple[dict[str, str], dict[str, str], frozenset[str]]:
 
 
 _FREE_TOWNS, _PREFIXED_TOWNS, SHARED_TOWN_NAMES = _towns()
+_FREE_TOWN_KEYS = frozenset(name.lower().replace("ё", "е") for name in _FREE_TOWNS)
 # Towns that resolve by their name alone, and towns that resolve only after «г.», «город»,
 # «пос.» (their name is also an everyday word or a surname: «г. Губкин», «из города Бор»).
 CITIES: Mapping[str, str] = MappingProxyType(_FREE_TOWNS)
@@ -873,8 +874,42 @@ def demonym_forms() -> Mapping[str, tuple[str, bool]]:
 def resolve_demonym(word: str) -> Region | None:
     """The region a demonym names: «туляк», «курянина», «куряне», «брянцы» → its region.
 
-    ``word`` is one word in any case, number or letter case. Feminine forms («курянка»)
+    ``word`` is one word in any case, number or letter case. Besides the listed demonyms,
+    one made from a town's name the regular way counts («суджанец» → Суджа, «мичуринца» →
+    Мичуринск, «кимрянин» → Кимры) when the town is unambiguous. Feminine forms («курянка»)
     are not demonyms of conscripts and give None.
     """
-    found = demonym_forms().get(word.lower().replace("ё", "е"))
-    return _BY_CODE[found[0]] if found else None
+    lower = word.lower().replace("ё", "е")
+    found = demonym_forms().get(lower)
+    if found:
+        return _BY_CODE[found[0]]
+    code = _derived_demonym(lower)
+    return _BY_CODE[code] if code else None
+
+
+_DEMONYM_SUFFIXES = ("чанин", "янин", "анин", "анец", "янец", "енец", "инец", "ец", "як")
+_TOWN_ENDINGS = ("", "ск", "а", "о", "ы", "и", "ь", "е")
+
+
+@functools.lru_cache(maxsize=20_000)
+def _derived_demonym(lower: str) -> str | None:
+    if not lower.endswith(("н", "ц", "к", "на", "ну", "ном", "не", "ца", "цу", "цем", "це", "ка",
+                           "ку", "ком", "ке", "не", "цы", "ки")):  # fmt: skip
+        return None
+    index = _get_index()
+    nominatives = {lower}
+    for parse in _get_morph().parse(lower):
+        if parse.tag.POS == "NOUN" and parse.tag.gender == "masc":
+            nominatives.add(parse.normal_form.replace("ё", "е"))
+    codes = set()
+    for nominative in nominatives:
+        for suffix in _DEMONYM_SUFFIXES:
+            if not nominative.endswith(suffix) or len(nominative) - len(suffix) < 3:
+                continue
+            stem = nominative[: -len(suffix)]
+            for ending in _TOWN_ENDINGS:
+                key = stem + ending
+                code = index.exact.get(key)
+                if code and key not in index.regional and key in _FREE_TOWN_KEYS:
+                    codes.add(code)
+    return codes.pop() if len(codes) == 1 else None

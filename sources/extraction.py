@@ -606,11 +606,16 @@ def _demonym_regions(text: str) -> list[tuple[int, str, bool]]:
     forms = geo.demonym_forms()
     found = []
     for m in _DEMONYM_SHAPE.finditer(text):
-        hit = forms.get(m.group().lower().replace("ё", "е"))
+        word = m.group().lower().replace("ё", "е")
+        hit = forms.get(word)
         if hit:
             region = geo.region_by_code(hit[0])
             if region is not None:
                 found.append((m.start(), region.name_ru, hit[1]))
+        elif m.group()[0].isupper() or len(word) > 6:
+            derived = geo.resolve_demonym(word)
+            if derived is not None:
+                found.append((m.start(), derived.name_ru, word.endswith(("не", "цы", "ки"))))
     return found
 
 
@@ -1014,7 +1019,8 @@ _PATRONYMIC_END = re.compile(
     r"|(?:овн|евн|ичн)(?:а|ы|е|у|ой|ою)$"
 )
 _SURNAME_SHAPE = re.compile(
-    r"(?:[бвгдзклмнпрстфхцчшщ](?:ов|ев|ёв|ин|ын)|[сц]к(?:ий|ой|ого|ому|им|ом))(?:а|у|ым|ом|е)?$"
+    r"(?:[бвгдзклмнпрстфхцчшщ](?:ов|ев|ёв|ин|ын)|[аеиоу]ев|[сц]к(?:ий|ой|ого|ому|им|ом))"
+    r"(?:а|у|ым|ом|е)?$"
     r"|[^аеиоуыэюя](?:ых|их)$|енко$"
 )
 _FEMALE_PATRONYMIC = re.compile(r"(?:овн|евн|ичн)(?:а|ы|е|у|ой|ою)$")
@@ -1038,6 +1044,7 @@ class _Word:
     geo: bool
     # A singular noun or adjective that may be a surname: «Кузнец», «Соловей», «Зимний».
     wordlike: bool = False
+    demonym: bool = False  # «Мичуринец», «новосибирец»: where someone is from
 
 
 @functools.lru_cache(maxsize=100_000)
@@ -1052,6 +1059,8 @@ def _word_info(lower: str) -> _Word:
     # pymorphy guesses Name for unknown words («Строковик»): only dictionary names count.
     lexicon_given = names.is_lexicon_given_name(lower)
     clan = names.is_clan_surname(lower)
+    # «Мичуринец Степан Молодой», «кирилл новосибирец»: where he is from, not his surname.
+    demonym = geo.resolve_demonym(lower) is not None
     given = (lexicon_given or (known and bool(name_parses))) and lower not in _NOT_GIVEN
     if clan and not lexicon_given:
         given = False
@@ -1067,13 +1076,20 @@ def _word_info(lower: str) -> _Word:
     )
     return _Word(
         given=given,
-        surname=surn or geox or shaped or clan or (not known and not lexicon_given),
+        surname=(surn or geox or shaped or clan or (not known and not lexicon_given))
+        and not demonym,
         patronymic=patr,
-        known_common=known
-        and not (name_parses or surn or patr or geox or shaped or lexicon_given or clan),
-        female_only=bool(name_parses) and genders <= {"femn"},
-        dative_only=bool(name_parses) and cases <= {"datv", "loct"},
+        known_common=(
+            known and not (name_parses or surn or patr or geox or shaped or lexicon_given or clan)
+        )
+        or demonym,
+        female_only=bool(name_parses) and genders <= {"femn"} and not lexicon_given,
+        dative_only=bool(name_parses)
+        and cases <= {"datv", "loct"}
+        # «Эртине» is the nominative of a lexicon name, whatever pymorphy3 guesses.
+        and (names.lexicon_given_name(lower) or "").lower() != lower,
         geo=top is not None and "Geox" in top,
+        demonym=demonym,
         wordlike=any(
             p.tag.POS in {"NOUN", "ADJF"} and p.tag.number == "sing" and "Apro" not in p.tag
             for p in parses
@@ -1192,7 +1208,7 @@ def _is_word_surname(t: _Token) -> bool:
     «Павла Зимнего», «Соловей Дмитрий» (its neighbours decide; see ``_name_groups``)."""
     if not t.cap or t.info is None or t.info.patronymic or t.info.given:
         return False
-    if not (t.info.known_common or t.info.surname) or not t.info.wordlike:
+    if not (t.info.known_common or t.info.surname) or not t.info.wordlike or t.info.demonym:
         return False
     key = t.key.replace("ё", "е")
     return key not in _NOT_SURNAME_WORDS and not key.startswith(_ROLE_STEMS + _RELATIVE_STEMS)
@@ -1362,7 +1378,9 @@ _PUBLIC_FIGURES = frozenset(
 _SUBJECT_CUES = re.compile(
     r"(?<![а-яё])(?:сын\w*|брат\w*|муж\b|мужа\b|парень|парня|срочник\w*|рядов\w+|"
     r"военнослужащ\w+|солдат\w*|бо[её]ц|бойц\w*|призывник\w*|строковик\w*|контрактник\w*|"
-    r"внук\w*|племянник\w*)",
+    r"внук\w*|племянник\w*|служ(?:ил|ит|ивш|ив|ить)\w*|проход\w+\s+(?:срочн|служб)\w*|"
+    # «19 лет», «20-летний», «20-річний»: an age is given of the conscript himself
+    r"(?:1[89]|2[0-5])\s*(?:лет|года|-?летн\w+|-?річн\w+|років))",
     re.I,
 )
 
@@ -1433,12 +1451,38 @@ def extract(text: str) -> Extraction:
         result.status_claim = _decide_status(claims_all)
         return result
 
+    if _historical(text):
+        result.status_claim = _decide_status(claims_all)
+        return result
     people = _find_people(text, ukrainian=ukrainian_text.is_ukrainian(text))
-    result.people = _describe(text, people, claims_all, result.video_urls)
+    result.people = [
+        p
+        for p in _describe(text, people, claims_all, result.video_urls)
+        if p.birth_year is None or p.birth_year >= _MIN_SERVICE_BIRTH_YEAR
+    ]
     result.status_claim = (
         result.people[0].status_claim if result.people else _decide_status(claims_all)
     )
     return result
+
+
+# Men born before this are not serving in this war: a missing pensioner («1956 г.р.») is
+# someone else's search.
+_MIN_SERVICE_BIRTH_YEAR = 1960
+_YEAR = re.compile(r"(?<![\d.])(1[89]\d\d|20\d\d)(?![\d.])")
+
+
+def _historical(text: str) -> bool:
+    """A post about an earlier war: every year it names, birth years aside, is before 2000
+    («пропал без вести в феврале 1943 года», «погибшего в Афганистане в 1986 году»)."""
+    births = {pos for pos, _ in _births(text)}
+    years = [
+        int(m.group(1))
+        for m in _YEAR.finditer(text)
+        if not any(0 <= m.start() - b <= 12 for b in births)
+        and not re.match(r"\s*(?:г\.?\s*р|года\s+рожд|р\.\s*н)", text[m.end() : m.end() + 14])
+    ]
+    return bool(years) and max(years) < 2000
 
 
 _CARD_FIELD = re.compile(
@@ -1696,7 +1740,8 @@ def _sentence_span(bounds: list[int], pos: int, length: int) -> tuple[int, int]:
 
 
 _LINKED_TO_PREVIOUS = re.compile(
-    r"\s*(?:среди\s+них|в\s+том\s+числе|в\s+их\s+числе|из\s+них|это|серед\s+них)\b", re.I
+    r"\s*(?:среди\s+них|в\s+том\s+числе|в\s+их\s+числе|из\s+них|это|серед\s+них|це)\b",
+    re.I,
 )
 
 

@@ -155,6 +155,8 @@ def _russian_spelling(word: str, role: str | None) -> str:
         parses = ru.parse(option)
         if grammeme and ru.word_is_known(option) and any(grammeme in p.tag for p in parses):
             return option
+    if role == "surname" and options[-1].startswith("цы"):
+        return options[-1]  # «Цибіков» is Цыбиков, «Циренов» Цыренов
     for option in options:
         if ru.word_is_known(option):
             return option
