@@ -329,9 +329,9 @@ def _birth_after_name(text: str, end: int) -> tuple[date | None, int] | None:
 
 
 _UNIT_RE = re.compile(
-    r"(?<![а-яёa-z])(?:в\s*[/\\.]\s*ч\b\.?|вч\b\.?|в/ч|"
+    r"(?<![а-яёa-z])(?:в\s*[/\\.]\s*ч(?![а-яё])\.?|вч(?![а-яё])\.?|в/ч|"
     r"(?:войсков|воинск|военн|військов)\w*\s+част\w*)"
-    r"[\s:]*(?:№\s*)?(?:[а-яa-z]\s?-?\s?)?(\d{4,6})(?!\d)",
+    r"[\s:]*(?:№\s*)?(?:в\.?\s?ч\.?\s?|[а-яa-z]\s?-?\s?)?(\d{4,6})(?!\d)",
     re.I,
 )
 
@@ -417,7 +417,7 @@ _PLACE_PREFIX = re.compile(
     r"станиц[а-я]*\s|ст\.)\s*",
     re.I,
 )
-_PHRASE_STOP = re.compile(r"[,.;:!?()\[\]«»\"\n•—–]|\s-\s")
+_PHRASE_STOP = re.compile(r"[,.;:!?()\[\]«»\"\n•—–]|\s-\s|\s(?:и|та|і|й|а|но|або|или)\s")
 _REGIONISH_CHUNK = re.compile(
     r"^\s*(?:(?:г|пос|с|пгт|м)\.\s*[А-ЯЁ]|[А-ЯЁ][а-яё-]+(?:ая|ий|ой|ой)\s+(?:обл\.?|область|край)\b|"
     r"[А-ЯЁ][а-яё-]+(?:ий|ый|ой|ого)\s+(?:р-н|р-на|район|района|округ|округа)\b|"
@@ -822,6 +822,7 @@ _CLAIMS: tuple[tuple[str, re.Pattern[str]], ...] = (
         DEAD,
         _c(
             r"погиб\w*",
+            r"(?:о|про)\s+(?:гибели|загибель|загибелі)",
             r"гибел\w*\s+(?:подтвердил\w*|подтвержден\w*)",
             r"подтвержден\w*\s+гибел\w*",
             r"подтвердил\w*\s+гибел\w*",
@@ -895,6 +896,7 @@ _CLAIMS: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"не\s+виходить\s+на\s+зв",
             r"связи\s+с\s+(?:ним|сыном|братом|мужем)\s+нет",
             r"нет\s+связи",
+            r"(?:нет|не)\s+на\s+связи",
             r"связь\s+с\s+(?:ним|сыном|братом|мужем)\s+(?:пропала|потеряна|прервалась|оборвалась)",
             r"(?:позвонил|звонил|писал|выходил\s+на\s+связь)\w*\s+(?:в\s+)?последний\s+раз",
             r"последний\s+раз\s+(?:позвонил|звонил|писал)",
@@ -912,7 +914,12 @@ _CLAIMS: tuple[tuple[str, re.Pattern[str]], ...] = (
         ),
     ),
 )
-_EXCHANGE_OF_PRISONERS = re.compile(r"обмен\w*\s+(?:военно)?пленн\w+|обмін\w*\s+полонен\w+", re.I)
+_EXCHANGE_OF_PRISONERS = re.compile(
+    r"обмен\w*\s+(?:военно)?пленн\w+|обмін\w*\s+полонен\w+"
+    # «Його тіло повернули рідним», «тело передали родным»: his body, not him, came back.
+    r"|(?:тіло|тело|тела|останки)\s+(?:\w+\s+)?(?:повернул|вернул|передал|привезл)\w*",
+    re.I,
+)
 _NEGATION = re.compile(r"(?:^|\s)(?:не|ни|нет|так\s+и\s+не|не\s+был[аи]?)\s*$", re.I)
 _HEDGE = re.compile(
     r"(?<![а-яё])(?:возможно|может|вероятно|предположительно|надеял\w*|надеемся|надеюсь|"
@@ -954,7 +961,9 @@ def _claims(text: str) -> list[tuple[int, str]]:
 
 
 _DISBELIEF = re.compile(
-    r"(?<![а-яё])(?:не\s+верим|не\s+верю|не\s+віримо|не\s+вірю|не\s+поверим)(?![а-яё])", re.I
+    r"(?<![а-яё])(?:не\s+верим|не\s+верю|не\s+віримо|не\s+вірю|не\s+поверим|не\s+погиб|"
+    r"не\s+загинув|это\s+ошибка|це\s+помилка)(?![а-яё])",
+    re.I,
 )
 _UNSURE = re.compile(
     r"(?<![а-яё])(?:не\s+уверены|не\s+уверена|не\s+уверен|не\s+впевнені|не\s+впевнена|"
@@ -1163,6 +1172,7 @@ class _Mention:
     # Text that belongs to this mention beyond start..end (a family's shared surname).
     covers: list[tuple[int, int]] = field(default_factory=list)
     card: bool = False  # read from a form or a family phrase: the post is about him
+    patronymic: str = ""  # of a lone given name with a patronymic
 
 
 def _is_given(t: _Token) -> bool:
@@ -1646,7 +1656,11 @@ def _find_people(text: str, *, ukrainian: bool = False) -> list[_Person]:
             if given.info.female_only:
                 continue
             canon = names.canonical_given_name(given.key).lower()
-            mentions.append(_Mention(given.start, group[-1].end, None, canon))
+            lone = _Mention(given.start, group[-1].end, None, canon)
+            if len(group) == 2:  # «Никита Сергеевич проходил срочную службу»
+                lone_parts = names.to_nominative([t.key for t in group], gender="masc")
+                lone.patronymic = lone_parts.patronymic if lone_parts else ""
+            mentions.append(lone)
             continue
         parts, female = _normalise(group)
         if parts is None or not parts.surname or not parts.given_name:
@@ -1701,16 +1715,27 @@ def _find_people(text: str, *, ukrainian: bool = False) -> list[_Person]:
             fits = [i for i in kept if people[i].given == m.given_key]
             if len(fits) == 1:
                 m.person = fits[0]
-                people[fits[0]].mentions.append(m)
+                person = people[fits[0]]
+                person.mentions.append(m)
+                if m.patronymic and not person.parts.patronymic:
+                    person.parts = names.NameParts(
+                        person.parts.surname, person.parts.given_name, m.patronymic
+                    )
     for p in people:
         p.mentions.sort(key=lambda m: m.start)
     return [p for i, p in enumerate(people) if i in kept]
 
 
 _COLLECTIVE_SUBJECT = re.compile(
-    r"(?<![а-яё])(?:оба|обе|все\s+(?:трое|двое|четверо|они)|трое|двое|четверо)(?![а-яё])", re.I
+    r"(?<![а-яёіїє])(?:оба|обе|все\s+(?:трое|двое|четверо|они)|трое|двое|четверо|обидва|обоє|"
+    r"усі\s+(?:троє|двоє)|троє|двоє|близнецы|близнюки)(?![а-яёіїє])",
+    re.I,
 )
 _SENTENCE_END = re.compile(r"[.!?…]+(?=\s|$)|\n")
+_SAME_UNIT = re.compile(
+    r"(?:та\s+же|той\s+же|та\s+сама|тієї\s+ж|тієї\s+самої|одн(?:ой|ій|ієї))\s+(?:част|частин)\w*",
+    re.I,
+)
 # A full stop after these ends an abbreviation («г. Курск», «Курская обл.»). «2005 г.р.»
 # often ends a sentence: a full stop followed by a lowercase letter never does.
 _ABBREVIATIONS = frozenset(
@@ -1861,6 +1886,21 @@ def _describe(
                 c for c in claims_all if last <= c[0] < s_end and not _singular_verb(text, c[0])
             )
 
+    # «Оба 2005 г.р., служили вместе в в/ч 39020», «близнецы 2005 г.р., срочники в/ч 64712»,
+    # «оба из Мичуринска, служили … в войсковой части № 13140»: from a word that speaks of
+    # all of them to the end of its sentence, the details are everyone's.
+    collective_clauses = []
+    if not single:
+        for c in _COLLECTIVE_SUBJECT.finditer(text):
+            collective_clauses.append((c.start(), _sentence_span(bounds, c.start(), len(text))[1]))
+
+    def same_unit_as_previous(k: int) -> str | None:
+        """«…, в/ч 68149, и Бембеев Баатр …, та же часть»."""
+        for s, e in spans[k]:
+            if _SAME_UNIT.search(text, s, e):
+                return first_in(units, spans[k - 1]) or None
+        return None
+
     def inside(pos: int, ranges: list[tuple[int, int]]) -> bool:
         return any(s <= pos < e for s, e in ranges)
 
@@ -1887,7 +1927,14 @@ def _describe(
             birth = first_in(births, own)
         if birth is None and not single and (i == len(people) - 1 or collective):
             birth = first_in(births, shared[1:])
-        unit = first_in(units, own) or only_in(units, shared)
+        if birth is None:
+            birth = first_in(births, collective_clauses)
+        unit = (
+            first_in(units, own)
+            or only_in(units, shared)
+            or first_in(units, collective_clauses)
+            or (same_unit_as_previous(i) if i else None)
+        )
         region = before_name.get(i) or first_in(regions, own)
         if region is None:
             for m in person.mentions:

@@ -155,12 +155,38 @@ def _russian_spelling(word: str, role: str | None) -> str:
         parses = ru.parse(option)
         if grammeme and ru.word_is_known(option) and any(grammeme in p.tag for p in parses):
             return option
-    if role == "surname" and options[-1].startswith("цы"):
-        return options[-1]  # «Цибіков» is Цыбиков, «Циренов» Цыренов
+    if role and options[-1].startswith("цы"):
+        return options[-1]  # «Цибіков» is Цыбиков, «Циренович» Цыренович
     for option in options:
         if ru.word_is_known(option):
             return option
-    return options[0]
+    # A name neither dictionary knows is most often a Russian one with ы that Ukrainian
+    # spells и («Маадир-оолович» for Маадыр-оолович, «Рибін» for Рыбин).
+    return options[-1] if role else options[0]
+
+
+_PATRONYMIC_SUFFIX = re.compile(
+    r"(ійович|ийович|айович|ейович|ойович|уйович|ович|евич|євич|ілліч)$"
+)
+_RUSSIAN_SUFFIX = {
+    "ійович": "иевич", "ийович": "иевич", "айович": "аевич", "ейович": "еевич",
+    "ойович": "оевич", "уйович": "уевич", "ович": "ович", "евич": "евич", "євич": "евич",
+    "ілліч": "ильич",
+}  # fmt: skip
+
+
+def _patronymic_spelling(nominative: str) -> str:
+    """A patronymic not in the table: the father's name letter by letter, the suffix the
+    Russian way («Дашийович» → Дашиевич, «Маадир-оолович» → Маадыр-оолович)."""
+    m = _PATRONYMIC_SUFFIX.search(nominative)
+    if m is None:
+        return _russian_spelling(nominative, "patronymic")
+    stem = nominative[: m.start()]
+    options = _letters(stem)
+    _, ru = _morphs()
+    known = [o for o in options if ru.word_is_known(o)]
+    stem_ru = known[0] if known else options[-1]
+    return stem_ru + _RUSSIAN_SUFFIX[m.group(1)]
 
 
 # Instrumental and dative forms of -ов/-ев/-ін surnames the dictionary may read as adjectives:
@@ -190,7 +216,7 @@ def read_word(word: str) -> UkWord:
                 return UkWord(lexicon.lower(), "given", False)
     if _PATRONYMIC_SHAPE.search(lower):
         nominative = _PATRONYMIC_CASE.sub("", lower)
-        russian = _PATRONYMIC.get(nominative) or _russian_spelling(nominative, "patronymic")
+        russian = _PATRONYMIC.get(nominative) or _patronymic_spelling(nominative)
         return UkWord(russian, "patronymic", False)
     if _SURNAME_INSTRUMENTAL.search(lower):
         return UkWord(_russian_spelling(lower[:-2], "surname"), "surname", False)
