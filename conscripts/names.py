@@ -616,6 +616,9 @@ _LEXICON_ENDINGS = (
 
 def _lexicon_stems(lower: str) -> list[tuple[str, str]]:
     """(case, nominative) readings of a word as a declined lexicon name («айнура»)."""
+    if lower in _NON_SLAVIC_GIVEN_LOWER and lower.endswith(("е", "и", "о", "у", "э")):
+        # «Эртине», «Доржи»: names ending in these vowels do not decline in Russian.
+        return [(case, clean(lower)) for case in _CASES]
     out = []
     for ending, case in _LEXICON_ENDINGS:
         if ending and not lower.endswith(ending):

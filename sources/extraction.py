@@ -951,12 +951,12 @@ def _claims(text: str) -> list[tuple[int, str]]:
             if status in _RESOLUTIONS and _HEDGE.search(before[-60:]):
                 continue
             found.append((m.start(), status))
-    # «Нам сказали, что он погиб … Мы не верим, что он погиб»: the family denies the death.
-    if _DISBELIEF.search(masked):
-        found = [c for c in found if c[1] != DEAD]
-    # «один очень похож на нашего … Мы не уверены»: an unsure sighting is no capture.
-    if _UNSURE.search(masked):
-        found = [c for c in found if c[1] != CAPTURED]
+    # «Нам сказали, что он погиб … Мы не верим, что он погиб»: the family denies the death,
+    # and «один очень похож на нашего … Мы не уверены»: an unsure sighting is no capture.
+    # What is left of either is that he is missing.
+    denied = (DEAD,) if _DISBELIEF.search(masked) else ()
+    denied += (CAPTURED,) if _UNSURE.search(masked) else ()
+    found = [(pos, MISSING if status in denied else status) for pos, status in found]
     return sorted(found)
 
 

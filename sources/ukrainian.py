@@ -27,7 +27,7 @@ _UK_LETTERS = re.compile(r"[іїєґІЇЄҐ]")
 _UK_WORDS = re.compile(
     r"(?<![а-яёіїєґ])(?:що|від|був|була|його|її|який|яка|які|та|це|він|вона|вони|також|"
     r"полонений|полонені|строковик\w*|представився|народився|року|роки|вже|щоб|коли|"
-    r"де|тут|мама|сина|шукає|обміняли|повернулися|зник|загинув|каже|військов\w+)"
+    r"сина|шукає|обміняли|повернулися|зник|загинув|каже|військов\w+|р\.\s*н)"
     r"(?![а-яёіїєґ])",
     re.I,
 )
@@ -40,9 +40,9 @@ def is_ukrainian(text: str) -> bool:
     quotes a prisoner in Russian stays Ukrainian.
     """
     letters = len(_UK_LETTERS.findall(text))
-    if letters == 0:
-        return False
     words = len(_UK_WORDS.findall(text))
+    if letters == 0 and words < 2:
+        return False
     cyrillic_words = max(1, len(re.findall(r"[а-яёіїєґ]{2,}", text, re.I)))
     return (letters + 2 * words) / cyrillic_words >= 0.12
 
