@@ -523,16 +523,15 @@ class _Index:
     district_keys: frozenset[str]  # keys naming a municipal district, in any case
 
 
-_morph: pymorphy3.MorphAnalyzer | None = None
 _index: _Index | None = None
 _lock = threading.Lock()
 
 
 def _get_morph() -> pymorphy3.MorphAnalyzer:
-    global _morph
-    if _morph is None:
-        _morph = pymorphy3.MorphAnalyzer()
-    return _morph
+    # One Russian analyzer per process, shared with ``names`` (each one holds ~15 MB).
+    from conscripts import names
+
+    return names.morph()
 
 
 def _products(options: list[list[str]], joiner: str) -> Iterator[str]:

@@ -112,20 +112,37 @@ _lock = threading.Lock()
 
 
 def _morphs() -> tuple[Any, Any]:
+    """The Ukrainian analyzer, and the Russian one ``conscripts.names`` shares."""
     global _morph, _ru_morph
     if _morph is None:
         with _lock:
             if _morph is None:
                 import pymorphy3
 
+                ru = names.morph()
                 uk = pymorphy3.MorphAnalyzer(lang="uk")
-                # pymorphy3 keeps one tag class for every language (its storage.py has a
-                # FIXME to clone it), and the analyzer made last sets the grammemes it knows:
-                # made after the Ukrainian one, a Russian analyzer gives the Russian ones
-                # back (Geox, …) to every Russian analyzer in the process.
-                _ru_morph = pymorphy3.MorphAnalyzer(lang="ru")
-                _morph = uk
+                _share_grammemes(ru)
+                _ru_morph, _morph = ru, uk
     return _morph, _ru_morph
+
+
+def _share_grammemes(ru: Any) -> None:
+    """pymorphy3 keeps one tag class for every language (its storage.py has a FIXME to clone
+    it) and the dictionary loaded last sets the grammemes it knows: after the Ukrainian one
+    every Russian analyzer in the process would fail on «Geox» in a tag. Give the class the
+    grammemes of both languages, Russian first."""
+    import json
+    from pathlib import Path
+
+    import pymorphy3_dicts_ru
+    import pymorphy3_dicts_uk
+
+    merged: dict[str, list] = {}
+    for package in (pymorphy3_dicts_ru, pymorphy3_dicts_uk):
+        grammemes = json.loads(Path(package.get_path(), "grammemes.json").read_text("utf-8"))
+        for grammeme in grammemes:
+            merged.setdefault(grammeme[0], grammeme)
+    ru.TagClass._init_grammemes(list(merged.values()))
 
 
 def _letters(word: str) -> list[str]:
