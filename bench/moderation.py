@@ -71,8 +71,9 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from bench import search_queries as sq  # noqa: E402
-from conscripts import demo_data, names, roles  # noqa: E402
+from conscripts import demo_data, names  # noqa: E402
 from conscripts.models import Region  # noqa: E402
+from core import access  # noqa: E402
 from reports import selectors  # noqa: E402
 from reports.models import OPEN_STATES as OPEN  # noqa: E402
 from reports.models import Origin, Report, ReportState, links_have_video  # noqa: E402
@@ -144,7 +145,7 @@ def create_copy(name: str, template: str, retries: int, pause: float) -> float:
 
 
 def moderators() -> tuple:
-    group = Group.objects.get_or_create(name=roles.MODERATORS)[0]
+    group = Group.objects.get_or_create(name=access.MODERATORS)[0]
     users = []
     for username in (ME, *OTHERS):
         user = get_user_model().objects.get_or_create(

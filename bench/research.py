@@ -113,15 +113,16 @@ def main() -> None:
     from django.db import connection
     from django.test import Client
 
-    from conscripts import research, roles
+    from conscripts import research
     from conscripts.models import Conscript, ExportJob, Region, StatisticsSnapshot
     from conscripts.tasks import export_task
+    from core import access
     from tests.factories import UserFactory
 
     people = Conscript.objects.count()
     print(f"database {args.database}: {people:,} people; runs per URL: {args.runs}")
     user = UserFactory(username="bench-researcher")
-    user.groups.add(Group.objects.get_or_create(name=roles.RESEARCHERS)[0])
+    user.groups.add(Group.objects.get_or_create(name=access.RESEARCHERS)[0])
     client = Client()
     client.force_login(user)
 

@@ -3,14 +3,27 @@ from django.db import models
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from . import roles
+from core import access
+
+from . import services
 from .models import Conscript, Evidence, Follower, MilitaryUnit, Region, StatusChange
 
 
 @admin.register(Region)
 class RegionAdmin(admin.ModelAdmin):
+    """Reference data from ``conscripts.geo`` (loaded by a migration): read only."""
+
     list_display = ["name_ru", "name_en", "code"]
     search_fields = ["name_ru", "name_en", "code"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(MilitaryUnit)
@@ -21,7 +34,7 @@ class MilitaryUnitAdmin(admin.ModelAdmin):
 
 class EvidenceInline(admin.TabularInline):
     model = Evidence
-    fields = ["kind", "claimed_status", "event_date", "source_name", "url", "retracted_at"]
+    fields = ["kind", "claimed_status", "event_date", "source_kind", "source_name", "retracted_at"]
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -45,6 +58,10 @@ class StatusChangeInline(admin.TabularInline):
 
 @admin.register(Conscript)
 class ConscriptAdmin(admin.ModelAdmin):
+    """Facts about a person are corrected here through ``conscript_update`` (audited, search
+    keys kept) and hiding through ``conscript_set_public``; everything that follows from
+    evidence is read only. People are created from reviewed reports, not here."""
+
     list_display = [
         "surname",
         "given_name",
@@ -60,18 +77,45 @@ class ConscriptAdmin(admin.ModelAdmin):
     search_fields = ["surname", "given_name", "patronymic", "unit__number", "unit__name"]
     list_select_related = ["home_region", "unit"]
     autocomplete_fields = ["home_region", "unit"]
-    readonly_fields = [
-        "status",
-        "status_since",
-        "is_disputed",
-        "disputed_reason",
-        "merged_into",
-        "created_at",
-        "updated_at",
-    ]
+    #: What the admin may change: the facts ``conscript_update`` corrects, and visibility.
+    editable = [*services.PERSON_FIELDS, "is_public"]
     date_hierarchy = "created_at"
     inlines = [EvidenceInline, StatusChangeInline]
     show_full_result_count = False
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in Conscript._meta.fields if f.name not in self.editable]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def save_model(self, request, obj, form, change) -> None:
+        # Never obj.save(): the services write, audit and recompute the search keys.
+        changes = {
+            name: form.cleaned_data[name]
+            for name in form.changed_data
+            if name in services.PERSON_FIELDS
+        }
+        if changes:
+            services.conscript_update(
+                conscript=obj, changes=changes, acting_user=request.user, reason="admin"
+            )
+        if "is_public" in form.changed_data:
+            services.conscript_set_public(
+                conscript=obj,
+                is_public=form.cleaned_data["is_public"],
+                acting_user=request.user,
+                reason="admin",
+            )
+
+    def save_related(self, request, form, formsets, change) -> None:
+        # The inlines are read only: nothing to save. commit=False only fills the lists
+        # (new, changed, deleted objects) that the admin's history message reads.
+        for formset in formsets:
+            formset.save(commit=False)
 
 
 @admin.register(Evidence)
@@ -120,9 +164,13 @@ class EvidenceAdmin(admin.ModelAdmin):
                     "kind",
                     "claimed_status",
                     "event_date",
+                    "event_precision",
                     "published_at",
                     "url",
+                    "link_public",
+                    "source_kind",
                     "source_name",
+                    "report_id",
                     "summary",
                     "archived_text",
                     "archived_sha256",
@@ -147,6 +195,10 @@ class EvidenceAdmin(admin.ModelAdmin):
         return False
 
     def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        # Evidence is added, moved and retracted by services only (see the description).
         return False
 
 
@@ -223,10 +275,10 @@ class FollowerAdmin(admin.ModelAdmin):
         return ["=email"] if request.user.is_superuser else []
 
     def has_view_permission(self, request, obj=None) -> bool:
-        return roles.is_moderator(request.user)
+        return access.is_moderator(request.user)
 
     def has_module_permission(self, request) -> bool:
-        return roles.is_moderator(request.user)
+        return access.is_moderator(request.user)
 
     def has_add_permission(self, request) -> bool:
         return False

@@ -89,6 +89,7 @@ class CaseSerializer(serializers.ModelSerializer):
             "last_known_place",
             "status",
             "status_since",
+            "status_since_precision",
             "disputed",
             "url",
         ]
@@ -102,6 +103,7 @@ class CaseSerializer(serializers.ModelSerializer):
 class EvidenceSerializer(serializers.ModelSerializer):
     conscript = serializers.IntegerField(source="conscript_id")
     url = serializers.SerializerMethodField()
+    source = serializers.CharField(source="source_label", read_only=True)
 
     class Meta:
         model = Evidence
@@ -110,18 +112,19 @@ class EvidenceSerializer(serializers.ModelSerializer):
             "conscript",
             "kind",
             "url",
+            "source_kind",
             "source_name",
+            "source",
             "published_at",
             "event_date",
+            "event_precision",
             "claimed_status",
             "summary",
         ]
 
     def get_url(self, obj) -> str | None:
-        # Relatives' search posts carry their phone numbers: never linked publicly.
-        if obj.kind == EvidenceKind.SEARCH_POST or not obj.url:
-            return None
-        return obj.url
+        # Evidence.public_url: a relative's own post is never linked publicly.
+        return obj.public_url or None
 
 
 class RegionSerializer(serializers.ModelSerializer):
@@ -232,7 +235,11 @@ class EvidenceViewSet(_ReadOnly):
         return (
             Evidence.objects.active()
             .filter(conscript__is_public=True, conscript__merged_into__isnull=True)
-            .only(*[f for f in EvidenceSerializer.Meta.fields if f != "conscript"], "conscript_id")
+            .only(
+                *[f for f in EvidenceSerializer.Meta.fields if f not in ("conscript", "source")],
+                "conscript_id",
+                "link_public",
+            )
             .order_by("pk")
         )
 
@@ -246,7 +253,7 @@ class RegionViewSet(_ReadOnly):
 @_documented(UnitSerializer)
 class UnitViewSet(_ReadOnly):
     serializer_class = UnitSerializer
-    queryset = MilitaryUnit.objects.order_by("number", "name", "pk")
+    queryset = MilitaryUnit.objects.public().order_by("number", "name", "pk")
 
 
 _count = {"n": serializers.IntegerField()}

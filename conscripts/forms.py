@@ -85,3 +85,24 @@ class FollowForm(forms.Form):
     def is_robot(self) -> bool:
         """Filled in the honeypot: answered as if all went well, and nothing is sent."""
         return bool(self.cleaned_data.get("homepage"))
+
+
+# --- moderators ---------------------------------------------------------------------------
+class ConscriptsMergeForm(forms.Form):
+    keep = forms.IntegerField(label=_("Keep record #"), min_value=1)
+    remove = forms.IntegerField(label=_("Merge away record #"), min_value=1)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("keep") and data.get("keep") == data.get("remove"):
+            raise forms.ValidationError(_("Choose two different records."), "same")
+        return data
+
+
+class EvidenceRetractForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why is this evidence retracted?"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("Say why the evidence is retracted.")},
+    )

@@ -10,12 +10,29 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core import partial_dates
+
 
 class Status(models.TextChoices):
     MISSING = "missing", _("Missing")
     CAPTURED = "captured", _("Captured")
     DEAD = "dead", _("Confirmed dead")
     RETURNED = "returned", _("Returned")
+
+
+class DatePrecision(models.TextChoices):
+    """How exact a date is (``core.partial_dates``): a day, a month, a year, or around."""
+
+    DAY = partial_dates.DAY, _("exact day")
+    MONTH = partial_dates.MONTH, _("month only")
+    YEAR = partial_dates.YEAR, _("year only")
+    ABOUT = partial_dates.ABOUT, _("approximately")
+
+
+def precision_field(verbose_name):
+    return models.CharField(
+        verbose_name, max_length=5, choices=DatePrecision.choices, default=DatePrecision.DAY
+    )
 
 
 class DraftSeason(models.TextChoices):
@@ -46,6 +63,15 @@ class Region(models.Model):
         return self.name_en if (get_language() or "ru").startswith("en") else self.name_ru
 
 
+class MilitaryUnitQuerySet(models.QuerySet):
+    def public(self) -> "MilitaryUnitQuerySet":
+        """Units with at least one public person: a unit named only by people hidden at
+        their families' request is not listed (it would point at them)."""
+        return self.filter(
+            models.Exists(Conscript.objects.public().filter(unit=models.OuterRef("pk")))
+        )
+
+
 class MilitaryUnit(models.Model):
     """A unit known by its five-digit number («в/ч 12345»), its name, or both."""
 
@@ -58,6 +84,8 @@ class MilitaryUnit(models.Model):
         help_text=_("The five digits of «в/ч 12345»."),
     )
     name = models.CharField(_("name"), max_length=200, blank=True)
+
+    objects = MilitaryUnitQuerySet.as_manager()
 
     class Meta:
         ordering = ["number", "name"]
@@ -145,6 +173,13 @@ class Conscript(models.Model):
         editable=False,
     )
     status_since = models.DateField(_("status since"), null=True, blank=True, editable=False)
+    status_since_precision = models.CharField(
+        _("status since: precision"),
+        max_length=5,
+        choices=DatePrecision.choices,
+        default=DatePrecision.DAY,
+        editable=False,
+    )
     # Set by conscript_recompute_status when the evidence contradicts itself.
     is_disputed = models.BooleanField(_("disputed"), default=False, editable=False)
     disputed_reason = models.TextField(_("why disputed"), blank=True, editable=False)
@@ -252,6 +287,22 @@ class EvidenceKind(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+class EvidenceSource(models.TextChoices):
+    """Where a piece of evidence came from; with ``source_name`` it makes the label
+    the case page shows (``Evidence.source_label``)."""
+
+    RELATIVE = "relative", _("A relative's report")
+    TELEGRAM = "telegram", _("Telegram")
+    VK = "vk", _("VK")
+    FEED = "rss", _("News feed")
+    CSV = "csv", _("Spreadsheet")
+    WEBHOOK = "webhook", _("Monitoring feed")
+    IMPORT = "import", _("Imported list")
+    UPLOAD = "upload", _("Uploaded list")
+    MODERATOR = "moderator", _("Moderators")
+    UNKNOWN = "", _("Not recorded")
+
+
 #: ``Conscript.evidence_kinds`` holds one bit per kind. Stored rows depend on these
 #: numbers: never renumber one; a new kind takes the next free bit (and a migration
 #: that sets it for existing evidence).
@@ -309,6 +360,15 @@ class Evidence(models.Model):
         blank=True,
         help_text=_("When the fact held, e.g. the day a video was recorded."),
     )
+    event_precision = precision_field(_("event date: precision"))
+    source_kind = models.CharField(
+        _("source kind"), max_length=10, choices=EvidenceSource.choices, blank=True
+    )
+    # Whether ``url`` may be shown to the public. Never for a relative's own post (its
+    # text carries their phone number); the services enforce it whatever the kind.
+    link_public = models.BooleanField(_("link may be shown publicly"), default=False)
+    # The report it was approved from (an id: conscripts must not depend on reports).
+    report_id = models.PositiveBigIntegerField(_("from report"), null=True, blank=True)
     claimed_status = models.CharField(
         _("claimed status"), max_length=10, choices=Status.choices, blank=True
     )
@@ -348,6 +408,25 @@ class Evidence(models.Model):
     def delete(self, *args, **kwargs):
         raise PermissionError("Evidence is never deleted; retract it instead.")
 
+    @property
+    def public_url(self) -> str:
+        """The link anyone may see, or "" (the one rule for pages, API and exports)."""
+        if not self.url or not self.link_public or self.kind == EvidenceKind.SEARCH_POST:
+            return ""
+        return self.url
+
+    @property
+    def source_label(self) -> str:
+        """Where it came from, in the active language: «Telegram · channel», «A
+        relative's report». A relative's name is never part of it."""
+        kind = EvidenceSource(self.source_kind).label if self.source_kind else ""
+        if self.source_name and self.source_kind not in (
+            EvidenceSource.RELATIVE,
+            EvidenceSource.MODERATOR,
+        ):
+            return f"{kind} · {self.source_name}" if kind else self.source_name
+        return str(kind)
+
     @staticmethod
     def sha256_of(text: str) -> str:
         return hashlib.sha256(text.encode("utf-8")).hexdigest() if text else ""
@@ -365,6 +444,7 @@ class StatusChange(models.Model):
     from_status = models.CharField(_("from"), max_length=10, choices=Status.choices, blank=True)
     to_status = models.CharField(_("to"), max_length=10, choices=Status.choices)
     effective_date = models.DateField(_("effective date"), null=True, blank=True)
+    effective_precision = precision_field(_("effective date: precision"))
     changed_at = models.DateTimeField(_("recorded"), default=timezone.now)
     evidence = models.ForeignKey(
         Evidence,

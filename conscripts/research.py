@@ -6,12 +6,13 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, DateField, Q, QuerySet
 from django.db.models.functions import TruncWeek
 from django.http import QueryDict
 from django.utils import timezone
 
-from . import roles
+from core import access
+
 from .models import Conscript, StatisticsSnapshot, Status, StatusChange
 
 TOP_UNITS = 10
@@ -46,7 +47,7 @@ def kursk_window_q(prefix: str = "") -> Q:
 
 def sees_hidden_people(user) -> bool:
     """Moderators may see people hidden at a family's request; nobody else may."""
-    return roles.is_moderator(user)
+    return access.is_moderator(user)
 
 
 def people_for(*, as_moderator: bool) -> QuerySet:
@@ -112,7 +113,8 @@ def statistics(*, kursk: bool = False, refresh: bool = False) -> dict:
 def _weekly(queryset: QuerySet, field: str) -> dict:
     """Rows per week of ``field`` (weeks start on Monday, in the site's time zone)."""
     return dict(
-        queryset.annotate(week=TruncWeek(field))
+        queryset.filter(**{f"{field}__isnull": False})
+        .annotate(week=TruncWeek(field, output_field=DateField()))
         .values_list("week")
         .annotate(n=Count("pk"))
         .order_by()
@@ -155,12 +157,14 @@ def _compute_statistics(*, kursk: bool) -> dict:
         .order_by("-n", "unit__number")[:TOP_UNITS]
     )
     new_people = _weekly(people, "created_at")
-    new_changes = _weekly(changes, "changed_at")
+    # A change counts in the week it happened (its evidence's date), not the week a
+    # moderator recorded it.
+    new_changes = _weekly(changes, "effective_date")
     # As on the case page, a change decided by evidence later retracted does not count.
     # Subtracted rather than excluded: the few retracted rows come from a partial index,
     # while excluding them in the main count doubles its cost (1 → 2 s at 1 M people).
     retracted = changes.filter(evidence__retracted_at__isnull=False)
-    for week, n in _weekly(retracted, "changed_at").items():
+    for week, n in _weekly(retracted, "effective_date").items():
         new_changes[week] -= n
     weeks = sorted(set(new_people) | set(new_changes))
     return {
@@ -174,7 +178,7 @@ def _compute_statistics(*, kursk: bool) -> dict:
         ],
         "weekly": [
             {
-                "week": w.date().isoformat(),
+                "week": w.isoformat(),
                 "new_people": new_people.get(w, 0),
                 "status_changes": new_changes.get(w, 0),
             }

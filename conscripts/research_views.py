@@ -3,14 +3,11 @@ and the public statistics page."""
 
 from __future__ import annotations
 
-from functools import wraps
 from pathlib import Path
 
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse, QueryDict
@@ -24,7 +21,9 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 from rest_framework.authtoken.models import Token
 
-from . import exports, research, roles
+from core import access
+
+from . import exports, research
 from .models import KURSK_WINDOW_START, ExportFormat, ExportJob, ExportState, SavedFilter, Status
 from .tasks import export_task, export_write
 
@@ -48,18 +47,7 @@ class CappedPaginator(Paginator):
         return self.count > COUNT_CAP
 
 
-def researcher_required(view):
-    """Anonymous: to the login page. Signed in without a staff group: 403."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not roles.is_researcher(request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapper
+researcher_required = access.researcher_required
 
 
 def _without(params: QueryDict, *keys: str) -> QueryDict:
@@ -202,7 +190,7 @@ def _filename(job: ExportJob) -> str:
 
 def _own_job(request, pk: int) -> ExportJob:
     job = get_object_or_404(ExportJob, pk=pk)
-    if job.requested_by_id != request.user.pk and not roles.is_moderator(request.user):
+    if job.requested_by_id != request.user.pk and not access.is_moderator(request.user):
         raise Http404
     return job
 

@@ -29,6 +29,7 @@ from datetime import date
 
 from django.db import connection
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.utils.translation import gettext_lazy as _
 from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA
 
@@ -390,6 +391,31 @@ class Match:
     score: float
     #: why it matched: {"surname": "exact"|"spelling"|"similar", "birth_year": "match", …}
     reasons: dict[str, str]
+
+    @property
+    def explained(self) -> list[tuple[str, str]]:
+        """The reasons in the reader's words: [(«surname», «other spelling or form»), …]."""
+        return [
+            (str(REASON_FIELDS.get(what, what)), str(REASON_HOW.get(how, REASON_HOW["similar"])))
+            for what, how in self.reasons.items()
+        ]
+
+
+REASON_FIELDS = {
+    "surname": _("surname"),
+    "given": _("given name"),
+    "patronymic": _("patronymic"),
+    "initials": _("initials"),
+    "birth_year": _("birth year"),
+    "birth_date": _("birth date"),
+    "unit": _("unit"),
+}
+REASON_HOW = {
+    "exact": _("matches"),
+    "match": _("matches"),
+    "spelling": _("other spelling or form"),
+    "similar": _("similar"),
+}
 
 
 #: A given name matched only through its passport form («Данила» for a stored Даниил,

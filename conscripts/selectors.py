@@ -73,11 +73,15 @@ def public_evidence_list(*, conscript: Conscript) -> list[Evidence]:
             "conscript_id",
             "kind",
             "url",
+            "link_public",
+            "source_kind",
             "source_name",
             "published_at",
             "event_date",
+            "event_precision",
             "claimed_status",
             "summary",
+            "report_id",
             "added_at",
         )
     )
@@ -91,8 +95,10 @@ def retracted_evidence_list(*, conscript: Conscript) -> list[Evidence]:
             "pk",
             "conscript_id",
             "kind",
+            "source_kind",
             "source_name",
             "event_date",
+            "event_precision",
             "claimed_status",
             "summary",
             "added_at",
@@ -117,6 +123,7 @@ def status_timeline(*, conscript: Conscript, with_retracted: bool = False) -> li
         "from_status",
         "to_status",
         "effective_date",
+        "effective_precision",
         "changed_at",
     )
     if not with_retracted:

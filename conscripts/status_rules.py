@@ -44,15 +44,24 @@ AUTHORITATIVE_DEATH = frozenset({DEATH_NOTICE, OFFICIAL_STATEMENT})
 CREDIBLE_AGAINST_DEATH = frozenset({PRISONER_VIDEO, EXCHANGE_LIST, OFFICIAL_STATEMENT})
 
 
+DAY = "day"  # the precisions of core.partial_dates
+
+
 @dataclass(frozen=True)
 class Fact:
-    """One piece of approved evidence, reduced to what the rules read."""
+    """One piece of approved evidence, reduced to what the rules read.
+
+    ``recorded_on`` is the local calendar day of ``recorded_at`` (the caller computes it
+    in the site's time zone: a UTC day is a day early in Moscow from 21:00 to 24:00 UTC).
+    """
 
     key: object  # the evidence's primary key, handed back in the outcome
     claimed_status: str  # "" when the evidence claims no status
     event_date: date | None
-    recorded_at: datetime  # published or added; orders facts without event date
+    recorded_at: datetime  # published or added; orders facts of one day
+    recorded_on: date  # the local day of recorded_at; dates facts without event date
     kind: str = ""  # EvidenceKind value; "" reads as an ordinary claim
+    event_precision: str = DAY  # how exact event_date is (day, month, year, about)
 
 
 @dataclass(frozen=True)
@@ -62,11 +71,16 @@ class Outcome:
     because_of: object  # key of the deciding fact, or None
     disputed: bool = False
     reason: str = ""  # why it is disputed, one sentence per contradiction
+    since_precision: str = DAY
 
 
 def _day(fact: Fact) -> date:
-    # Facts without an event date are placed at the day they were recorded.
-    return fact.event_date or fact.recorded_at.date()
+    # Facts without an event date are placed at the day they were published or added.
+    return fact.event_date or fact.recorded_on
+
+
+def _precision(fact: Fact) -> str:
+    return fact.event_precision if fact.event_date else DAY
 
 
 def _order(fact: Fact) -> tuple:
@@ -119,19 +133,27 @@ def derive_status(facts: Iterable[Fact]) -> Outcome:
         because_of=decisive.key,
         disputed=bool(reasons),
         reason="; ".join(reasons),
+        since_precision=_precision(decisive),
     )
 
 
 # --- What a person row stores, and when a change is recorded -----------------------------
-#: (status, since, disputed, reason): the fields of a person row an outcome sets.
-State = tuple[str, "date | None", bool, str]
+#: (status, since, since precision, disputed, reason): the fields of a person row an
+#: outcome sets.
+State = tuple[str, "date | None", str, bool, str]
 #: The state of a person with no evidence (what a new record starts as).
-INITIAL: State = (MISSING, None, False, "")
+INITIAL: State = (MISSING, None, DAY, False, "")
 
 
 def state_of(outcome: Outcome) -> State:
     """What a person row stores of ``outcome`` (``because_of`` is not stored)."""
-    return (outcome.status, outcome.since, outcome.disputed, outcome.reason)
+    return (
+        outcome.status,
+        outcome.since,
+        outcome.since_precision,
+        outcome.disputed,
+        outcome.reason,
+    )
 
 
 @dataclass(frozen=True)
@@ -142,6 +164,7 @@ class Transition:
     to_status: str
     since: date | None
     because_of: object  # key of the deciding fact
+    since_precision: str = DAY
 
 
 def transition(previous: State, outcome: Outcome, *, recorded: bool) -> Transition | None:
@@ -161,4 +184,5 @@ def transition(previous: State, outcome: Outcome, *, recorded: bool) -> Transiti
         to_status=outcome.status,
         since=outcome.since,
         because_of=outcome.because_of,
+        since_precision=outcome.since_precision,
     )

@@ -6,13 +6,14 @@ import logging
 import os
 import secrets
 from pathlib import Path
-from smtplib import SMTPException
 
 from celery import shared_task
 from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+
+from core.tasks import MAIL_TASK_OPTIONS, TASK_OPTIONS, time_limits
 
 from . import exports, research, services
 from .models import ExportJob, ExportState
@@ -39,13 +40,7 @@ def export_write(*, job: ExportJob, out, on_progress=None) -> int:
     return written
 
 
-@shared_task(
-    name="conscripts.export",
-    acks_late=True,
-    reject_on_worker_lost=True,
-    soft_time_limit=1800,
-    time_limit=1900,
-)
+@shared_task(name="conscripts.export", **TASK_OPTIONS, **time_limits(1800))
 def export_task(job_id: int) -> None:
     """Write a queued export to MEDIA_ROOT/exports/. Running it twice changes nothing."""
     with transaction.atomic():
@@ -86,14 +81,7 @@ def export_task(job_id: int) -> None:
     )
 
 
-@shared_task(
-    name="conscripts.statistics_refresh",
-    acks_late=True,
-    reject_on_worker_lost=True,
-    soft_time_limit=120,
-    time_limit=150,
-    ignore_result=True,
-)
+@shared_task(name="conscripts.statistics_refresh", **TASK_OPTIONS, **time_limits(120))
 def statistics_refresh_task() -> None:
     """Recompute the public statistics into the cache (scheduled by beat)."""
     for kursk in (False, True):
@@ -101,35 +89,20 @@ def statistics_refresh_task() -> None:
 
 
 # --- Relatives following a case (conscripts.services.follow_request) ---------------------
-#: Options of every task that sends e-mail (here and in reports): acknowledged after the
-#: work, so a killed worker's mail is sent by another; retried while the server is down.
-MAIL_TASK_OPTIONS = {
-    "acks_late": True,
-    "reject_on_worker_lost": True,
-    "autoretry_for": (SMTPException, ConnectionError, TimeoutError),
-    "retry_backoff": True,
-    "max_retries": 5,
-}
-
-
 # Ids only: the addresses stay in the database, out of the broker and its logs.
-@shared_task(
-    name="conscripts.follow_confirmation", soft_time_limit=30, time_limit=60, **MAIL_TASK_OPTIONS
-)
+@shared_task(name="conscripts.follow_confirmation", **MAIL_TASK_OPTIONS, **time_limits(30))
 def follow_confirmation_task(follower_id: int) -> bool:
     """Mail the confirmation link a follower asked for (once per request)."""
     return services.follow_confirmation_send(follower_id=follower_id)
 
 
-@shared_task(
-    name="conscripts.notify_followers", soft_time_limit=120, time_limit=150, **MAIL_TASK_OPTIONS
-)
+@shared_task(name="conscripts.notify_followers", **MAIL_TASK_OPTIONS, **time_limits(120))
 def notify_followers_task(change_id: int) -> int:
     """E-mail a status change to the person's confirmed followers (once per address)."""
     return services.followers_notify(change_id=change_id)
 
 
-@shared_task(name="conscripts.followers_purge_unconfirmed", ignore_result=True)
+@shared_task(name="conscripts.followers_purge_unconfirmed", **TASK_OPTIONS, **time_limits(300))
 def followers_purge_unconfirmed_task() -> int:
     """Forget unconfirmed addresses whose link expired (scheduled daily by beat)."""
     return services.followers_purge_unconfirmed()

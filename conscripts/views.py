@@ -1,15 +1,19 @@
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from . import ratelimit, roles, selectors, services
-from .forms import FollowForm, SearchForm
-from .models import Conscript, Follower, Status
+from core import access, ratelimit
+
+from . import selectors, services
+from .forms import ConscriptsMergeForm, EvidenceRetractForm, FollowForm, SearchForm
+from .models import Conscript, Evidence, Follower, Status
 from .search import search
 from .serializers import match_as_api_dict
 
@@ -80,7 +84,7 @@ def api_conscripts(request):
 @require_GET
 def conscript_detail(request, pk: int):
     conscript, merged = selectors.public_conscript_or_successor_get(
-        pk=pk, with_hidden=roles.is_moderator(request.user)
+        pk=pk, with_hidden=access.is_moderator(request.user)
     )
     if merged:  # an old link to a record merged into another
         return redirect(conscript, permanent=True)
@@ -92,7 +96,7 @@ def conscript_detail(request, pk: int):
 
 
 def _case_page(request, conscript: Conscript, *, follow_form=None, status: int = 200, **extra):
-    moderator = roles.is_moderator(request.user)
+    moderator = access.is_moderator(request.user)
     return render(
         request,
         "conscripts/detail.html",
@@ -201,3 +205,70 @@ def unfollow(request, token: str):
         act=services.unfollow,
         template="conscripts/unfollow.html",
     )
+
+
+# --- Moderators: merging records, retracting evidence ----------------------------------------
+def _form_errors(form) -> str:
+    return " ".join(m for ms in form.errors.values() for m in ms)
+
+
+@require_POST
+@access.moderator_required
+def conscripts_merge(request):
+    """Fold one record of a person into another; back to the page the form was on."""
+    form = ConscriptsMergeForm(request.POST)
+    back = request.POST.get("back") or ""
+    safe = back.startswith("/") and url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}
+    )
+    target = back if safe else "home"
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+        return redirect(target)
+    keep = Conscript.objects.filter(pk=form.cleaned_data["keep"]).first()
+    remove = Conscript.objects.filter(pk=form.cleaned_data["remove"]).first()
+    if keep is None or remove is None:
+        messages.error(request, _("There is no person record with this number."))
+        return redirect(target)
+    try:
+        kept = services.conscripts_merge(keep=keep, remove=remove, moderator=request.user)
+    except services.ConscriptError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request,
+            _("Record #%(remove)s merged into #%(keep)s.") % {"remove": remove.pk, "keep": kept.pk},
+        )
+        if not safe:
+            return redirect(kept)
+    return redirect(target)
+
+
+@require_POST
+@access.moderator_required
+def evidence_retract(request, pk: int):
+    """Retract one item from the person's case page, then go back there."""
+    evidence = get_object_or_404(Evidence.objects.only("pk", "conscript_id"), pk=pk)
+    form = EvidenceRetractForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+        return redirect("conscripts:detail", pk=evidence.conscript_id)
+    try:
+        change = services.evidence_retract(
+            evidence=evidence, moderator=request.user, reason=form.cleaned_data["reason"]
+        )
+    except services.EvidenceAlreadyRetracted:
+        messages.error(request, _("This evidence was already retracted."))
+    except (ValidationError, services.EvidenceRetractError) as error:
+        messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+    else:
+        if change is None:
+            messages.success(request, _("Evidence retracted. The status did not change."))
+        else:
+            messages.success(
+                request,
+                _("Evidence retracted. The status is now: %(status)s.")
+                % {"status": change.get_to_status_display()},
+            )
+    # Should a merge have moved the evidence meanwhile, the old page redirects onward.
+    return redirect("conscripts:detail", pk=evidence.conscript_id)

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import AuditEntry, Report
+from .models import Report
 
 
 @admin.register(Report)
@@ -17,23 +17,6 @@ class ReportAdmin(admin.ModelAdmin):
         return [f.name for f in self.model._meta.fields if f.name != "receipt_token"]
 
     def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-
-@admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
-    list_display = ["at", "action", "actor", "report", "conscript_id"]
-    list_filter = ["action"]
-    list_select_related = ["actor", "report"]
-    readonly_fields = ["actor", "at", "action", "report", "conscript_id", "before", "after"]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
         return False
 
     def has_delete_permission(self, request, obj=None) -> bool:

@@ -6,7 +6,7 @@ Forms only check and shape input; every write is a call to ``reports.services``.
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -14,11 +14,13 @@ from django.core.validators import URLValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from conscripts.models import Region, Status
+from conscripts.models import DatePrecision, EvidenceKind, Region, Status
+from conscripts.services import KEEP, MERGE_FIELDS, TAKE
+from core.dates import local_day, today
+from core.partial_dates import PartialDate, PartialDateError, parse_partial_date
 
 from . import images
-from .models import Origin, Report, ReportState
-from .services import MERGE_FIELDS
+from .models import Knowledge, Origin, Report, ReportState
 
 MAX_EVIDENCE_URLS = 10
 MAX_URL_LENGTH = 500
@@ -36,6 +38,23 @@ _UNIT_INPUT_RE = re.compile(
 class RegionChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Region) -> str:
         return obj.name
+
+
+def clean_partial_date(text: str) -> PartialDate | None:
+    """A date as people give it (``core.partial_dates``), from 2022 to today."""
+    try:
+        value = parse_partial_date(text)
+    except PartialDateError:
+        raise ValidationError(
+            _("Write a date such as 20.01.2025, a month such as 01.2025, or a year."), "invalid"
+        ) from None
+    if value is None:
+        return None
+    if value.value > today():
+        raise ValidationError(_("This date is in the future."), "future")
+    if value.value.year < 2022:
+        raise ValidationError(_("A date from 2022 on, please."), "too_early")
+    return value
 
 
 def _date_input():
@@ -81,6 +100,21 @@ class ReportForm(forms.Form):
     )
     last_known_place = forms.CharField(
         label=_("Place of last contact"), max_length=200, required=False
+    )
+    evidence_kind = forms.ChoiceField(
+        label=_("What do you know?"),
+        choices=Knowledge.choices,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    event_date = forms.CharField(
+        label=_("When did it happen, or when was it published?"),
+        max_length=40,
+        required=False,
+        help_text=_(
+            "A date such as 20.01.2025. If you are not sure, a month (01.2025) or "
+            "«около 20.01.2025»."
+        ),
     )
     claimed_status = forms.ChoiceField(
         label=_("What do you believe happened?"),
@@ -166,11 +200,14 @@ class ReportForm(forms.Form):
 
     def clean_last_contact_date(self) -> date | None:
         value = self.cleaned_data.get("last_contact_date")
-        if value and value > timezone.localdate():
+        if value and value > today():
             raise ValidationError(_("This date is in the future."), "future")
         if value and value.year < 2022:
             raise ValidationError(_("A date from 2022 on, please."), "too_early")
         return value
+
+    def clean_event_date(self) -> PartialDate | None:
+        return clean_partial_date(self.cleaned_data.get("event_date", ""))
 
     def clean_evidence_urls(self) -> list[str]:
         lines = [line.strip() for line in self.cleaned_data.get("evidence_urls", "").splitlines()]
@@ -236,11 +273,17 @@ class ReportForm(forms.Form):
             "last_contact_date": data["last_contact_date"],
             "last_known_place": data["last_known_place"],
             "claimed_status": data["claimed_status"],
+            "evidence_kind": data["evidence_kind"],
+            "event_date": data["event_date"].value if data["event_date"] else None,
+            "event_precision": (
+                data["event_date"].precision if data["event_date"] else DatePrecision.DAY
+            ),
             "evidence_urls": data["evidence_urls"],
             "details": data["details"],
             "submitter_name": data["submitter_name"],
             "submitter_contact": data["submitter_contact"],
             "consent": data["consent"],
+            "photo": data.get("photo"),
         }
 
 
@@ -332,7 +375,7 @@ FIELD_LABELS = {
     "last_known_place": _("Last known place"),
 }
 
-CONFLICT_CHOICES = [("record", _("Keep the record's value")), ("report", _("Take the report's"))]
+CONFLICT_CHOICES = [(KEEP, _("Keep the record's value")), (TAKE, _("Take the report's"))]
 
 
 class MergeForm(forms.Form):
@@ -374,26 +417,85 @@ class MergeForm(forms.Form):
         }
 
 
-class ConscriptsMergeForm(forms.Form):
-    keep = forms.IntegerField(label=_("Keep record #"), min_value=1)
-    remove = forms.IntegerField(label=_("Merge away record #"), min_value=1)
+class EvidenceChoiceForm(forms.Form):
+    """What the moderator approves a report as (``services.EvidenceChoice``), prefilled
+    from the report (``services.evidence_choice_default``)."""
 
-    def clean(self):
-        data = super().clean()
-        if data.get("keep") and data.get("keep") == data.get("remove"):
-            raise ValidationError(_("Choose two different records."), "same")
-        return data
+    prefix = "evidence"
 
-
-#: The case page (templates/conscripts/detail.html) writes its retract forms by hand,
-#: with this limit as ``maxlength``: the conscripts view cannot import this module.
-RETRACTION_REASON_MAX_LENGTH = 1000
-
-
-class EvidenceRetractForm(forms.Form):
-    reason = forms.CharField(
-        label=_("Why is this evidence retracted?"),
-        max_length=RETRACTION_REASON_MAX_LENGTH,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        error_messages={"required": _("Say why the evidence is retracted.")},
+    kind = forms.ChoiceField(label=_("Kind of evidence"), choices=EvidenceKind.choices)
+    claimed_status = forms.ChoiceField(label=_("It shows the person as"), choices=Status.choices)
+    event_date = forms.CharField(
+        label=_("When it happened"),
+        max_length=40,
+        required=False,
+        help_text=_("20.01.2025, 01.2025, 2025 or «около 20.01.2025»; empty if unknown."),
     )
+    published_on = forms.DateField(
+        label=_("Published on"),
+        required=False,
+        widget=_date_input(),
+        input_formats=["%Y-%m-%d", "%d.%m.%Y"],
+    )
+    url = forms.ChoiceField(label=_("Link shown with it"), required=False)
+    link_public = forms.BooleanField(label=_("The link may be shown publicly"), required=False)
+    summary = forms.CharField(
+        label=_("Public note (optional)"),
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Shown on the case page. No names of relatives, no contacts."),
+    )
+
+    def __init__(self, *args, report: Report, **kwargs):
+        from .services import evidence_choice_default, link_may_be_public
+
+        self.report = report
+        self.default = evidence_choice_default(report)
+        links = list(dict.fromkeys([*(report.evidence_urls or []), report.source_url]))
+        kwargs.setdefault(
+            "initial",
+            {
+                "kind": self.default.kind,
+                "claimed_status": self.default.claimed_status,
+                "event_date": (
+                    str(PartialDate(self.default.event_date, self.default.event_precision))
+                    if self.default.event_date
+                    else ""
+                ),
+                "published_on": (
+                    local_day(self.default.published_at) if self.default.published_at else None
+                ),
+                "url": self.default.url,
+                "link_public": self.default.link_public,
+            },
+        )
+        super().__init__(*args, **kwargs)
+        self.fields["url"].choices = [("", _("No link")), *((u, u) for u in links if u)]
+        #: Links that must stay private (a relative's own post), for the template.
+        self.private_links = [u for u in links if u and not link_may_be_public(report, u)]
+
+    def clean_event_date(self) -> PartialDate | None:
+        return clean_partial_date(self.cleaned_data.get("event_date", ""))
+
+    def choice(self):
+        """The ``services.EvidenceChoice`` the moderator made."""
+        from .services import EvidenceChoice
+
+        data = self.cleaned_data
+        published_at = self.default.published_at
+        day = data.get("published_on")
+        if day and (published_at is None or local_day(published_at) != day):
+            # A corrected day: noon, local time, so that it reads as that day everywhere.
+            published_at = timezone.make_aware(datetime.combine(day, time(12)))
+        event = data.get("event_date")
+        return EvidenceChoice(
+            kind=data["kind"],
+            claimed_status=data["claimed_status"],
+            event_date=event.value if event else None,
+            event_precision=event.precision if event else DatePrecision.DAY,
+            published_at=published_at,
+            url=data.get("url") or "",
+            link_public=bool(data.get("link_public")),
+            summary=data.get("summary") or "",
+        )

@@ -4,19 +4,37 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from conscripts.models import Conscript, Region, Status
+from conscripts.models import (
+    Conscript,
+    DatePrecision,
+    EvidenceKind,
+    EvidenceSource,
+    Region,
+    Status,
+)
 
 #: Links to these hosts count as video evidence (prisoner videos are posted there).
-VIDEO_HOSTS = ("youtube.com", "youtu.be", "t.me/")
+VIDEO_HOSTS = ("youtube.com", "youtu.be", "t.me/", "vk.com/video", "rutube.ru/video")
 
 
 def links_have_video(urls) -> bool:
     return any(host in url.lower() for url in urls for host in VIDEO_HOSTS)
+
+
+class Knowledge(models.TextChoices):
+    """What a relative knows, as the report form asks it; each value is an
+    ``EvidenceKind`` (a test keeps them in step)."""
+
+    SEARCHING = "search_post", _("We are searching: no news since the last contact")
+    VIDEO = "prisoner_video", _("Seen on a video of prisoners")
+    EXCHANGE = "exchange_list", _("Named in an exchange list")
+    DEATH = "death_notice", _("A death notice")
+    OFFICIAL = "official", _("An official answer")
+    OTHER = "other", _("Something else")
 
 
 def new_receipt_token() -> str:
@@ -46,6 +64,24 @@ class ReportState(models.TextChoices):
 
 #: States in which a moderator may still act on a report.
 OPEN_STATES = (ReportState.PENDING, ReportState.NEEDS_INFO)
+
+#: What the submitter reads about their report's state (receipt page).
+STATE_FOR_SUBMITTER = {
+    ReportState.PENDING: _("Received. A moderator has not reviewed it yet."),
+    ReportState.NEEDS_INFO: _("A moderator needs more information from you."),
+    ReportState.APPROVED: _("Accepted: the person has been added to the record."),
+    ReportState.MERGED: _("Accepted: what you wrote has been added to an existing record."),
+    ReportState.REJECTED: _("Not accepted."),
+    ReportState.DUPLICATE: _("We had already received this report."),
+}
+#: The decision as the e-mail to the submitter names it.
+DECISION_FOR_SUBMITTER = {
+    ReportState.APPROVED: _("accepted and published"),
+    ReportState.MERGED: _("accepted and added to an existing record"),
+    ReportState.REJECTED: _("not accepted"),
+    ReportState.DUPLICATE: _("already received earlier"),
+    ReportState.NEEDS_INFO: _("more information needed"),
+}
 
 
 class Report(models.Model):
@@ -84,6 +120,28 @@ class Report(models.Model):
     claimed_status = models.CharField(
         _("claimed status"), max_length=10, choices=Status.choices, blank=True
     )
+    # What it is evidence of and when, as the submitter (or the extraction) says; the
+    # moderator confirms or corrects both when approving (services.EvidenceChoice).
+    evidence_kind = models.CharField(
+        _("what is known"), max_length=20, choices=EvidenceKind.choices, blank=True
+    )
+    event_date = models.DateField(_("when it happened"), null=True, blank=True)
+    event_precision = models.CharField(
+        _("when: precision"),
+        max_length=5,
+        choices=DatePrecision.choices,
+        default=DatePrecision.DAY,
+    )
+    # Where it comes from: a relative's report, or a post with its channel, link and date.
+    source_kind = models.CharField(
+        _("source kind"), max_length=10, choices=EvidenceSource.choices, blank=True
+    )
+    source_name = models.CharField(_("source name"), max_length=200, blank=True)
+    source_url = models.CharField(_("source link"), max_length=500, blank=True)
+    published_at = models.DateTimeField(_("published"), null=True, blank=True)
+    # Someone's own post (a relative's, with their phone number): its link is never
+    # shown to the public, whatever the moderator chooses.
+    source_private = models.BooleanField(_("source is private"), default=True)
     evidence_urls = models.JSONField(_("evidence links"), default=list, blank=True)
     # Derived from evidence_urls by report_submit, so the queue's "has video"
     # filter is an indexed boolean rather than a scan of JSON text.
@@ -196,6 +254,10 @@ class Report(models.Model):
     def is_open(self) -> bool:
         return self.state in OPEN_STATES
 
+    @property
+    def state_for_submitter(self) -> str:
+        return str(STATE_FOR_SUBMITTER[self.state])
+
     def claim_is_active(self, now=None) -> bool:
         """True while a moderator's claim has not expired (settings.REPORT_CLAIM_MINUTES)."""
         if self.claimed_by_id is None or self.claimed_at is None:
@@ -206,57 +268,3 @@ class Report(models.Model):
 
 def claim_duration() -> timedelta:
     return timedelta(minutes=settings.REPORT_CLAIM_MINUTES)
-
-
-class AuditAction(models.TextChoices):
-    SUBMIT = "submit", _("Submitted")
-    CLAIM = "claim", _("Claimed")
-    RELEASE = "release", _("Released")
-    APPROVE_NEW = "approve_new", _("Approved as a new person")
-    MERGE = "merge", _("Merged into a person")
-    REJECT = "reject", _("Rejected")
-    MARK_DUPLICATE = "mark_duplicate", _("Marked duplicate")
-    REQUEST_INFO = "request_info", _("Information requested")
-    CONSCRIPTS_MERGE = "conscripts_merge", _("Two records merged")
-    RETRACT_EVIDENCE = "retract_evidence", _("Evidence retracted")
-    NOTIFY = "notify", _("Submitter notified")
-
-
-class AuditEntry(models.Model):
-    """Who did what, with the values before and after. Written in the same transaction."""
-
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("actor"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    at = models.DateTimeField(_("at"), default=timezone.now)
-    action = models.CharField(_("action"), max_length=20, choices=AuditAction.choices)
-    report = models.ForeignKey(
-        Report,
-        verbose_name=_("report"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="audit_entries",
-    )
-    # An integer, not a foreign key: it must keep naming the record it named
-    # even after that record was merged into another.
-    conscript_id = models.PositiveIntegerField(_("conscript id"), null=True, blank=True)
-    before = models.JSONField(_("before"), default=dict, blank=True, encoder=DjangoJSONEncoder)
-    after = models.JSONField(_("after"), default=dict, blank=True, encoder=DjangoJSONEncoder)
-
-    class Meta:
-        ordering = ["at", "pk"]
-        verbose_name = _("audit entry")
-        verbose_name_plural = _("audit entries")
-        indexes = [
-            models.Index(fields=["report", "at"], name="audit_report"),
-            models.Index(fields=["conscript_id", "at"], name="audit_conscript"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.action}"

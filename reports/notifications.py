@@ -9,62 +9,14 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
+from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
-from django.utils.formats import date_format
 
-from .models import AuditAction, AuditEntry, Report, ReportState
+from core.audit import audit_record
+from core.models import AuditAction
 
-SUBJECT = {
-    "ru": "Ваше сообщение о пропавшем: {decision}",
-    "en": "Your report about a missing person: {decision}",
-}
-DECISION = {
-    "ru": {
-        ReportState.APPROVED: "принято и опубликовано",
-        ReportState.MERGED: "принято и добавлено к существующей записи",
-        ReportState.REJECTED: "отклонено",
-        ReportState.DUPLICATE: "уже было получено ранее",
-        ReportState.NEEDS_INFO: "нужны уточнения",
-    },
-    "en": {
-        ReportState.APPROVED: "accepted and published",
-        ReportState.MERGED: "accepted and added to an existing record",
-        ReportState.REJECTED: "not accepted",
-        ReportState.DUPLICATE: "already received earlier",
-        ReportState.NEEDS_INFO: "more information needed",
-    },
-}
-BODY = {
-    "ru": (
-        "Здравствуйте.\n\n"
-        "Ваше сообщение от {created} рассмотрено модератором: {decision}.\n"
-        "{extra}"
-        "Статус сообщения всегда виден по вашей ссылке:\n{receipt_url}\n\n"
-        "Никому не передавайте эту ссылку.\n"
-        "Conscript Tracker\n"
-    ),
-    "en": (
-        "Hello,\n\n"
-        "A moderator has reviewed your report of {created}: {decision}.\n"
-        "{extra}"
-        "You can always check it at your private link:\n{receipt_url}\n\n"
-        "Do not share this link.\n"
-        "Conscript Tracker\n"
-    ),
-}
-EXTRA = {
-    "ru": {
-        ReportState.NEEDS_INFO: "Модератор просит уточнить:\n{info_request}\n\n",
-        ReportState.APPROVED: "Запись: {record_url}\n\n",
-        ReportState.MERGED: "Запись: {record_url}\n\n",
-    },
-    "en": {
-        ReportState.NEEDS_INFO: "The moderator asks:\n{info_request}\n\n",
-        ReportState.APPROVED: "The record: {record_url}\n\n",
-        ReportState.MERGED: "The record: {record_url}\n\n",
-    },
-}
+from .models import DECISION_FOR_SUBMITTER, Report, ReportState
 
 
 def receipt_url(report: Report) -> str:
@@ -78,24 +30,22 @@ def receipt_url(report: Report) -> str:
 
 def decision_email(report: Report) -> tuple[str, str]:
     """Subject and plain-text body in the submitter's language (ru or en)."""
-    language = report.submitter_language if report.submitter_language in BODY else "ru"
+    language = report.submitter_language if report.submitter_language in ("ru", "en") else "ru"
+    record_url = ""
+    if report.conscript_id and report.conscript.is_public:
+        record_url = settings.SITE_URL + report.conscript.get_absolute_url()
+    context = {
+        "decision": DECISION_FOR_SUBMITTER[report.state],
+        "state": report.state,
+        "created": timezone.localtime(report.created_at),
+        "info_request": report.info_request,
+        "record_url": record_url,
+        "receipt_url": receipt_url(report),
+    }
     with translation.override(language):
-        decision = DECISION[language][report.state]
-        record_url = ""
-        if report.conscript_id and report.conscript.is_public:
-            site = settings.SITE_URL
-            record_url = site + report.conscript.get_absolute_url()
-        extra = EXTRA[language].get(report.state, "")
-        if extra and "{record_url}" in extra and not record_url:
-            extra = ""
-        extra = extra.format(info_request=report.info_request, record_url=record_url)
-        body = BODY[language].format(
-            created=date_format(timezone.localtime(report.created_at), "DATE_FORMAT"),
-            decision=decision,
-            extra=extra,
-            receipt_url=receipt_url(report),
-        )
-    return SUBJECT[language].format(decision=decision), body
+        subject = render_to_string("reports/email/decision_subject.txt", context)
+        body = render_to_string("reports/email/decision_body.txt", context)
+    return " ".join(subject.split()), body
 
 
 def submitter_notify(*, report_id: int) -> bool:
@@ -123,9 +73,10 @@ def submitter_notify(*, report_id: int) -> bool:
         report.notified_at = timezone.now()
         report.notified_state = report.state
         report.save(update_fields=["notified_at", "notified_state", "updated_at"])
-        AuditEntry.objects.create(
+        audit_record(
             action=AuditAction.NOTIFY,
-            report=report,
+            actor=None,
+            report_id=report.pk,
             before=before,
             after={"notified_at": report.notified_at, "notified_state": report.notified_state},
         )

@@ -2,31 +2,42 @@
 
 Every service runs in one transaction, locks the rows it changes, checks their
 state first, and writes an ``AuditEntry`` (before/after) in that transaction.
-Only moderators may act (``conscripts.roles.is_moderator``). E-mails to the
+Only moderators may act (``core.access``). E-mails to the
 submitter leave only after commit.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.core.validators import URLValidator, validate_email
 from django.db import transaction
 from django.utils import timezone
 
-from conscripts import names, roles, search
+from conscripts import names
 from conscripts import services as conscript_services
-from conscripts.models import Conscript, Evidence, EvidenceKind, Region, StatusChange
+from conscripts.models import (
+    Conscript,
+    DatePrecision,
+    Evidence,
+    EvidenceKind,
+    EvidenceSource,
+    Region,
+    Status,
+)
+from core import access
+from core.audit import audit_record
+from core.models import AuditAction
 
+from .images import CleanImage
 from .models import (
     OPEN_STATES,
-    AuditAction,
-    AuditEntry,
     Origin,
     Report,
     ReportState,
@@ -58,37 +69,10 @@ _SNAPSHOT_FIELDS = (
     "conscript_id",
     "duplicate_of_id",
 )
-#: Conscript fields a report may fill, in the order they are compared.
-MERGE_FIELDS = (
-    "surname",
-    "given_name",
-    "patronymic",
-    "birth_date",
-    "birth_year",
-    "home_region",
-    "unit",
-    "last_contact_date",
-    "last_known_place",
-)
-_NAME_FIELDS = {"surname", "given_name", "patronymic"}
 
 
 def _snapshot(report: Report) -> dict[str, Any]:
     return {name: getattr(report, name) for name in _SNAPSHOT_FIELDS}
-
-
-def _conscript_snapshot(conscript: Conscript) -> dict[str, Any]:
-    data = {}
-    for name in MERGE_FIELDS:
-        value = getattr(conscript, f"{name}_id" if name in ("home_region", "unit") else name)
-        data[name] = value
-    data.update(
-        status=conscript.status,
-        status_since=conscript.status_since,
-        is_disputed=conscript.is_disputed,
-        merged_into_id=conscript.merged_into_id,
-    )
-    return data
 
 
 def _audit(
@@ -99,20 +83,19 @@ def _audit(
     conscript_id: int | None = None,
     before: dict | None = None,
     after: dict | None = None,
-) -> AuditEntry:
-    return AuditEntry.objects.create(
+) -> None:
+    audit_record(
         action=action,
         actor=actor,
-        report=report,
+        report_id=report.pk if report is not None else None,
         conscript_id=conscript_id,
-        before=before or {},
-        after=after or {},
+        before=before,
+        after=after,
     )
 
 
 def _require_moderator(user: AbstractBaseUser | None) -> None:
-    if user is None or not roles.is_moderator(user):
-        raise PermissionDenied("Only moderators may act on reports.")
+    access.role_require(user, access.MODERATORS)
 
 
 def _lock(report: Report) -> Report:
@@ -171,6 +154,14 @@ def report_submit(
     last_contact_date: date | None = None,
     last_known_place: str = "",
     claimed_status: str = "",
+    evidence_kind: str = "",
+    event_date: date | None = None,
+    event_precision: str = DatePrecision.DAY,
+    published_at: datetime | None = None,
+    source_kind: str = "",
+    source_name: str = "",
+    source_url: str = "",
+    source_private: bool = True,
     evidence_urls: Sequence[str] = (),
     details: str = "",
     submitter_name: str = "",
@@ -181,12 +172,20 @@ def report_submit(
     origin: str = Origin.FORM,
     origin_ref: str = "",
     ip: str | None = None,
+    photo: CleanImage | None = None,
 ) -> Report:
     """Record a new pending report. Needs no account.
 
     A report from the public form needs the submitter's consent to store
     their contact details; invalid links or a birth year that contradicts the
     birth date raise ``ValidationError``.
+
+    ``evidence_kind``, ``event_date`` (with its precision) say what the submitter knows
+    and when it happened; ``published_at``, ``source_*`` where it comes from (for the
+    form: a relative's report; for an ingested post: its channel, link and date).
+    ``source_private``: the source is someone's own post, whose link must never be
+    public (relatives' posts carry their phone numbers); true unless the caller knows
+    the source publishes.
     """
     if origin == Origin.FORM and not consent:
         raise ValidationError("Consent is required to store a report from the form.")
@@ -218,8 +217,17 @@ def report_submit(
         last_contact_date=last_contact_date,
         last_known_place=last_known_place.strip(),
         claimed_status=claimed_status,
+        evidence_kind=evidence_kind,
+        event_date=event_date,
+        event_precision=event_precision if event_date else DatePrecision.DAY,
+        published_at=published_at,
+        source_kind=source_kind or (EvidenceSource.RELATIVE if origin == Origin.FORM else ""),
+        source_name=source_name.strip(),
+        source_url=source_url.strip(),
+        source_private=source_private,
         evidence_urls=urls,
-        has_video=links_have_video(urls),
+        # The post's own link is no video, even on Telegram.
+        has_video=links_have_video(u for u in urls if u != source_url.strip()),
         details=details.strip(),
         submitter_name=submitter_name.strip(),
         submitter_contact=submitter_contact.strip(),
@@ -234,6 +242,11 @@ def report_submit(
     report.full_clean(exclude=["home_region"], validate_unique=False, validate_constraints=False)
     with transaction.atomic():
         report.save()
+        if photo is not None:
+            # Already re-encoded without metadata (reports.images); stored under a random
+            # name and served only through the moderators' view.
+            report.photo.save(f"photo.{photo.extension}", ContentFile(photo.data), save=False)
+            Report.objects.filter(pk=report.pk).update(photo=report.photo.name)
         _audit(action=AuditAction.SUBMIT, actor=None, report=report, after=_snapshot(report))
     return report
 
@@ -273,39 +286,156 @@ def _claim_set(*, report: Report, moderator: AbstractBaseUser, claim: bool) -> R
 
 
 # --- evidence from a report --------------------------------------------------------------
+@dataclass
+class EvidenceChoice:
+    """What a moderator approves a report as: the kind, the claim, when it happened and
+    was published, and the one link the case page may show. Prefilled from the report
+    (``evidence_choice_default``); the moderator corrects it on the report page."""
+
+    kind: str
+    claimed_status: str
+    event_date: date | None = None
+    event_precision: str = DatePrecision.DAY
+    published_at: datetime | None = None
+    url: str = ""
+    link_public: bool = False
+    summary: str = ""
+
+
+#: The claim each kind of evidence makes unless the report says otherwise.
+KIND_CLAIM = {
+    EvidenceKind.SEARCH_POST: Status.MISSING,
+    EvidenceKind.PRISONER_VIDEO: Status.CAPTURED,
+    EvidenceKind.EXCHANGE_LIST: Status.RETURNED,
+    EvidenceKind.DEATH_NOTICE: Status.DEAD,
+}
+#: The kind a claim suggests when the report does not say what it is.
+CLAIM_KIND = {
+    Status.MISSING: EvidenceKind.SEARCH_POST,
+    Status.CAPTURED: EvidenceKind.PRISONER_VIDEO,
+    Status.RETURNED: EvidenceKind.EXCHANGE_LIST,
+    Status.DEAD: EvidenceKind.DEATH_NOTICE,
+}
+
+
+def link_may_be_public(report: Report, url: str) -> bool:
+    """Whether a link of ``report`` may ever be shown to the public: never the source
+    post of a private source (a relative's own post), never a relative's search post."""
+    if not url:
+        return False
+    return not (report.source_private and url == report.source_url)
+
+
+def evidence_choice_default(report: Report) -> EvidenceChoice:
+    """The evidence a report most likely is, for the moderator to confirm or correct."""
+    claim = report.claimed_status
+    if report.evidence_kind:
+        kind = report.evidence_kind
+    elif claim == Status.CAPTURED and not report.has_video:
+        kind = EvidenceKind.OTHER  # «in captivity», but no video to show for it
+    else:
+        kind = CLAIM_KIND.get(claim, EvidenceKind.SEARCH_POST)
+    claim = claim or KIND_CLAIM.get(kind, Status.MISSING)
+    if report.event_date:
+        event_date, precision = report.event_date, report.event_precision
+    elif kind == EvidenceKind.SEARCH_POST and report.last_contact_date:
+        event_date, precision = report.last_contact_date, DatePrecision.DAY
+    else:
+        event_date, precision = None, DatePrecision.DAY
+    links = list(report.evidence_urls or [])
+    videos = [u for u in links if links_have_video([u]) and u != report.source_url]
+    if kind == EvidenceKind.PRISONER_VIDEO and videos:
+        url = videos[0]
+    elif report.source_url:
+        url = report.source_url
+    else:
+        url = links[0] if links else ""
+    public = (
+        kind != EvidenceKind.SEARCH_POST
+        and link_may_be_public(report, url)
+        # What a relative typed in is shown only once a moderator has looked at it.
+        and (report.origin == Origin.SOURCE or url in videos)
+    )
+    return EvidenceChoice(
+        kind=kind,
+        claimed_status=claim,
+        event_date=event_date,
+        event_precision=precision,
+        published_at=report.published_at or report.created_at,
+        url=url,
+        link_public=public,
+    )
+
+
 def _evidence_from_report(
-    *, report: Report, conscript: Conscript, moderator: AbstractBaseUser
-) -> list[Evidence]:
-    """One Evidence per link, or one for the report itself when it has none.
+    *,
+    report: Report,
+    conscript: Conscript,
+    moderator: AbstractBaseUser,
+    choice: EvidenceChoice | None,
+) -> Evidence:
+    """The one piece of evidence a report becomes.
 
     The report's free text may hold relatives' contacts, so it goes to
-    ``archived_text`` (moderators only), never to the public summary.
+    ``archived_text`` (moderators only), never to the public summary; its other links
+    stay on the report, which moderators can open from the evidence.
     """
-    claimed = report.claimed_status or "missing"
-    event_date = report.last_contact_date if claimed == "missing" else None
-    kind = EvidenceKind.SEARCH_POST if claimed == "missing" else EvidenceKind.OTHER
-    return [
-        conscript_services.evidence_add(
-            conscript=conscript,
-            kind=kind,
-            claimed_status=claimed,
-            event_date=event_date,
-            url=url,
-            source_name=f"Report #{report.pk}",
-            summary=f"From report #{report.pk}" + (": link" if url else ""),
-            archived_text=report.details,
-            added_by=moderator,
-        )
-        for url in (report.evidence_urls or [""])
-    ]
+    choice = choice or evidence_choice_default(report)
+    if choice.url and choice.url not in (report.evidence_urls or []) + [report.source_url]:
+        raise ValidationError("The link must be one of the report's links.")
+    return conscript_services.evidence_add(
+        conscript=conscript,
+        kind=choice.kind,
+        claimed_status=choice.claimed_status,
+        event_date=choice.event_date,
+        event_precision=choice.event_precision,
+        published_at=choice.published_at,
+        url=choice.url,
+        link_public=choice.link_public and link_may_be_public(report, choice.url),
+        source_kind=report.source_kind,
+        source_name=report.source_name,
+        summary=choice.summary.strip(),
+        archived_text=report.details,
+        report_id=report.pk,
+        added_by=moderator,
+    )
+
+
+def _evidence_audit(evidence: Evidence) -> dict[str, Any]:
+    return {
+        "evidence_ids": [evidence.pk],
+        "evidence": {
+            "kind": evidence.kind,
+            "claimed_status": evidence.claimed_status,
+            "event_date": evidence.event_date,
+            "event_precision": evidence.event_precision,
+            "published_at": evidence.published_at,
+            "link_public": evidence.link_public,
+        },
+    }
+
+
+def report_values(report: Report) -> dict[str, Any]:
+    """What a report says about the person, keyed as ``conscripts.services.MERGE_FIELDS``."""
+    values: dict[str, Any] = {
+        name: getattr(report, name)
+        for name in conscript_services.MERGE_FIELDS
+        if name not in ("home_region", "unit")
+    }
+    values["home_region"] = report.home_region
+    values["unit"] = report.unit_number or None
+    return values
 
 
 # --- decisions -----------------------------------------------------------------------------
-def report_approve_new(*, report: Report, moderator: AbstractBaseUser) -> Conscript:
+def report_approve_new(
+    *, report: Report, moderator: AbstractBaseUser, evidence: EvidenceChoice | None = None
+) -> Conscript:
     """Create a new person from the report; their status follows from its evidence.
 
-    Raises ``ReportStateError`` if someone else already decided the report
-    (two moderators approving at once: exactly one wins).
+    ``evidence`` is what the moderator approved the report as (default: the report's
+    own account, ``evidence_choice_default``). Raises ``ReportStateError`` if someone
+    else already decided the report (two moderators approving at once: one wins).
     """
     _require_moderator(moderator)
     with transaction.atomic():
@@ -329,108 +459,33 @@ def report_approve_new(*, report: Report, moderator: AbstractBaseUser) -> Conscr
             last_contact_date=report.last_contact_date,
             last_known_place=report.last_known_place,
         )
-        evidence = _evidence_from_report(report=report, conscript=conscript, moderator=moderator)
+        added = _evidence_from_report(
+            report=report, conscript=conscript, moderator=moderator, choice=evidence
+        )
         conscript.refresh_from_db()
         _decide(report, state=ReportState.APPROVED, moderator=moderator, now=now)
         report.conscript = conscript
         report.save()
-        after = _snapshot(report) | {"evidence_ids": [e.pk for e in evidence]}
         _audit(
             action=AuditAction.APPROVE_NEW,
             actor=moderator,
             report=report,
             conscript_id=conscript.pk,
             before=before,
-            after=after,
+            after=_snapshot(report) | _evidence_audit(added),
         )
         _notify_after_commit(report)
     return conscript
 
 
-@dataclass
-class MergeResult:
-    conscript: Conscript
-    filled: list[str] = field(default_factory=list)
-    #: field → (value on the record, value in the report); left unchanged
-    conflicts: dict[str, tuple[Any, Any]] = field(default_factory=dict)
-    overwritten: list[str] = field(default_factory=list)
-
-
-def _report_values(report: Report) -> dict[str, Any]:
-    values: dict[str, Any] = {
-        name: getattr(report, name)
-        for name in MERGE_FIELDS
-        if name not in ("home_region", "unit", "birth_year")
-    }
-    values["birth_year"] = report.birth_year
-    values["home_region"] = report.home_region
-    values["unit"] = report.unit_number or None
-    return values
-
-
-def _comparable(name: str, value: Any) -> Any:
-    """A value as compared and as written to the audit log (JSON-friendly)."""
-    if value in (None, ""):
-        return None
-    if name == "unit":
-        # A report names a unit by number; a record holds a MilitaryUnit.
-        return value if isinstance(value, str) else (value.number or value.name)
-    if name == "home_region":
-        return value.code
-    if name in _NAME_FIELDS:
-        return value.lower()
-    return value
-
-
-def _conscript_fill(
-    *,
-    conscript: Conscript,
-    values: dict[str, Any],
-    field_choices: dict[str, str] | None = None,
-) -> MergeResult:
-    """Fill empty fields of a locked ``conscript`` from ``values``; report conflicts.
-
-    ``field_choices[name] == "report"`` overwrites a conflicting value; anything
-    else keeps the record's value. Saves the conscript if anything changed.
-    """
-    field_choices = field_choices or {}
-    result = MergeResult(conscript=conscript)
-    for name in MERGE_FIELDS:
-        new = values.get(name)
-        current = getattr(conscript, name)
-        mine, theirs = _comparable(name, current), _comparable(name, new)
-        if theirs is None or mine == theirs:
-            continue
-        if mine is not None and field_choices.get(name) != "report":
-            shown = current if name in _NAME_FIELDS else mine
-            result.conflicts[name] = (shown, new if name in _NAME_FIELDS else theirs)
-            continue
-        if name == "unit" and isinstance(new, str):
-            new = conscript_services.unit_get_or_create(number=new)
-        setattr(conscript, name, new)
-        (result.filled if mine is None else result.overwritten).append(name)
-    # A birth date settles the year; a conflicting year is reported, not guessed.
-    if conscript.birth_date is not None and conscript.birth_year != conscript.birth_date.year:
-        if "birth_date" in result.filled + result.overwritten:
-            if conscript.birth_year is not None and "birth_year" not in result.overwritten:
-                result.conflicts["birth_year"] = (conscript.birth_year, conscript.birth_date.year)
-            conscript.birth_year = conscript.birth_date.year
-        else:
-            conscript.birth_year = conscript.birth_date.year
-    changed = result.filled + result.overwritten
-    if changed:
-        if _NAME_FIELDS & set(changed):
-            keys = search.name_keys(
-                surname=conscript.surname,
-                given_name=conscript.given_name,
-                patronymic=conscript.patronymic,
-            )
-            for key_name, value in keys.items():
-                setattr(conscript, key_name, value)
-            search.vocabulary_add([keys])
-        conscript.full_clean(exclude=["status", "merged_into"])
-        conscript.save()
-    return result
+def report_merge_plan(
+    *, report: Report, conscript: Conscript, field_choices: dict[str, str] | None = None
+) -> conscript_services.MergePlan:
+    """What merging ``report`` into ``conscript`` would change, and its conflicts.
+    Writes nothing: the merge page shows it before the moderator decides."""
+    return conscript_services.merge_plan(
+        conscript=conscript, values=report_values(report), field_choices=field_choices
+    )
 
 
 def report_merge(
@@ -439,13 +494,14 @@ def report_merge(
     conscript: Conscript,
     moderator: AbstractBaseUser,
     field_choices: dict[str, str] | None = None,
-) -> MergeResult:
+    evidence: EvidenceChoice | None = None,
+) -> conscript_services.MergePlan:
     """Attach the report to an existing person.
 
-    Empty fields of the person are filled from the report; differing values
-    are returned in ``MergeResult.conflicts`` and left alone unless
-    ``field_choices`` maps the field to ``"report"``. The report's evidence is
-    attached and the status recomputed.
+    Empty fields of the person are filled from the report; differing values are
+    returned in the plan's ``conflicts`` and left alone unless ``field_choices`` maps
+    the field to ``"report"``. The report's evidence (``evidence``, as in
+    ``report_approve_new``) is attached and the status recomputed.
     """
     _require_moderator(moderator)
     with transaction.atomic():
@@ -458,33 +514,28 @@ def report_merge(
                 f"Record #{conscript.pk} was merged into #{conscript.merged_into_id}; "
                 "merge the report there."
             )
-        before = _snapshot(report) | {"conscript": _conscript_snapshot(conscript)}
-        result = _conscript_fill(
-            conscript=conscript, values=_report_values(report), field_choices=field_choices
+        before = _snapshot(report) | {"conscript": conscript_services.conscript_snapshot(conscript)}
+        plan = report_merge_plan(report=report, conscript=conscript, field_choices=field_choices)
+        conscript_services.merge_plan_execute(plan=plan)
+        added = _evidence_from_report(
+            report=report, conscript=conscript, moderator=moderator, choice=evidence
         )
-        evidence = _evidence_from_report(report=report, conscript=conscript, moderator=moderator)
         conscript.refresh_from_db()
-        result.conscript = conscript
+        plan.conscript = conscript
         _decide(report, state=ReportState.MERGED, moderator=moderator, now=now)
         report.conscript = conscript
         report.save()
-        after = _snapshot(report) | {
-            "conscript": _conscript_snapshot(conscript),
-            "filled": result.filled,
-            "overwritten": result.overwritten,
-            "conflicts": {k: list(v) for k, v in result.conflicts.items()},
-            "evidence_ids": [e.pk for e in evidence],
-        }
+        after = _snapshot(report) | {"conscript": conscript_services.conscript_snapshot(conscript)}
         _audit(
             action=AuditAction.MERGE,
             actor=moderator,
             report=report,
             conscript_id=conscript.pk,
             before=before,
-            after=after,
+            after=after | plan.as_audit() | _evidence_audit(added),
         )
         _notify_after_commit(report)
-    return result
+    return plan
 
 
 def report_reject(*, report: Report, moderator: AbstractBaseUser, reason: str) -> Report:
@@ -585,122 +636,3 @@ def report_request_info(*, report: Report, moderator: AbstractBaseUser, message:
         )
         _notify_after_commit(report)
     return report
-
-
-# --- two records, one person ---------------------------------------------------------------
-def conscripts_merge(
-    *, keep: Conscript, remove: Conscript, moderator: AbstractBaseUser
-) -> Conscript:
-    """Fold ``remove`` into ``keep``: evidence and timeline move, nothing is deleted.
-
-    ``remove`` keeps its row and points at ``keep`` (``merged_into``), so it
-    drops out of public lists and search; empty fields of ``keep`` are filled
-    from it. Both ids get an audit entry listing what moved.
-    """
-    _require_moderator(moderator)
-    if keep.pk == remove.pk:
-        raise ReportStateError("A record cannot be merged into itself.")
-    with transaction.atomic():
-        locked = {
-            c.pk: c
-            for c in Conscript.objects.select_for_update()
-            .filter(pk__in=[keep.pk, remove.pk])
-            # Key order, so two merges of the same pair cannot deadlock.
-            .order_by("pk")
-        }
-        keep, remove = locked[keep.pk], locked[remove.pk]
-        for record in (keep, remove):
-            if record.merged_into_id is not None:
-                raise ReportStateError(
-                    f"Record #{record.pk} was already merged into #{record.merged_into_id}."
-                )
-        before_keep, before_remove = _conscript_snapshot(keep), _conscript_snapshot(remove)
-        evidence_ids = list(remove.evidence.values_list("pk", flat=True))
-        change_ids = list(remove.status_changes.values_list("pk", flat=True))
-        Evidence.objects.filter(pk__in=evidence_ids).update(conscript=keep)
-        StatusChange.objects.filter(pk__in=change_ids).update(conscript=keep)
-        fill = _conscript_fill(
-            conscript=keep, values={name: getattr(remove, name) for name in MERGE_FIELDS}
-        )
-        remove.merged_into = keep
-        remove.save(update_fields=["merged_into", "updated_at"])
-        conscript_services.conscript_recompute_status(conscript=keep, acting_user=moderator)
-        keep.refresh_from_db()
-        moved = {
-            "moved_evidence_ids": evidence_ids,
-            "moved_status_change_ids": change_ids,
-            "kept_id": keep.pk,
-            "removed_id": remove.pk,
-            "filled": fill.filled,
-            "conflicts": {k: list(v) for k, v in fill.conflicts.items()},
-        }
-        _audit(
-            action=AuditAction.CONSCRIPTS_MERGE,
-            actor=moderator,
-            conscript_id=keep.pk,
-            before=before_keep,
-            after=_conscript_snapshot(keep) | moved,
-        )
-        _audit(
-            action=AuditAction.CONSCRIPTS_MERGE,
-            actor=moderator,
-            conscript_id=remove.pk,
-            before=before_remove,
-            after=_conscript_snapshot(remove) | moved,
-        )
-    return keep
-
-
-# --- evidence at fault ---------------------------------------------------------------------
-def _retraction_snapshot(conscript: Conscript, evidence: Evidence) -> dict[str, Any]:
-    return {
-        "status": conscript.status,
-        "status_since": conscript.status_since,
-        "is_disputed": conscript.is_disputed,
-        "disputed_reason": conscript.disputed_reason,
-        "evidence_kinds": conscript.evidence_kinds,
-        "evidence": {
-            "id": evidence.pk,
-            "kind": evidence.kind,
-            "claimed_status": evidence.claimed_status,
-            "event_date": evidence.event_date,
-            "retracted_at": evidence.retracted_at,
-            "retraction_reason": evidence.retraction_reason,
-        },
-    }
-
-
-def evidence_retract(
-    *, evidence: Evidence, moderator: AbstractBaseUser, reason: str
-) -> StatusChange | None:
-    """Retract evidence at fault; the person's status and disputed flag follow.
-
-    ``reason`` is required (``ValidationError``); evidence already retracted
-    raises ``conscripts.services.EvidenceAlreadyRetracted`` and changes nothing.
-    Returns the ``StatusChange`` if the status moved.
-    """
-    _require_moderator(moderator)
-    if not reason.strip():
-        raise ValidationError("A retraction needs a reason.")
-    with transaction.atomic():
-        # Locked here too (conscripts' service locks the same rows again, a no-op),
-        # so that "before" is what the retraction changes.
-        conscript, current = conscript_services.evidence_lock(evidence_id=evidence.pk)
-        before = _retraction_snapshot(conscript, current)
-        change = conscript_services.evidence_retract(
-            evidence=current, reason=reason, retracted_by=moderator
-        )
-        conscript.refresh_from_db(fields=conscript_services.DERIVED_FIELDS)
-        after = _retraction_snapshot(conscript, current) | {
-            "status_change_id": change.pk if change else None
-        }
-        _audit(
-            action=AuditAction.RETRACT_EVIDENCE,
-            actor=moderator,
-            conscript_id=conscript.pk,
-            before=before,
-            after=after,
-        )
-    evidence.retracted_at = current.retracted_at
-    evidence.retraction_reason = current.retraction_reason
-    return change

@@ -1,5 +1,7 @@
 from django.urls import path
 
+from conscripts import views as conscript_views
+
 from . import views
 
 app_name = "reports"
@@ -8,8 +10,9 @@ urlpatterns = [
     path("receipt/<str:token>/", views.receipt, name="receipt"),
     path("queue/", views.queue, name="queue"),
     path("queue/reject/", views.bulk_reject, name="bulk-reject"),
-    path("people/merge/", views.conscripts_merge, name="conscripts-merge"),
-    path("evidence/<int:pk>/retract/", views.evidence_retract, name="evidence-retract"),
+    # Moved to /people/ (conscripts owns people and evidence); kept for old forms.
+    path("people/merge/", conscript_views.conscripts_merge),
+    path("evidence/<int:pk>/retract/", conscript_views.evidence_retract),
     path("<int:pk>/", views.report_detail, name="detail"),
     path("<int:pk>/photo/", views.report_photo, name="photo"),
     path("<int:pk>/claim/", views.report_claim, name="claim"),

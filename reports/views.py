@@ -10,31 +10,28 @@ from functools import wraps
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.base import ContentFile
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from conscripts import ratelimit, roles
 from conscripts import selectors as conscript_selectors
-from conscripts.models import Conscript, Evidence
-from conscripts.services import EvidenceAlreadyRetracted, EvidenceRetractError
+from conscripts import services as conscript_services
+from conscripts.forms import ConscriptsMergeForm
+from conscripts.models import Conscript
+from core import access, ratelimit
+from core.models import AuditEntry
 
 from . import selectors, services
 from .forms import (
     FIELD_LABELS,
     BulkRejectForm,
-    ConscriptsMergeForm,
     DuplicateForm,
-    EvidenceRetractForm,
+    EvidenceChoiceForm,
     InfoRequestForm,
     MergeForm,
     QueueFilterForm,
@@ -47,32 +44,9 @@ QUEUE_PAGE_SIZE = 50
 RATE_SCOPE = "report-submit"
 
 
-# --- access -----------------------------------------------------------------------------
-def moderator_required(view):
-    """Anonymous: to the login page. Signed in without the moderators' group: 403."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not roles.is_moderator(request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
-def not_stored(view):
-    """Personal data: kept out of shared caches, the browser's history cache and indexes."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        response = view(request, *args, **kwargs)
-        response["Cache-Control"] = "private, no-store"
-        response["X-Robots-Tag"] = "noindex, nofollow"
-        return response
-
-    return wrapper
+# --- access (core.access: one policy) ---------------------------------------------------
+moderator_required = access.moderator_required
+not_stored = access.private_response
 
 
 def private_page(view):
@@ -105,27 +79,16 @@ def _error_message(request, error: Exception) -> None:
     messages.error(request, text)
 
 
-ACTION_ERRORS = (services.ReportError, ValidationError)
+ACTION_ERRORS = (services.ReportError, conscript_services.ConscriptError, ValidationError)
 
 
 # --- public -----------------------------------------------------------------------------
 def _report_submit(request, form: ReportForm) -> Report:
-    """The submission with its photo stored, in one transaction.
-
-    ``services.report_submit`` takes no photo yet; the re-encoded file is
-    attached to the row it just created.
-    """
-    with transaction.atomic():
-        report = services.report_submit(
-            **form.submission(),
-            ip=ratelimit.client_ip(request) or None,
-            submitter_language=(get_language() or "ru")[:2],
-        )
-        photo = form.cleaned_data.get("photo")
-        if photo:
-            report.photo.save(f"photo.{photo.extension}", ContentFile(photo.data), save=False)
-            Report.objects.filter(pk=report.pk).update(photo=report.photo.name)
-    return report
+    return services.report_submit(
+        **form.submission(),
+        ip=ratelimit.client_ip(request) or None,
+        submitter_language=(get_language() or "ru")[:2],
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -211,62 +174,6 @@ def bulk_reject(request):
     return redirect("reports:queue")
 
 
-@require_POST
-@moderator_required
-def conscripts_merge(request):
-    form = ConscriptsMergeForm(request.POST)
-    back = request.POST.get("back") or ""
-    target = back if back.startswith("/reports/") else reverse("reports:queue")
-    if not form.is_valid():
-        messages.error(request, " ".join(m for ms in form.errors.values() for m in ms))
-        return redirect(target)
-    keep = Conscript.objects.filter(pk=form.cleaned_data["keep"]).first()
-    remove = Conscript.objects.filter(pk=form.cleaned_data["remove"]).first()
-    if keep is None or remove is None:
-        messages.error(request, _("There is no person record with this number."))
-        return redirect(target)
-    try:
-        kept = services.conscripts_merge(keep=keep, remove=remove, moderator=request.user)
-    except ACTION_ERRORS as error:
-        _error_message(request, error)
-    else:
-        messages.success(
-            request,
-            _("Record #%(remove)s merged into #%(keep)s.") % {"remove": remove.pk, "keep": kept.pk},
-        )
-    return redirect(target)
-
-
-@require_POST
-@moderator_required
-def evidence_retract(request, pk: int):
-    """Retract one item from the person's case page, then go back there."""
-    evidence = get_object_or_404(Evidence.objects.only("pk", "conscript_id"), pk=pk)
-    form = EvidenceRetractForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, " ".join(m for ms in form.errors.values() for m in ms))
-        return redirect("conscripts:detail", pk=evidence.conscript_id)
-    try:
-        change = services.evidence_retract(
-            evidence=evidence, moderator=request.user, reason=form.cleaned_data["reason"]
-        )
-    except EvidenceAlreadyRetracted:
-        messages.error(request, _("This evidence was already retracted."))
-    except (ValidationError, EvidenceRetractError) as error:
-        _error_message(request, error)
-    else:
-        if change is None:
-            messages.success(request, _("Evidence retracted. The status did not change."))
-        else:
-            messages.success(
-                request,
-                _("Evidence retracted. The status is now: %(status)s.")
-                % {"status": change.get_to_status_display()},
-            )
-    # Should a merge have moved the evidence meanwhile, the old page redirects onward.
-    return redirect("conscripts:detail", pk=evidence.conscript_id)
-
-
 # --- moderators: one report ---------------------------------------------------------------
 def _report_get(pk: int) -> Report:
     return get_object_or_404(
@@ -289,11 +196,14 @@ def _detail_context(request, report: Report, **extra) -> dict:
             )
             for candidate in (selectors.report_candidates(report=report) if report.is_open else [])
         ],
-        "audit": report.audit_entries.select_related("actor").order_by("at", "pk"),
+        "audit": AuditEntry.objects.filter(report_id=report.pk)
+        .select_related("actor")
+        .order_by("at", "pk"),
         "reject_form": ReasonForm(),
         "duplicate_form": DuplicateForm(),
         "info_form": InfoRequestForm(),
         "merge_form": MergeForm(),
+        "evidence_form": EvidenceChoiceForm(report=report) if report.is_open else None,
         "merge_people_form": ConscriptsMergeForm(),
         **extra,
     }
@@ -354,8 +264,25 @@ report_release = _action(
     lambda request, report: services.report_release(report=report, moderator=request.user),
     gettext_lazy("Report released; another moderator can take it."),
 )
+
+
+def _evidence_choice(request, report: Report) -> services.EvidenceChoice | None:
+    """The moderator's account of the evidence, or None to take the report's own (a
+    post with no evidence fields, as scripts send). Invalid: ``ValidationError``."""
+    if not any(key.startswith(f"{EvidenceChoiceForm.prefix}-") for key in request.POST):
+        return None
+    form = EvidenceChoiceForm(request.POST, report=report)
+    if not form.is_valid():
+        raise ValidationError(
+            [f"{form.fields[name].label}: {m}" for name, ms in form.errors.items() for m in ms]
+        )
+    return form.choice()
+
+
 report_approve = _action(
-    lambda request, report: services.report_approve_new(report=report, moderator=request.user),
+    lambda request, report: services.report_approve_new(
+        report=report, moderator=request.user, evidence=_evidence_choice(request, report)
+    ),
     gettext_lazy("Report approved: a new person record was created."),
 )
 report_reject = _action(
@@ -378,24 +305,6 @@ report_request_info = _action(
 )
 
 
-class _Preview(Exception):
-    """Carries the result out of a rolled-back transaction."""
-
-    def __init__(self, result: services.MergeResult):
-        self.result = result
-
-
-def _merge_preview(*, report: Report, conscript: Conscript, moderator) -> services.MergeResult:
-    """What ``report_merge`` would do, undone: the moderator decides conflicts first."""
-    try:
-        with transaction.atomic():
-            raise _Preview(
-                services.report_merge(report=report, conscript=conscript, moderator=moderator)
-            )
-    except _Preview as preview:
-        return preview.result
-
-
 @require_POST
 @moderator_required
 def report_merge(request, pk: int):
@@ -409,23 +318,36 @@ def report_merge(request, pk: int):
         messages.error(request, _("There is no person record with this number."))
         return redirect("reports:detail", pk=report.pk)
     try:
+        evidence = _evidence_choice(request, report)
         if not form.cleaned_data["resolved"]:
-            preview = _merge_preview(report=report, conscript=conscript, moderator=request.user)
-            if preview.conflicts:
+            plan = services.report_merge_plan(report=report, conscript=conscript)
+            if plan.conflicts:
                 conflict_form = MergeForm(
                     initial={"conscript": conscript.pk, "resolved": True},
-                    conflicts=preview.conflicts,
+                    conflicts=plan.conflicts,
                 )
                 return render(
                     request,
                     "reports/merge_conflicts.html",
-                    {"report": report, "conscript": conscript, "form": conflict_form},
+                    {
+                        "report": report,
+                        "conscript": conscript,
+                        "form": conflict_form,
+                        # The moderator's evidence choice rides along to the second step.
+                        "evidence_fields": [
+                            (key, value)
+                            for key in request.POST
+                            if key.startswith(f"{EvidenceChoiceForm.prefix}-")
+                            for value in request.POST.getlist(key)
+                        ],
+                    },
                 )
         result = services.report_merge(
             report=report,
             conscript=conscript,
             moderator=request.user,
             field_choices=form.field_choices(),
+            evidence=evidence,
         )
     except ACTION_ERRORS as error:
         _error_message(request, error)

@@ -41,6 +41,15 @@ class Source(models.Model):
         _("poll every (minutes)"), default=0, help_text=_("0: only when run by hand.")
     )
     enabled = models.BooleanField(_("enabled"), default=True)
+    publishes = models.BooleanField(
+        _("publishes"),
+        default=False,
+        help_text=_(
+            "Tick for a channel or news site that publishes (prisoner videos, exchange "
+            "lists, news). Leave unticked for relatives' groups: their posts are their own, "
+            "with their phone numbers, and their links are never shown publicly."
+        ),
+    )
     cursor = models.JSONField(_("cursor"), default=dict, blank=True)
     allowed_hosts = models.JSONField(
         _("allowed hosts"),

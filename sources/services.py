@@ -328,7 +328,7 @@ def origin_ref(item: SourceItem, n: int) -> str:
     return f"{item.source.kind}:{item.source.name}:{item.external_id}#{n}"[:200]
 
 
-_ITEM_FIELDS = ("state", "text", "external_id", "url", "author", "links")
+_ITEM_FIELDS = ("state", "text", "external_id", "url", "author", "links", "published_at")
 
 
 def item_extract(*, item_id: int, extract: Callable[[str], Any] | None = None, regions=None) -> int:
@@ -350,7 +350,7 @@ def item_extract(*, item_id: int, extract: Callable[[str], Any] | None = None, r
         item = (
             SourceItem.objects.select_for_update(of=("self",))
             .select_related("source")
-            .only(*_ITEM_FIELDS, "source__kind", "source__name")
+            .only(*_ITEM_FIELDS, "source__kind", "source__name", "source__publishes")
             .filter(pk=item_id)
             .first()
         )
@@ -369,6 +369,8 @@ def item_extract(*, item_id: int, extract: Callable[[str], Any] | None = None, r
         urls = _evidence_urls(item, extraction.video_urls)
         details = redact(item.text)
         contact = ", ".join(extraction.phones)[:200]
+        # A post with a phone number in it is someone's own (a relative's): never public.
+        private = not item.source.publishes or bool(extraction.phones)
         created, skipped = 0, []
         for n, person in enumerate(extraction.people, start=1):
             try:
@@ -383,6 +385,11 @@ def item_extract(*, item_id: int, extract: Callable[[str], Any] | None = None, r
                     unit_number=(person.unit_number or "")[:5],
                     home_region=regions.get(person.region) if person.region else None,
                     claimed_status=person.status_claim or "",
+                    published_at=item.published_at,
+                    source_kind=item.source.kind,
+                    source_name=item.source.name,
+                    source_url=item.url,
+                    source_private=private or person.status_claim == "missing",
                     evidence_urls=urls,
                     details=details,
                     submitter_name=item.author,

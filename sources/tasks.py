@@ -8,6 +8,8 @@ from datetime import timedelta
 from celery import current_app, shared_task
 from celery.signals import worker_process_init
 
+from core.tasks import TASK_OPTIONS, time_limits
+
 from . import fetching, services
 from .models import Source
 
@@ -16,22 +18,15 @@ log = logging.getLogger(__name__)
 #: Redis serves priority 0 (the default) first and 9 last.
 EXTRACT_PRIORITY = 9
 
-_COMMON = {
-    "acks_late": True,
-    "reject_on_worker_lost": True,
-    "ignore_result": True,
-}
-
 
 @shared_task(
     name="sources.fetch_source",
-    soft_time_limit=120,
-    time_limit=180,
     autoretry_for=(fetching.FetchTransientError,),
     retry_backoff=30,
     retry_backoff_max=900,
     max_retries=5,
-    **_COMMON,
+    **TASK_OPTIONS,
+    **time_limits(120),
 )
 def fetch_source_task(source_id: int) -> None:
     """Poll one source and enqueue extraction of its new posts."""
@@ -49,13 +44,13 @@ def fetch_source_task(source_id: int) -> None:
     log.info("source %s: %s", source_id, result.stats.summary())
 
 
-@shared_task(name="sources.extract_item", soft_time_limit=60, time_limit=90, **_COMMON)
+@shared_task(name="sources.extract_item", **TASK_OPTIONS, **time_limits(60))
 def extract_item_task(item_id: int) -> int:
     """Extract one post into reports; a post no longer ``new`` is skipped."""
     return services.item_extract(item_id=item_id)
 
 
-@shared_task(name="sources.extract_items", soft_time_limit=300, time_limit=360, **_COMMON)
+@shared_task(name="sources.extract_items", **TASK_OPTIONS, **time_limits(300))
 def extract_items_task(item_ids: list[int]) -> int:
     """``extract_item_task`` for a few posts; each has its own transaction, so a worker
     killed half-way leaves the rest ``new`` for the redelivery or the sweeper."""
@@ -85,7 +80,7 @@ def _load_extraction_models(**_kwargs) -> None:
     load_models()
 
 
-@shared_task(name="sources.poll_due_sources", soft_time_limit=30, time_limit=60, **_COMMON)
+@shared_task(name="sources.poll_due_sources", **TASK_OPTIONS, **time_limits(30))
 def poll_due_sources() -> int:
     """Run every minute by beat: enqueue every enabled source whose interval has passed."""
     due = services.sources_due()
@@ -94,7 +89,7 @@ def poll_due_sources() -> int:
     return len(due)
 
 
-@shared_task(name="sources.requeue_stale_items", soft_time_limit=60, time_limit=120, **_COMMON)
+@shared_task(name="sources.requeue_stale_items", **TASK_OPTIONS, **time_limits(60))
 def requeue_stale_items(older_than_seconds: int | None = None) -> int:
     """The sweeper: re-enqueue posts left ``new`` (e.g. their worker was killed)."""
     older = None if older_than_seconds is None else timedelta(seconds=older_than_seconds)

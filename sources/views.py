@@ -6,38 +6,27 @@ import hmac
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from conscripts import roles
+from core import access
 
 from . import adapters, services
 from .models import ItemState, Source
 from .redaction import redact
 
 
-def _moderators_only(request: HttpRequest) -> HttpResponse | None:
-    if not request.user.is_authenticated:
-        return redirect_to_login(request.get_full_path())
-    if not roles.is_moderator(request.user):
-        raise Http404
-    return None
-
-
+@access.moderator_required
 def source_list(request: HttpRequest) -> HttpResponse:
-    if denied := _moderators_only(request):
-        return denied
     return render(request, "sources/list.html", {"sources": services.sources_with_counts()})
 
 
+@access.moderator_required
 def source_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    if denied := _moderators_only(request):
-        return denied
     source = get_object_or_404(Source, pk=pk)
     failures = [
         (item, redact(item.text[:300]))
@@ -51,9 +40,8 @@ def source_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
+@access.moderator_required
 def source_run(request: HttpRequest, pk: int) -> HttpResponse:
-    if denied := _moderators_only(request):
-        return denied
     source = get_object_or_404(Source, pk=pk)
     if source.kind == "webhook" or not source.location.startswith(("http://", "https://")):
         messages.error(request, _("Only sources with a URL can be polled."))

@@ -9,7 +9,7 @@ import time
 import pytest
 from django.db import connection
 
-from conscripts import roles
+from core import access
 from tests.factories import UserFactory
 
 # --- Reference data -------------------------------------------------------------
@@ -34,12 +34,12 @@ def _reference_data(request, django_db_blocker):
 # --- Personas ---------------------------------------------------------------
 @pytest.fixture
 def moderator(db):
-    return UserFactory(username="moderator", groups=[roles.MODERATORS])
+    return UserFactory(username="moderator", groups=[access.MODERATORS])
 
 
 @pytest.fixture
 def researcher(db):
-    return UserFactory(username="researcher", groups=[roles.RESEARCHERS])
+    return UserFactory(username="researcher", groups=[access.RESEARCHERS])
 
 
 @pytest.fixture
@@ -80,7 +80,11 @@ def _worker_env() -> dict[str, str]:
 
 
 def start_worker(
-    *, concurrency: int = 1, name: str = "w1", queues: str = "celery,extraction"
+    *,
+    concurrency: int = 1,
+    name: str = "w1",
+    queues: str = "celery,extraction",
+    env: dict[str, str] | None = None,
 ) -> subprocess.Popen:
     """Start `celery worker` on this test run's broker; returns once it is ready.
 
@@ -108,7 +112,7 @@ def start_worker(
             "--loglevel",
             "WARNING",
         ],
-        env=_worker_env(),
+        env=_worker_env() | (env or {}),
         start_new_session=True,
     )
     from config.celery import ping

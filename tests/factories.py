@@ -3,7 +3,6 @@
 import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.utils import timezone
 
 from conscripts.models import (
     Conscript,
@@ -15,6 +14,7 @@ from conscripts.models import (
     evidence_kinds_mask,
 )
 from conscripts.search import name_keys, vocabulary_add
+from core.dates import today
 
 SURNAMES = ["Воробьев", "Сорокин", "Ладыгин", "Мерзляков", "Тихонравов", "Зябликов", "Кречетов"]
 GIVEN_NAMES = ["Никита", "Артем", "Даниил", "Егор", "Кирилл", "Матвей", "Тимофей"]
@@ -87,8 +87,11 @@ class EvidenceFactory(factory.django.DjangoModelFactory):
     conscript = factory.SubFactory(ConscriptFactory)
     kind = EvidenceKind.SEARCH_POST
     claimed_status = Status.MISSING
-    event_date = factory.LazyFunction(lambda: timezone.localdate())
+    event_date = factory.LazyFunction(lambda: today())
+    source_kind = "telegram"
     source_name = "Тестовый канал"
+    # As a moderator approves it: a published link shown, a relative's post never.
+    link_public = factory.LazyAttribute(lambda o: o.kind != EvidenceKind.SEARCH_POST)
     summary = "Вымышленная запись для тестов."
 
     @classmethod

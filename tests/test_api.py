@@ -35,6 +35,7 @@ CASE_FIELDS = {
     "last_known_place",
     "status",
     "status_since",
+    "status_since_precision",
     "disputed",
     "url",
 }
@@ -70,6 +71,7 @@ def people(db):
         kind=EvidenceKind.SEARCH_POST,
         url="https://vk.example/mother-post",
         archived_text="Мама: +7 999 000-11-22",
+        link_public=True,  # even if flagged public, a relative's post is never linked
     )
     EvidenceFactory(conscript=kept, kind=EvidenceKind.PRISONER_VIDEO, url="https://t.example/video")
     EvidenceFactory(

@@ -10,9 +10,10 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from conscripts import roles, services
+from conscripts import services
 from conscripts.models import EvidenceKind, Follower, Status
 from conscripts.tasks import follow_confirmation_task, notify_followers_task
+from core import access
 from tests.factories import ConscriptFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -81,7 +82,7 @@ def test_a_relative_follows_a_case_hears_of_the_capture_and_stops_the_mails(
     news = mailoutbox[1]
     assert news.subject == "Курочкин Арсений Павлович: теперь статус «В плену»"
     assert "Новый статус: В плену" in news.body
-    assert "Действует с: 2 сентября 2024" in news.body
+    assert "В плену с 2 сентября 2024 г." in news.body
     unfollow_url = UNFOLLOW_LINK.search(news.body)[0]
     assert news.extra_headers["List-Unsubscribe"] == f"<{unfollow_url}>"
 
@@ -129,7 +130,7 @@ def test_a_moderator_retracts_a_wrong_death_notice_and_the_public_never_sees_it(
     )
     person.refresh_from_db()
     assert (person.status, person.is_disputed) == (Status.CAPTURED, True)
-    UserFactory(username="moder", groups=[roles.MODERATORS])
+    UserFactory(username="moder", groups=[access.MODERATORS])
 
     page.goto(f"/accounts/login/?next={person.get_absolute_url()}")
     page.locator("[name=username]").fill("moder")

@@ -4,8 +4,8 @@ import re
 
 import pytest
 
-from conscripts import roles
 from conscripts.models import Status
+from core import access
 from reports import services
 from reports.models import Report, ReportState
 from tests.factories import ConscriptFactory, UnitFactory, UserFactory, region
@@ -94,7 +94,7 @@ def test_a_moderator_claims_a_report_and_merges_it_into_the_right_person(page):
         submitter_contact="@olga_example",
         consent=True,
     )
-    UserFactory(username="moder", groups=[roles.MODERATORS])
+    UserFactory(username="moder", groups=[access.MODERATORS])
 
     page.goto("/accounts/login/")
     page.locator("[name=username]").fill("moder")

@@ -5,7 +5,7 @@ from datetime import date
 
 import pytest
 
-from conscripts import demo_data, geo, status_rules
+from conscripts import demo_data, geo, services, status_rules
 from conscripts.demo_data import feminine_surname, patronymic
 
 
@@ -16,7 +16,15 @@ def roster():
 
 def _facts(person):
     return [
-        status_rules.Fact(i, e.claimed_status, e.event_date, e.published_at, e.kind)
+        services.evidence_fact(
+            key=i,
+            kind=e.kind,
+            claimed_status=e.claimed_status,
+            event_date=e.event_date,
+            event_precision="day",
+            published_at=e.published_at,
+            added_at=e.added_at,
+        )
         for i, e in enumerate(person.evidence)
     ]
 

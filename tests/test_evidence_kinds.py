@@ -24,7 +24,6 @@ from conscripts.models import (
     evidence_kinds_mask,
     masks_with_kind,
 )
-from reports import services as report_services
 from tests.factories import ConscriptFactory
 
 pytestmark = pytest.mark.django_db
@@ -90,7 +89,7 @@ def test_a_merge_gives_the_kept_record_the_kinds_of_both(moderator):
     keep, remove = ConscriptFactory(), ConscriptFactory()
     services.evidence_add(conscript=keep, kind=EvidenceKind.SEARCH_POST)
     services.evidence_add(conscript=remove, kind=EvidenceKind.EXCHANGE_LIST)
-    report_services.conscripts_merge(keep=keep, remove=remove, moderator=moderator)
+    services.conscripts_merge(keep=keep, remove=remove, moderator=moderator)
     assert stored_kinds(keep) == {EvidenceKind.SEARCH_POST, EvidenceKind.EXCHANGE_LIST}
     assert kinds_from_evidence(keep) == stored_kinds(keep)
 

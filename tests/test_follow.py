@@ -20,7 +20,6 @@ from django.utils import timezone
 from conscripts import services
 from conscripts.models import Conscript, EvidenceKind, Follower, Status, StatusChange
 from conscripts.tasks import follow_confirmation_task, notify_followers_task
-from reports import services as report_services
 from tests.factories import ConscriptFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -192,13 +191,13 @@ def test_a_status_change_mails_each_confirmed_follower_once_in_their_language(
     russian = by_address[MOTHER]
     assert russian.subject == "Мерзляков Егор Андреевич: теперь статус «В плену»"
     assert "Новый статус: В плену" in russian.body
-    assert "Действует с: 2 сентября 2024" in russian.body
+    assert "В плену с 2 сентября 2024 г." in russian.body
     assert case_url in russian.body
     assert "Чтобы больше не получать такие письма" in russian.body
     english = by_address[SISTER]
     assert english.subject == "Мерзляков Егор Андреевич: the status is now «Captured»"
     assert "New status: Captured" in english.body
-    assert "Since: Sept. 2, 2024" in english.body
+    assert "Captured since Sept. 2, 2024" in english.body
     assert case_url in english.body
     for mail in (russian, english):
         (unsubscribe_url, token) = UNFOLLOW_LINK.search(mail.body).groups()
@@ -451,7 +450,7 @@ def test_followers_of_a_merged_record_hear_of_the_kept_records_changes(
     confirmed(remove, "both@example.invalid")
     confirmed(keep, "both@example.invalid")
     with django_capture_on_commit_callbacks(execute=True):
-        report_services.conscripts_merge(keep=keep, remove=remove, moderator=moderator)
+        services.conscripts_merge(keep=keep, remove=remove, moderator=moderator)
     keep.refresh_from_db()
     assert keep.status == Status.CAPTURED
     # The merge moved the kept record's status: everyone hears, one mail per address.

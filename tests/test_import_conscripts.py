@@ -74,7 +74,7 @@ def test_each_imported_row_becomes_evidence_with_a_status_change_to_its_status(t
         "captured",
         "list.csv",
     )
-    assert evidence.summary == "Импорт из list.csv, строка 2"
+    assert (evidence.source_kind, evidence.archived_text) == ("import", "list.csv:2")
     change = orlov.status_changes.get()
     assert (change.from_status, change.to_status, change.evidence_id) == (
         "",

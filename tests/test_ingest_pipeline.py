@@ -332,12 +332,12 @@ def test_anonymous_visitors_are_sent_to_log_in(client):
 
 
 @pytest.mark.parametrize("persona", ["outsider_client", "researcher_client"])
-def test_staff_who_are_not_moderators_get_not_found(request, persona):
+def test_staff_who_are_not_moderators_are_forbidden(request, persona):
     client = request.getfixturevalue(persona)
     source = make_source()
     for url in (reverse("sources:list"), reverse("sources:detail", args=[source.pk])):
-        assert client.get(url).status_code == 404
-    assert client.post(reverse("sources:run", args=[source.pk])).status_code == 404
+        assert client.get(url).status_code == 403
+    assert client.post(reverse("sources:run", args=[source.pk])).status_code == 403
 
 
 def test_posts_are_enqueued_in_batches(django_capture_on_commit_callbacks, settings):

@@ -20,7 +20,8 @@ from pathlib import Path
 import pytest
 from django.db.models import Count, Sum
 
-from reports.models import AuditAction, AuditEntry, Report
+from core.models import AuditAction, AuditEntry
+from reports.models import Report
 from sources import services
 from sources.models import ItemState, Source, SourceItem
 from tests.conftest import start_worker, stop_worker
@@ -89,7 +90,7 @@ def assert_each_post_processed_exactly_once(source, expected_items: int) -> None
         assert per_item.get(item.external_id, 0) == item.reports_created == people
     total = items.aggregate(n=Sum("reports_created"))["n"]
     assert refs.count() == total > 0
-    audit = AuditEntry.objects.filter(action=AuditAction.SUBMIT, report__in=refs)
+    audit = AuditEntry.objects.filter(action=AuditAction.SUBMIT, report_id__in=refs)
     assert audit.count() == total  # one audit row per report: nothing half-written
 
 

@@ -49,6 +49,7 @@ def test_case_page_shows_public_fields_timeline_and_evidence(client):
         event_date=datetime.date(2024, 9, 2),
         summary="Назван на видео пленных",
         url="https://example.invalid/video/1",
+        link_public=True,
     )
     response = client.get(person.get_absolute_url())
     body = response.content.decode()
@@ -130,7 +131,7 @@ def test_moderators_open_a_hidden_record_to_work_on_it_and_it_is_kept_nowhere(cl
     body = response.content.decode()
     assert response.status_code == 200
     assert 'data-testid="hidden-record"' in body
-    assert f"/reports/evidence/{video.pk}/retract/" in body  # the moderator can retract
+    assert f"/people/evidence/{video.pk}/retract/" in body  # the moderator can retract
     assert 'data-testid="follow"' not in body  # nobody may follow a hidden record
     assert response["Cache-Control"] == "private, no-store"
     assert "noindex" in response["X-Robots-Tag"]

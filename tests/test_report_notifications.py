@@ -5,8 +5,9 @@ import time
 import pytest
 
 from conscripts.models import Status
+from core.models import AuditAction, AuditEntry
 from reports import notifications, services
-from reports.models import AuditAction, AuditEntry, Report, ReportState
+from reports.models import Report, ReportState
 from reports.tasks import notify_submitter_task
 from tests.factories import region
 
@@ -49,7 +50,7 @@ def test_the_e_mail_leaves_only_after_the_decision_commits(
     report.refresh_from_db()
     assert report.receipt_token in message.body
     assert report.notified_at is not None
-    assert AuditEntry.objects.filter(report=report, action=AuditAction.NOTIFY).exists()
+    assert AuditEntry.objects.filter(report_id=report.pk, action=AuditAction.NOTIFY).exists()
 
 
 def test_no_e_mail_is_queued_without_a_submitter_e_mail(

@@ -178,11 +178,11 @@ def test_the_task_writes_the_file_once_and_only_its_owner_or_a_moderator_downloa
 @pytest.mark.django_db
 def test_another_researchers_export_is_invisible_in_every_form(client, researcher, moderator):
     """Its status JSON, page and file say 404 to a second researcher, as if it did not exist."""
-    from conscripts import roles
+    from core import access
     from tests.factories import UserFactory
 
     job = ExportJob.objects.create(requested_by=researcher, format="csv", query_string="q=x")
-    colleague = UserFactory(username="colleague", groups=[roles.RESEARCHERS])
+    colleague = UserFactory(username="colleague", groups=[access.RESEARCHERS])
     urls = [
         reverse(name, args=[job.pk])
         for name in ("research:export-status", "research:export-detail", "research:export-download")

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from conscripts import research
 from conscripts.models import StatisticsSnapshot, StatusChange
-from tests.factories import ConscriptFactory, UnitFactory, region
+from tests.factories import ConscriptFactory, UnitFactory, UserFactory, region
 
 pytestmark = pytest.mark.django_db
 URL = reverse("research:statistics")
@@ -55,13 +55,18 @@ def test_it_lists_top_units_and_weekly_counts(client):
     unit = UnitFactory(number="12345")
     people = ConscriptFactory.create_batch(3, unit=unit)
     ConscriptFactory(unit=UnitFactory(number="54321"))
-    StatusChange.objects.create(conscript=people[0], to_status="captured")
+    StatusChange.objects.create(
+        conscript=people[0], to_status="captured", effective_date=date(2024, 9, 2)
+    )
+    # Counted in the week it happened, not the week it was recorded; undated: not counted.
+    StatusChange.objects.create(conscript=people[1], to_status="captured")
     hidden = ConscriptFactory(is_public=False)
-    StatusChange.objects.create(conscript=hidden, to_status="dead")
+    StatusChange.objects.create(conscript=hidden, to_status="dead", effective_date=date(2024, 9, 2))
     data = research.statistics()
     assert data["top_units"][0] == {"number": "12345", "name": "", "n": 3}
     assert sum(w["new_people"] for w in data["weekly"]) == 4
     assert sum(w["status_changes"] for w in data["weekly"]) == 1
+    assert [w["week"] for w in data["weekly"] if w["status_changes"]] == ["2024-09-02"]
 
 
 def test_changes_decided_by_retracted_evidence_are_not_counted(settings):
@@ -83,7 +88,9 @@ def test_changes_decided_by_retracted_evidence_are_not_counted(settings):
         event_date=date(2024, 10, 1),
     )
     assert sum(w["status_changes"] for w in research.statistics()["weekly"]) == 2
-    services.evidence_retract(evidence=notice, reason="Другой человек")
+    services.evidence_retract(
+        evidence=notice, reason="Другой человек", moderator=UserFactory(is_superuser=True)
+    )
     assert sum(w["status_changes"] for w in research.statistics()["weekly"]) == 1
 
 

@@ -8,6 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from conscripts import services as conscript_services
 from conscripts.models import Status
 from reports import selectors, services
 from reports.models import Origin, Report, ReportState
@@ -107,7 +108,7 @@ def test_candidates_never_include_hidden_or_merged_records(moderator):
     hidden = ConscriptFactory(surname="Ладыгин", given_name="Матвей", is_public=False)
     keep = ConscriptFactory(surname="Ладыгин", given_name="Матвей", birth_year=2005)
     gone = ConscriptFactory(surname="Ладыгин", given_name="Матвей", birth_year=2005)
-    services.conscripts_merge(keep=keep, remove=gone, moderator=moderator)
+    conscript_services.conscripts_merge(keep=keep, remove=gone, moderator=moderator)
     found = [c.conscript for c in selectors.report_candidates(report=submit())]
     assert keep in found
     assert hidden not in found

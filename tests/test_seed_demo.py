@@ -47,12 +47,14 @@ def test_each_status_is_what_derive_status_gives_for_the_evidence(seeded):
     statuses = set()
     for person in people:
         facts = [
-            status_rules.Fact(
+            services.evidence_fact(
                 key=e.pk,
+                kind=e.kind,
                 claimed_status=e.claimed_status,
                 event_date=e.event_date,
-                recorded_at=e.published_at or e.added_at,
-                kind=e.kind,
+                event_precision=e.event_precision,
+                published_at=e.published_at,
+                added_at=e.added_at,
             )
             for e in person.evidence.all()
         ]

@@ -11,10 +11,19 @@ from tests.factories import ConscriptFactory
 
 D = datetime.date
 RECORDED = datetime.datetime(2025, 1, 15, 12, 0, tzinfo=datetime.UTC)
+RECORDED_ON = D(2025, 1, 15)  # the caller gives the local day (services.evidence_fact)
 
 
-def fact(key, status, day, kind="other"):
-    return Fact(key=key, claimed_status=status, event_date=day, recorded_at=RECORDED, kind=kind)
+def fact(key, status, day, kind="other", precision="day"):
+    return Fact(
+        key=key,
+        claimed_status=status,
+        event_date=day,
+        recorded_at=RECORDED,
+        recorded_on=RECORDED_ON,
+        kind=kind,
+        event_precision=precision,
+    )
 
 
 def test_a_person_with_no_claims_is_missing_and_undisputed():
@@ -166,7 +175,47 @@ def test_facts_without_an_event_date_count_from_the_day_they_were_recorded():
     outcome = derive_status(
         [fact(1, "captured", D(2024, 9, 1), "prisoner_video"), fact(2, "returned", None)]
     )
-    assert (outcome.status, outcome.since) == ("returned", RECORDED.date())
+    assert (outcome.status, outcome.since) == ("returned", RECORDED_ON)
+
+
+def test_a_status_is_as_precise_as_the_evidence_that_decided_it():
+    outcome = derive_status(
+        [
+            fact(1, "missing", D(2024, 8, 6), "search_post"),
+            fact(2, "captured", D(2025, 1, 1), "prisoner_video", precision="month"),
+        ]
+    )
+    assert (outcome.status, outcome.since, outcome.since_precision) == (
+        "captured",
+        D(2025, 1, 1),
+        "month",
+    )
+    undated = derive_status([fact(1, "captured", None, "prisoner_video", precision="month")])
+    assert (undated.since, undated.since_precision) == (RECORDED_ON, "day")
+
+
+@pytest.mark.parametrize(
+    ("moment", "local_day"),
+    [
+        # 22:30 UTC is 01:30 the next day in Moscow: the UTC day would be a day early.
+        (datetime.datetime(2026, 12, 4, 22, 30, tzinfo=datetime.UTC), D(2026, 12, 5)),
+        # 00:30 Moscow is 21:30 UTC the day before.
+        (datetime.datetime(2026, 12, 4, 21, 30, tzinfo=datetime.UTC), D(2026, 12, 5)),
+        (datetime.datetime(2026, 12, 4, 20, 59, tzinfo=datetime.UTC), D(2026, 12, 4)),
+    ],
+)
+def test_undated_evidence_counts_from_the_local_day_it_was_published(moment, local_day):
+    built = services.evidence_fact(
+        key=1,
+        kind="exchange_list",
+        claimed_status="returned",
+        event_date=None,
+        event_precision="day",
+        published_at=moment,
+        added_at=moment + datetime.timedelta(days=3),
+    )
+    assert built.recorded_on == local_day
+    assert derive_status([built]).since == local_day
 
 
 @pytest.mark.django_db
@@ -202,6 +251,10 @@ def _outcome(status, since, *, disputed=False, because_of=1):
     )
 
 
+def _state(status, since, disputed=False, reason=""):
+    return (status, since, "day", disputed, reason)
+
+
 def test_a_first_claim_is_recorded_even_when_it_says_missing():
     step = status_rules.transition(
         status_rules.INITIAL, _outcome("missing", D(2024, 8, 10)), recorded=False
@@ -210,7 +263,7 @@ def test_a_first_claim_is_recorded_even_when_it_says_missing():
 
 
 def test_nothing_is_recorded_when_nothing_moved_or_only_the_date_or_dispute_did():
-    state = ("captured", D(2024, 9, 1), False, "")
+    state = _state("captured", D(2024, 9, 1))
     same = _outcome("captured", D(2024, 9, 1))
     assert status_rules.transition(state, same, recorded=True) is None
     assert (
@@ -221,7 +274,7 @@ def test_nothing_is_recorded_when_nothing_moved_or_only_the_date_or_dispute_did(
 
 
 def test_a_move_of_status_is_recorded_from_the_previous_one():
-    state = ("captured", D(2024, 9, 1), False, "")
+    state = _state("captured", D(2024, 9, 1))
     step = status_rules.transition(
         state, _outcome("returned", D(2025, 1, 2), because_of=7), recorded=True
     )

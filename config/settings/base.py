@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "django_filters",
     "django_celery_beat",
+    "core",
     "conscripts",
     "reports",
     "sources",
@@ -64,7 +65,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "conscripts.context_processors.staff_roles",
+                "core.context_processors.staff_roles",
             ],
         },
     },
@@ -247,7 +248,10 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     # status, claimed_status and to_status share one choice set: one schema name.
-    "ENUM_NAME_OVERRIDES": {"StatusEnum": "conscripts.models.Status"},
+    "ENUM_NAME_OVERRIDES": {
+        "StatusEnum": "conscripts.models.Status",
+        "DatePrecisionEnum": "conscripts.models.DatePrecision",
+    },
 }
 
 # --- Sources (ingestion; sources/) -- appended by the ingestion work -----------

@@ -25,7 +25,13 @@ from .base import *  # noqa: E402, F403
 from .base import LOGGING, REDIS_URL  # noqa: E402
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# A worker process started by a test writes its mail to files the test reads
+# (TEST_EMAIL_FILE_PATH); the test process itself keeps it in memory (mailoutbox).
+if os.environ.get("TEST_EMAIL_FILE_PATH"):
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = os.environ["TEST_EMAIL_FILE_PATH"]
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # Tasks go to the real Redis broker; tests that need them processed start a
 # real worker (tests/conftest.py: celery_worker_process).
 CELERY_TASK_ALWAYS_EAGER = False

@@ -16,7 +16,7 @@ from tqdm import tqdm
 
 from conscripts import importing, services
 from conscripts.importing import Decision, Known, NewPerson, Row, RowError
-from conscripts.models import Conscript, Evidence, EvidenceKind, Region
+from conscripts.models import Conscript, Evidence, EvidenceKind, EvidenceSource, Region
 
 HELP = """\
 Import people from a CSV list. Each row becomes evidence of kind "other" from
@@ -201,8 +201,10 @@ class _Importer:
                 ),
                 kind=EvidenceKind.OTHER,
                 claimed_status=d.row.status,
+                source_kind=EvidenceSource.IMPORT,
                 source_name=self.source,
-                summary=f"Импорт из {self.file_label}, строка {d.row.line}",
+                # Moderators only: where in which file the row came from.
+                archived_text=f"{self.file_label}:{d.row.line}",
             )
             for d in decisions
             if d.action in ("create", "add")

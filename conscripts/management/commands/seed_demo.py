@@ -26,10 +26,13 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 from tqdm import tqdm
 
-from conscripts import demo_data, search, status_rules
+from conscripts import demo_data, search, services, status_rules
 from conscripts.models import (
     Conscript,
+    DatePrecision,
     Evidence,
+    EvidenceKind,
+    EvidenceSource,
     MilitaryUnit,
     Region,
     StatusChange,
@@ -48,12 +51,24 @@ def person_extra_columns(person: demo_data.PersonRecord) -> dict[str, object]:
     )
 
 
+def demo_source_kind(evidence: demo_data.EvidenceRecord) -> str:
+    """Where a demo piece of evidence came from, read off its fictional source's name."""
+    if evidence.kind == EvidenceKind.OFFICIAL_STATEMENT:
+        return EvidenceSource.RELATIVE  # an official answer a family passed on
+    if evidence.kind == EvidenceKind.MEDIA_REPORT or "газета" in evidence.source_name:
+        return EvidenceSource.FEED
+    if "(группа)" in evidence.source_name:
+        return EvidenceSource.VK
+    return EvidenceSource.TELEGRAM
+
+
 # --- Status timeline -------------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
 class Transition:
     from_status: str
     to_status: str
     since: date | None
+    since_precision: str
     because_of: int  # index of the deciding evidence in the person's list
     at: datetime  # when the evidence that caused it was approved
 
@@ -73,12 +88,14 @@ def replay(evidence: Sequence[demo_data.EvidenceRecord]) -> tuple[status_rules.O
     for i in order:
         e = evidence[i]
         facts.append(
-            status_rules.Fact(
+            services.evidence_fact(
                 key=i,
+                kind=e.kind,
                 claimed_status=e.claimed_status,
                 event_date=e.event_date,
-                recorded_at=e.published_at or e.added_at,
-                kind=e.kind,
+                event_precision=DatePrecision.DAY,
+                published_at=e.published_at,
+                added_at=e.added_at,
             )
         )
         outcome = status_rules.derive_status(facts)
@@ -89,6 +106,7 @@ def replay(evidence: Sequence[demo_data.EvidenceRecord]) -> tuple[status_rules.O
                     from_status=step.from_status,
                     to_status=step.to_status,
                     since=step.since,
+                    since_precision=step.since_precision,
                     because_of=step.because_of,
                     at=e.added_at,
                 )
@@ -291,6 +309,7 @@ class _Loader:
                     "last_known_place": person.last_known_place,
                     "status": outcome.status,
                     "status_since": outcome.since,
+                    "status_since_precision": outcome.since_precision,
                     "is_disputed": outcome.disputed,
                     "disputed_reason": outcome.reason,
                     "evidence_kinds": evidence_kinds_mask(e.kind for e in ev),
@@ -307,6 +326,8 @@ class _Loader:
                                 "conscript_id": person_id,
                                 "kind": e.kind,
                                 "url": e.url,
+                                "link_public": e.kind != EvidenceKind.SEARCH_POST,
+                                "source_kind": demo_source_kind(e),
                                 "source_name": e.source_name,
                                 "published_at": e.published_at,
                                 "event_date": e.event_date,
@@ -325,6 +346,7 @@ class _Loader:
                                 "from_status": t.from_status,
                                 "to_status": t.to_status,
                                 "effective_date": t.since,
+                                "effective_precision": t.since_precision,
                                 "changed_at": t.at,
                                 "evidence_id": evidence_id + t.because_of,
                             }

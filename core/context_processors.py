@@ -1,6 +1,6 @@
 from django.utils.functional import SimpleLazyObject
 
-from . import roles
+from . import access
 
 
 def staff_roles(request):
@@ -11,9 +11,9 @@ def staff_roles(request):
     user = getattr(request, "user", None)
     return {
         "user_is_moderator": SimpleLazyObject(
-            lambda: bool(user is not None and roles.is_moderator(user))
+            lambda: bool(user is not None and access.is_moderator(user))
         ),
         "user_is_researcher": SimpleLazyObject(
-            lambda: bool(user is not None and roles.is_researcher(user))
+            lambda: bool(user is not None and access.is_researcher(user))
         ),
     }
