@@ -42,7 +42,7 @@ import itertools
 import re
 import threading
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -1464,16 +1464,69 @@ def extract(text: str) -> Extraction:
     if _historical(text):
         result.status_claim = _decide_status(claims_all)
         return result
-    people = _find_people(text, ukrainian=ukrainian_text.is_ukrainian(text))
-    result.people = [
-        p
-        for p in _describe(text, people, claims_all, result.video_urls)
-        if p.birth_year is None or p.birth_year >= _MIN_SERVICE_BIRTH_YEAR
-    ]
+    if len(text) > _CHUNK_CHARS:
+        result.people = _merge_people(
+            _people_in(chunk, _claims(chunk), _video_urls(chunk)) for chunk in _chunks(text)
+        )
+    else:
+        result.people = _people_in(text, claims_all, result.video_urls)
     result.status_claim = (
         result.people[0].status_claim if result.people else _decide_status(claims_all)
     )
     return result
+
+
+def _people_in(
+    text: str, claims_all: list[tuple[int, str]], video_urls: Sequence[str]
+) -> list[PersonMention]:
+    people = _find_people(text, ukrainian=ukrainian_text.is_ukrainian(text))
+    return [
+        p
+        for p in _describe(text, people, claims_all, video_urls)
+        if p.birth_year is None or p.birth_year >= _MIN_SERVICE_BIRTH_YEAR
+    ]
+
+
+# A long post (a digest, a list of a hundred names, a repost with its comments) is read in
+# pieces of about this size, cut between paragraphs or lines, so that the time and memory
+# of one post stay bounded and the names in its last lines are found like the first.
+_CHUNK_CHARS = 12_000
+
+
+def _chunks(text: str) -> list[str]:
+    out: list[str] = []
+    start = 0
+    while len(text) - start > _CHUNK_CHARS:
+        window = text[start : start + _CHUNK_CHARS]
+        cut = window.rfind("\n\n")
+        if cut < _CHUNK_CHARS // 2:
+            cut = window.rfind("\n")
+        if cut < _CHUNK_CHARS // 2:
+            cut = max(window.rfind(". "), window.rfind(" "))
+        if cut <= 0:
+            cut = _CHUNK_CHARS
+        out.append(text[start : start + cut])
+        start += cut
+    out.append(text[start:])
+    return out
+
+
+def _merge_people(parts: Iterable[list[PersonMention]]) -> list[PersonMention]:
+    """The people of all pieces, once each: a man named in two pieces keeps the details
+    of his first mention and takes those it lacks from later ones."""
+    merged: dict[tuple[str, str], PersonMention] = {}
+    for people in parts:
+        for person in people:
+            key = (person.surname.lower(), person.given_name.lower())
+            kept = merged.setdefault(key, person)
+            if kept is person:
+                continue
+            for name in ("patronymic", "birth_date", "birth_year", "unit_number", "region"):
+                if getattr(kept, name) is None:
+                    setattr(kept, name, getattr(person, name))
+            if person.status_claim and kept.status_claim in (None, MISSING):
+                kept.status_claim = person.status_claim
+    return list(merged.values())
 
 
 # Men born before this are not serving in this war: a missing pensioner («1956 г.р.») is
