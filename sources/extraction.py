@@ -1545,7 +1545,15 @@ def _historical(text: str) -> bool:
         if not any(0 <= m.start() - b <= 12 for b in births)
         and not re.match(r"\s*(?:г\.?\s*р|года\s+рожд|р\.\s*н)", text[m.end() : m.end() + 14])
     ]
-    return bool(years) and max(years) < 2000
+    return bool(years) and max(years) < 2000 and not _THIS_WAR.search(text)
+
+
+# Words that place a post in this war whatever years it names («служит с 1999 года»).
+_THIS_WAR = re.compile(
+    r"(?<![а-яёіїє])(?:курск\w*|курщин\w*|судж\w*|глушков\w*|коренев\w*|всу|зсу|сво|"
+    r"срочник\w*|строковик\w*|белгород\w*|брянск\w*)",
+    re.I,
+)
 
 
 _CARD_FIELD = re.compile(

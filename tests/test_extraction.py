@@ -458,9 +458,18 @@ def test_to_json_has_exactly_the_agreed_shape():
 # --- the labelled corpus ---------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", ["posts.jsonl", "posts_holdout.jsonl"])
-def test_the_corpus_meets_the_precision_and_recall_targets(name):
-    corpus = load_corpus(DATA / name)
+@pytest.mark.parametrize(
+    "path",
+    [
+        DATA / "posts.jsonl",
+        DATA / "posts_holdout.jsonl",
+        # The tuning part of the blind corpus of issue 13 (its holdout is never in the repo).
+        DATA.parent.parent / "bench/data/blind_dev.jsonl",
+    ],
+    ids=["posts", "posts_holdout", "blind_dev"],
+)
+def test_the_corpus_meets_the_precision_and_recall_targets(path):
+    corpus = load_corpus(path)
     report = evaluate(corpus, extract, keep_errors=True)
     assert report.people.precision >= 0.95, report.errors
     assert report.people.recall >= 0.95, report.errors

@@ -235,6 +235,12 @@ def test_posts_about_earlier_wars_and_pensioners_name_no_conscript(text):
     assert people(text) == []
 
 
+def test_a_year_of_an_earlier_war_does_not_hide_a_man_missing_in_this_one():
+    assert people(
+        "Лосев Захар Ильич служит по контракту с 1999 года. Пропал под Суджей, нет связи."
+    ) == [("Лосев", "Захар")]
+
+
 def test_asking_about_him_in_the_dative_or_prepositional_is_about_him():
     assert people("Нужна информация по Лосеву Захару Ильичу, 2005 г.р., пропал.") == [
         ("Лосев", "Захар")
