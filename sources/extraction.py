@@ -601,6 +601,7 @@ _DEMONYM_SHAPE = re.compile(
 )
 
 
+@functools.lru_cache(maxsize=8)
 def _demonym_regions(text: str) -> list[tuple[int, str, bool]]:
     """«туляк», «курянина», «оба брянцы»: a demonym names the home region (plural: of all)."""
     forms = geo.demonym_forms()
@@ -1126,6 +1127,7 @@ def _to_russian(lower: str) -> str:
     return lower.translate(_UK_TO_RU)
 
 
+@functools.lru_cache(maxsize=8)
 def _mostly_lowercase(text: str) -> bool:
     """A post typed without capitals («ищем козлова никиту андреевича 2005гр»)."""
     words = _LONG_WORD.findall(text)
@@ -1341,11 +1343,17 @@ def _normalise(group: list[_Token]) -> tuple[names.NameParts | None, bool]:
         and not any(t.info.surname and not t.info.given for t in givens)
     ):
         female = True
-    keys = [t.key for t in group]
-    parts = names.to_nominative(keys, gender="femn" if female else "masc")
+    keys = tuple(t.key for t in group)
+    parts = _to_nominative(keys, "femn" if female else "masc")
     if parts is None and not female:
-        parts = names.to_nominative(keys)
+        parts = _to_nominative(keys, None)
     return parts, female
+
+
+@functools.lru_cache(maxsize=20_000)
+def _to_nominative(keys: tuple[str, ...], gender: str | None) -> names.NameParts | None:
+    # Names repeat from post to post (reposts, lists, channels): read each once.
+    return names.to_nominative(keys, gender=gender)
 
 
 # Words that make the name after them someone other than a conscript the post is about.
@@ -1538,6 +1546,8 @@ _YEAR = re.compile(r"(?<![\d.])(1[89]\d\d|20\d\d)(?![\d.])")
 def _historical(text: str) -> bool:
     """A post about an earlier war: every year it names, birth years aside, is before 2000
     («пропал без вести в феврале 1943 года», «погибшего в Афганистане в 1986 году»)."""
+    if not any(int(m.group(1)) < 2000 for m in _YEAR.finditer(text)):
+        return False  # the usual case, without reading the birth dates
     births = {pos for pos, _ in _births(text)}
     years = [
         int(m.group(1))
