@@ -1555,7 +1555,11 @@ def _historical(text: str) -> bool:
         if not any(0 <= m.start() - b <= 12 for b in births)
         and not re.match(r"\s*(?:г\.?\s*р|года\s+рожд|р\.\s*н)", text[m.end() : m.end() + 14])
     ]
-    return bool(years) and max(years) < 2000 and not _THIS_WAR.search(text)
+    if not years or max(years) >= 2000:
+        return False
+    # The Great Patriotic War is over whatever places it names («пропал без вести в 1943
+    # году под Суджей»); a later year may be a serviceman's own («служит с 1999 года»).
+    return max(years) < 1950 or not _THIS_WAR.search(text)
 
 
 # Words that place a post in this war whatever years it names («служит с 1999 года»).
