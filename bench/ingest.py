@@ -101,7 +101,8 @@ def main() -> None:
         os.environ,
         DJANGO_SETTINGS_MODULE="config.settings.base",
         DATABASE_URL=f"{PG}/{db}",
-        REDIS_URL="redis://127.0.0.1:6379/14",
+        # BENCH_REDIS_URL: a Redis of one's own on a shared machine (the database is purged).
+        REDIS_URL=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14"),
         CELERY_TASK_ALWAYS_EAGER="false",
         OPENBLAS_NUM_THREADS="1",
         LOG_LEVEL="WARNING",

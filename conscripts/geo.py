@@ -26,6 +26,7 @@ import re
 import threading
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from types import MappingProxyType
 from typing import NamedTuple
 
@@ -33,10 +34,14 @@ import pymorphy3
 
 __all__ = [
     "CITIES",
+    "DEMONYMS",
+    "DISTRICTS",
+    "PREFIXED_TOWNS",
     "REGIONS",
     "REGION_ALIASES",
     "Region",
     "region_by_code",
+    "resolve_demonym",
     "resolve_region",
 ]
 
@@ -218,76 +223,52 @@ def _names(text: str) -> tuple[str, ...]:
     return tuple(" ".join(name.split()) for name in text.split(",") if name.strip())
 
 
-# Towns and cities, nominative as written. Colloquial names go in the same lists.
-# A wrong region on a person's record is worse than none, so some towns are left out on purpose:
-# names shared by towns of different regions (Троицк, Мирный, Кировск, Советский, Заречный,
-# Михайловка, Ровеньки, Мантурово, Красноармейск…), and smaller towns named like an everyday
-# word, a surname or a first name (Бор, Зима, Остров, Клин, Луга, Строитель, Свободный, Гусев,
-# Ефремов, Чехов…), which posts use far more often in their other sense. Regional capitals and
-# cities over ~100,000 stay whatever their name (Орёл, Владимир, Шахты, Артём, Королёв).
-_CITY_LISTS: dict[str, tuple[str, ...]] = {
-    # Border regions first, in depth
-    "KRS": _names(
-        """
-        Курск, Железногорск, Курчатов, Льгов, Щигры, Рыльск, Обоянь, Дмитриев, Фатеж, Суджа,
-        Глушково, Коренево, Тёткино, Хомутовка, Горшечное, Медвенка, Поныри, Золотухино,
-        Конышёвка, Касторное, Пристень, Черемисиново, Большое Солдатское, Кшенский, Малая Локня,
-        Иванино
-        """
-    ),
-    "BEL": _names(
-        """
-        Белгород, Старый Оскол, Губкин, Шебекино, Алексеевка, Валуйки, Новый Оскол, Грайворон,
-        Короча, Бирюч, Борисовка, Ракитное, Красная Яруга, Прохоровка, Чернянка,
-        Волоконовка, Вейделевка, Ивня, Томаровка, Новая Таволжанка, Уразово,
-        Маслова Пристань
-        """
-    ),
+# Towns and districts come from ``data/gazetteer.tsv``, built by scripts/build_gazetteer.py from
+# two open datasets (HFLabs «Города России», CC BY-SA 4.0, and Rosstat's OKTMO classifier; see the
+# README). These are the places those datasets lack, nominative as written: colloquial names,
+# parts of the federal cities, the occupied regions (added to Russia's lists after the datasets
+# were made), and small settlements of the border regions. They win over the gazetteer for the
+# same name: «Донецк» and «Ростов» in speech are the big cities, not their small namesakes.
+_CITY_ADDITIONS: dict[str, tuple[str, ...]] = {
+    "KRS": _names("Большое Солдатское, Малая Локня"),
+    "BEL": _names("Грайворон, Томаровка, Новая Таволжанка, Уразово, Маслова Пристань"),
     "BRY": _names(
         """
-        Брянск, Клинцы, Новозыбков, Дятьково, Сельцо, Унеча, Жуковка, Карачев, Почеп, Стародуб,
-        Трубчевск, Сураж, Севск, Погар, Мглин, Злынка, Климово, Комаричи, Навля, Суземка,
-        Выгоничи, Красная Гора, Гордеевка, Клетня, Рогнедино, Брасово, Белая Берёзка
+        Севск, Погар, Мглин, Злынка, Климово, Комаричи, Навля, Суземка, Выгоничи, Красная Гора,
+        Гордеевка, Клетня, Рогнедино, Брасово, Белая Берёзка
         """
     ),
-    # Republics
-    "AD": _names("Майкоп, Адыгейск, Яблоновский"),
-    "AL": _names("Горно-Алтайск"),
-    "BA": _names(
-        """
-        Уфа, Стерлитамак, Салават, Нефтекамск, Октябрьский, Туймазы, Белорецк, Ишимбай, Кумертау,
-        Сибай, Учалы, Мелеуз, Белебей, Бирск
-        """
-    ),
-    "BU": _names("Улан-Удэ, Северобайкальск, Гусиноозёрск, Кяхта"),
-    "DA": _names(
-        """
-        Махачкала, Хасавюрт, Дербент, Каспийск, Буйнакск, Избербаш, Кизляр, Кизилюрт,
-        Дагестанские Огни, Южно-Сухокумск
-        """
-    ),
+    "AD": _names("Яблоновский"),
+    "IN": _names("Магас"),
+    "KL": _names("Городовиковск"),
+    "KC": _names("Теберда"),
+    "KR": _names("Олонец, Лахденпохья, Пудож"),
+    "CR": _names("Старый Крым, Алупка"),
+    "TA": _names("Челны"),
+    "BU": _names("Улан-Уде"),  # written so in Russian too
+    "CE": _names("Ачхой-Мартан"),
+    "ZAB": _names("Агинское"),
+    "KDA": _names("Адлер"),
+    "PRI": _names("Владик"),
+    "AMU": _names("Циолковский"),
+    "VGG": _names("Сталинград"),
+    "KGD": _names("Кёнигсберг, Багратионовск"),
+    "LEN": _names("Ивангород"),
+    "NIZ": _names("Нижний, Н. Новгород"),
+    "NGR": _names("Новгород"),
+    "NVS": _names("Нск, Новосиб, Кольцово"),
+    "PSK": _names("Новоржев"),
+    "SVE": _names("Екб, Екат, Тагил"),
+    "CHE": _names("Челяба"),
+    "YEV": _names("Облучье"),
+    "CHU": _names("Билибино, Певек"),
+    # «Ростов» alone is nearly always Ростов-на-Дону in speech, not Ростов Великий.
+    "ROS": _names("Ростов"),
     "DPR": _names(
         """
         Донецк, Макеевка, Горловка, Мариуполь, Енакиево, Харцызск, Шахтёрск, Торез,
         Чистяково, Дебальцево, Ясиноватая, Докучаевск, Волноваха, Амвросиевка, Иловайск,
         Новоазовск, Авдеевка, Зугрэс, Артёмовск, Бахмут, Угледар, Марьинка
-        """
-    ),
-    "IN": _names("Магас, Назрань, Малгобек, Карабулак, Сунжа"),
-    "KB": _names("Нальчик, Баксан, Нарткала, Тырныауз, Чегем"),
-    "KL": _names("Элиста, Лагань, Городовиковск"),
-    "KC": _names("Черкесск, Карачаевск, Усть-Джегута, Теберда"),
-    "KR": _names(
-        """
-        Петрозаводск, Кондопога, Сегежа, Костомукша, Сортавала, Медвежьегорск, Беломорск, Олонец,
-        Питкяранта, Лахденпохья, Пудож
-        """
-    ),
-    "KO": _names("Сыктывкар, Ухта, Воркута, Печора, Усинск, Инта, Сосногорск, Вуктыл"),
-    "CR": _names(
-        """
-        Симферополь, Керчь, Евпатория, Ялта, Феодосия, Джанкой, Алушта, Бахчисарай, Саки, Армянск,
-        Красноперекопск, Судак, Старый Крым, Алупка, Щёлкино
         """
     ),
     "LPR": _names(
@@ -297,251 +278,18 @@ _CITY_LISTS: dict[str, tuple[str, ...]] = {
         Лутугино, Перевальск, Молодогвардейск, Попасная
         """
     ),
-    "ME": _names("Йошкар-Ола, Волжск, Козьмодемьянск"),
-    "MO": _names("Саранск, Рузаевка, Ковылкино"),
-    "SA": _names("Якутск, Нерюнгри, Ленск, Алдан, Вилюйск, Нюрба"),
-    "SE": _names("Владикавказ, Моздок, Беслан, Алагир, Ардон, Дигора"),
-    "TA": _names(
-        """
-        Казань, Набережные Челны, Челны, Нижнекамск, Альметьевск, Зеленодольск, Бугульма, Елабуга,
-        Лениногорск, Чистополь, Азнакаево, Лаишево, Буинск, Иннополис
-        """
-    ),
-    "TY": _names("Кызыл, Ак-Довурак, Шагонар"),
-    "UD": _names("Ижевск, Сарапул, Воткинск, Глазов, Можга"),
-    "KK": _names("Абакан, Черногорск, Саяногорск, Абаза"),
-    "CE": _names("Грозный, Урус-Мартан, Гудермес, Аргун, Ачхой-Мартан, Курчалой"),
-    "CU": _names("Чебоксары, Новочебоксарск, Канаш, Алатырь, Шумерля"),
-    # Krais
-    "ALT": _names(
-        """
-        Барнаул, Бийск, Рубцовск, Новоалтайск, Заринск, Камень-на-Оби, Славгород, Алейск,
-        Белокуриха, Яровое
-        """
-    ),
-    "ZAB": _names("Чита, Краснокаменск, Борзя, Петровск-Забайкальский, Нерчинск, Шилка, Агинское"),
-    "KAM": _names("Петропавловск-Камчатский, Елизово, Вилючинск"),
-    "KDA": _names(
-        """
-        Краснодар, Сочи, Новороссийск, Армавир, Анапа, Ейск, Кропоткин, Геленджик,
-        Славянск-на-Кубани, Туапсе, Лабинск, Тихорецк, Крымск, Белореченск, Тимашёвск, Курганинск,
-        Кореновск, Усть-Лабинск, Апшеронск, Горячий Ключ, Темрюк, Абинск, Гулькевичи, Новокубанск,
-        Приморско-Ахтарск, Хадыженск, Адлер
-        """
-    ),
-    "KYA": _names(
-        """
-        Красноярск, Норильск, Ачинск, Канск, Минусинск, Зеленогорск, Лесосибирск, Назарово,
-        Шарыпово, Сосновоборск, Енисейск, Дивногорск, Бородино, Дудинка
-        """
-    ),
-    "PER": _names(
-        """
-        Пермь, Березники, Соликамск, Чайковский, Кунгур, Лысьва, Краснокамск, Чусовой, Добрянка,
-        Кудымкар, Губаха, Верещагино
-        """
-    ),
-    "PRI": _names(
-        """
-        Владивосток, Владик, Уссурийск, Находка, Артём, Арсеньев, Спасск-Дальний, Большой Камень,
-        Партизанск, Лесозаводск, Дальнегорск, Дальнереченск
-        """
-    ),
-    "STA": _names(
-        """
-        Ставрополь, Пятигорск, Кисловодск, Невинномысск, Ессентуки, Михайловск, Минеральные Воды,
-        Георгиевск, Будённовск, Железноводск, Светлоград, Ипатово,
-        Зеленокумск, Новоалександровск, Нефтекумск
-        """
-    ),
-    "KHA": _names(
-        """
-        Хабаровск, Комсомольск-на-Амуре, Амурск, Советская Гавань, Николаевск-на-Амуре, Бикин,
-        Ванино
-        """
-    ),
-    # Oblasts
-    "AMU": _names("Благовещенск, Белогорск, Тында, Райчихинск, Шимановск, Циолковский"),
-    "ARK": _names(
-        """
-        Архангельск, Северодвинск, Котлас, Новодвинск, Коряжма, Вельск, Онега, Няндома, Каргополь
-        """
-    ),
-    "AST": _names("Астрахань, Ахтубинск, Знаменск, Харабали, Камызяк"),
-    "VLA": _names(
-        """
-        Владимир, Ковров, Муром, Гусь-Хрустальный, Кольчугино, Вязники, Киржач,
-        Юрьев-Польский, Суздаль, Собинка
-        """
-    ),
-    "VGG": _names(
-        """
-        Волгоград, Сталинград, Волжский, Камышин, Урюпинск, Фролово, Калач-на-Дону, Котово,
-        Палласовка, Суровикино, Серафимович
-        """
-    ),
-    "VLG": _names(
-        """
-        Вологда, Череповец, Великий Устюг, Бабаево, Тотьма, Белозерск, Грязовец,
-        Харовск, Вытегра
-        """
-    ),
-    "VOR": _names(
-        """
-        Воронеж, Борисоглебск, Россошь, Лиски, Острогожск, Нововоронеж, Бутурлиновка, Семилуки,
-        Богучар, Эртиль, Поворино
-        """
-    ),
     "ZAP": _names(
         """
         Мелитополь, Бердянск, Энергодар, Токмак, Пологи, Каменка-Днепровская, Запорожье,
         Днепрорудное, Молочанск, Акимовка
         """
     ),
-    "IVA": _names("Иваново, Кинешма, Шуя, Вичуга, Тейково, Кохма"),
-    "IRK": _names(
-        """
-        Иркутск, Братск, Ангарск, Усть-Илимск, Усолье-Сибирское, Усть-Кут, Черемхово, Шелехов,
-        Тулун, Саянск, Нижнеудинск, Тайшет, Бодайбо, Железногорск-Илимский
-        """
-    ),
-    "KGD": _names(
-        """
-        Калининград, Кёнигсберг, Черняховск, Советск, Балтийск, Зеленоградск,
-        Светлогорск, Багратионовск, Неман
-        """
-    ),
-    "KLU": _names(
-        """
-        Калуга, Обнинск, Людиново, Малоярославец, Козельск, Кондрово, Балабаново, Сухиничи
-        """
-    ),
-    "KEM": _names(
-        """
-        Кемерово, Новокузнецк, Прокопьевск, Междуреченск, Ленинск-Кузнецкий, Киселёвск, Юрга,
-        Белово, Анжеро-Судженск, Осинники, Мыски, Таштагол, Полысаево, Топки, Мариинск
-        """
-    ),
-    "KIR": _names("Киров, Кирово-Чепецк, Вятские Поляны, Слободской, Котельнич, Омутнинск, Яранск"),
-    "KOS": _names("Кострома, Буй, Нерехта, Шарья, Галич"),
-    "KGN": _names("Курган, Шадринск, Шумиха, Катайск, Далматово"),
-    "LEN": _names(
-        """
-        Гатчина, Выборг, Всеволожск, Мурино, Кудрово, Сосновый Бор, Тихвин, Кириши, Кингисепп,
-        Волхов, Сертолово, Приозерск, Ивангород, Лодейное Поле, Тосно, Шлиссельбург
-        """
-    ),
-    "LIP": _names("Липецк, Елец, Лебедянь, Усмань, Задонск"),
-    "MAG": _names("Магадан, Сусуман"),
-    "MOS": _names(
-        """
-        Балашиха, Подольск, Химки, Мытищи, Королёв, Люберцы, Красногорск, Электросталь, Коломна,
-        Одинцово, Домодедово, Серпухов, Щёлково, Орехово-Зуево, Раменское, Долгопрудный,
-        Жуковский, Пушкино, Реутов, Сергиев Посад, Ногинск, Видное, Лобня, Ивантеевка, Дмитров,
-        Воскресенск, Наро-Фоминск, Егорьевск, Солнечногорск, Дубна, Фрязино, Истра,
-        Ступино, Павловский Посад, Лыткарино, Шатура, Котельники, Дзержинский, Можайск,
-        Волоколамск, Кашира, Луховицы, Зарайск, Руза, Талдом
-        """
-    ),
-    "MUR": _names(
-        """
-        Мурманск, Апатиты, Североморск, Мончегорск, Кандалакша, Оленегорск,
-        Ковдор, Гаджиево, Полярные Зори, Снежногорск
-        """
-    ),
-    "NIZ": _names(
-        """
-        Нижний Новгород, Нижний, Н. Новгород, Дзержинск, Арзамас, Саров, Кстово, Выкса,
-        Балахна, Заволжье, Городец, Богородск, Лысково, Навашино, Кулебаки, Шахунья,
-        Урень
-        """
-    ),
-    "NGR": _names(
-        """
-        Великий Новгород, Новгород, Боровичи, Старая Русса, Валдай, Малая Вишера, Пестово,
-        Окуловка, Чудово
-        """
-    ),
-    "NVS": _names(
-        """
-        Новосибирск, Нск, Новосиб, Бердск, Искитим, Карасук, Барабинск, Татарск, Кольцово
-        """
-    ),
-    "OMS": _names("Омск, Исилькуль, Калачинск, Называевск"),
-    "ORE": _names(
-        """
-        Оренбург, Орск, Новотроицк, Бузулук, Бугуруслан, Сорочинск, Медногорск, Абдулино
-        """
-    ),
-    "ORL": _names("Орёл, Ливны, Мценск"),
-    "PNZ": _names("Пенза, Кузнецк, Сердобск, Нижний Ломов"),
-    "PSK": _names("Псков, Великие Луки, Невель, Опочка, Печоры, Порхов, Новоржев"),
-    # «Ростов» alone is nearly always Ростов-на-Дону in speech, not Ростов Великий.
-    "ROS": _names(
-        """
-        Ростов-на-Дону, Ростов, Таганрог, Шахты, Новочеркасск, Волгодонск, Батайск, Новошахтинск,
-        Каменск-Шахтинский, Азов, Гуково, Сальск, Белая Калитва, Красный Сулин, Аксай, Миллерово,
-        Морозовск, Зерноград, Семикаракорск, Константиновск
-        """
-    ),
-    "RYA": _names("Рязань, Касимов, Скопин, Сасово, Ряжск, Рыбное"),
-    "SAM": _names(
-        """
-        Самара, Тольятти, Сызрань, Новокуйбышевск, Чапаевск, Жигулёвск, Кинель,
-        Похвистнево, Октябрьск
-        """
-    ),
-    "SAR": _names(
-        """
-        Саратов, Энгельс, Балаково, Балашов, Вольск, Ртищево, Аткарск, Петровск,
-        Красный Кут, Хвалынск
-        """
-    ),
-    "SAK": _names("Южно-Сахалинск, Корсаков, Холмск, Оха, Поронайск, Невельск, Долинск"),
-    "SVE": _names(
-        """
-        Екатеринбург, Екб, Екат, Нижний Тагил, Тагил, Каменск-Уральский, Первоуральск, Серов,
-        Новоуральск, Асбест, Полевской, Ревда, Берёзовский, Верхняя Пышма, Краснотурьинск,
-        Верхняя Салда, Алапаевск, Ирбит, Камышлов, Сухой Лог, Кушва, Качканар, Богданович,
-        Североуральск, Красноуфимск
-        """
-    ),
-    "SMO": _names(
-        """
-        Смоленск, Вязьма, Рославль, Ярцево, Сафоново, Десногорск, Дорогобуж, Ельня
-        """
-    ),
-    "TAM": _names("Тамбов, Мичуринск, Рассказово, Моршанск, Котовск, Уварово, Кирсанов"),
-    "TVE": _names(
-        """
-        Тверь, Ржев, Вышний Волочёк, Кимры, Торжок, Конаково, Бежецк, Удомля, Нелидово, Осташков,
-        Бологое, Кашин
-        """
-    ),
-    "TOM": _names("Томск, Северск, Стрежевой, Асино, Колпашево"),
-    "TUL": _names(
-        """
-        Тула, Новомосковск, Алексин, Щёкино, Богородицк, Кимовск, Венёв,
-        Ясногорск, Киреевск
-        """
-    ),
-    "TYU": _names("Тюмень, Тобольск, Ишим, Ялуторовск, Заводоуковск"),
-    "ULY": _names("Ульяновск, Димитровград, Инза, Барыш, Новоульяновск"),
     "KHE": _names(
         """
         Херсон, Геническ, Новая Каховка, Каховка, Скадовск, Алёшки, Олешки, Голая Пристань,
         Берислав, Чаплинка, Каланчак
         """
     ),
-    "CHE": _names(
-        """
-        Челябинск, Челяба, Магнитогорск, Златоуст, Миасс, Копейск, Озёрск, Снежинск, Сатка,
-        Чебаркуль, Трёхгорный, Коркино, Южноуральск, Кыштым, Карабаш, Еманжелинск, Касли,
-        Верхний Уфалей
-        """
-    ),
-    "YAR": _names("Ярославль, Рыбинск, Переславль-Залесский, Тутаев, Углич"),
-    # Cities of federal significance and their parts
     "MOW": _names("Москва, Мск, Зеленоград, Щербинка"),
     "SPE": _names(
         """
@@ -550,22 +298,32 @@ _CITY_LISTS: dict[str, tuple[str, ...]] = {
         """
     ),
     "SEV": _names("Севастополь, Инкерман, Балаклава"),
-    # Autonomous oblast and okrugs
-    "YEV": _names("Биробиджан, Облучье"),
-    "NEN": _names("Нарьян-Мар"),
-    "KHM": _names(
-        """
-        Ханты-Мансийск, Сургут, Нижневартовск, Нефтеюганск, Когалым, Нягань, Мегион, Лангепас,
-        Пыть-Ях, Урай, Лянтор, Югорск, Белоярский, Покачи
-        """
-    ),
-    "CHU": _names("Анадырь, Билибино, Певек"),
-    "YAN": _names(
-        """
-        Салехард, Новый Уренгой, Ноябрьск, Надым, Муравленко, Губкинский, Лабытнанги, Тарко-Сале
-        """
-    ),
 }
+
+# Towns of the federal cities the datasets leave out that share a name with a town elsewhere:
+# they make that name ambiguous rather than win it («Троицк»: Moscow or Chelyabinsk oblast).
+_NAMESAKES_THE_DATASETS_LACK: dict[str, tuple[str, ...]] = {"MOW": _names("Троицк")}
+
+GAZETTEER_PATH = Path(__file__).resolve().parent / "data" / "gazetteer.tsv"
+
+
+class Place(NamedTuple):
+    kind: str  # "town" or "district"
+    name: str  # nominative: «Рыльск», «Глушковский район»
+    code: str  # region code
+    population: int | None
+    flag: str  # "capital", "word" (also an everyday word or a surname) or ""
+
+
+@functools.cache
+def load_gazetteer(path: Path = GAZETTEER_PATH) -> tuple[Place, ...]:
+    """The places of ``data/gazetteer.tsv`` (see scripts/build_gazetteer.py)."""
+    places = []
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            kind, name, code, population, flag = line.rstrip("\n").split("\t")
+            places.append(Place(kind, name, code, int(population) if population else None, flag))
+    return tuple(places)
 
 
 def _merge(lists: Mapping[str, Iterable[str]], what: str) -> dict[str, str]:
@@ -630,7 +388,61 @@ def _region_aliases() -> dict[str, str]:
 
 
 REGION_ALIASES: Mapping[str, str] = MappingProxyType(_region_aliases())
-CITIES: Mapping[str, str] = MappingProxyType(_merge(_CITY_LISTS, "CITIES"))
+
+
+def _towns() -> tuple[dict[str, str], dict[str, str], frozenset[str]]:
+    """Towns that resolve by name alone, towns that need «г.» before them, and town names
+    shared by several regions (None). A name shared with a regional capital is the capital's:
+    «из Кирова» is from Kirov oblast, not from the small Kirov of Kaluga oblast."""
+    by_name: dict[str, list[Place]] = {}
+    namesakes = [
+        Place("town", name, code, None, "")
+        for code, names in _NAMESAKES_THE_DATASETS_LACK.items()
+        for name in names
+    ]
+    for place in (*load_gazetteer(), *namesakes):
+        if place.kind == "town":
+            by_name.setdefault(place.name.replace("ё", "е"), []).append(place)
+    free: dict[str, str] = {}
+    prefixed: dict[str, str] = {}
+    shared: set[str] = set()
+    for name, places in by_name.items():
+        capitals = [p for p in places if p.flag == "capital"]
+        if len({p.code for p in places}) > 1 and len(capitals) != 1:
+            shared.add(name)
+            continue
+        place = capitals[0] if capitals else places[0]
+        (prefixed if place.flag == "word" else free)[place.name] = place.code
+    for name, code in _merge(_CITY_ADDITIONS, "_CITY_ADDITIONS").items():
+        key = name.replace("ё", "е")
+        shared.discard(key)
+        prefixed.pop(name, None)
+        free.pop(key, None)
+        free[name] = code
+    return free, prefixed, frozenset(shared)
+
+
+_FREE_TOWNS, _PREFIXED_TOWNS, SHARED_TOWN_NAMES = _towns()
+_FREE_TOWN_KEYS = frozenset(name.lower().replace("ё", "е") for name in _FREE_TOWNS)
+# Towns that resolve by their name alone, and towns that resolve only after «г.», «город»,
+# «пос.» (their name is also an everyday word or a surname: «г. Губкин», «из города Бор»).
+CITIES: Mapping[str, str] = MappingProxyType(_FREE_TOWNS)
+PREFIXED_TOWNS: Mapping[str, str] = MappingProxyType(_PREFIXED_TOWNS)
+
+
+def _districts() -> tuple[dict[str, str], frozenset[str]]:
+    codes: dict[str, set[str]] = {}
+    for place in load_gazetteer():
+        if place.kind == "district":
+            codes.setdefault(place.name, set()).add(place.code)
+    unique = {name: next(iter(c)) for name, c in codes.items() if len(c) == 1}
+    return unique, frozenset(name for name, c in codes.items() if len(c) > 1)
+
+
+_UNIQUE_DISTRICTS, SHARED_DISTRICT_NAMES = _districts()
+# Municipal districts and okrugs named once in Russia («Глушковский район»); the names used in
+# several regions («Октябрьский район») resolve to None.
+DISTRICTS: Mapping[str, str] = MappingProxyType(_UNIQUE_DISTRICTS)
 
 
 def region_by_code(code: str) -> Region | None:
@@ -648,7 +460,18 @@ _DASHES = re.compile(r"[‐‑‒–—―−]")
 _NOT_NAME = re.compile(r"[^\w-]+|_")
 # Abbreviations that mean the same as a full word: both sides of every lookup are normalised,
 # so «Курская обл.» and «Курская область» meet at the same key.
-_ABBREVIATIONS = {"обл": "область", "респ": "республика", "кр": "край"}
+_ABBREVIATIONS = {
+    "обл": "область",
+    "респ": "республика",
+    "кр": "край",
+    "р-н": "район",
+    "р-на": "района",
+    "р-не": "районе",
+    "р-ну": "району",
+    "р-ном": "районом",
+}
+# Prefixes under which a town whose name is also a word is indexed: «г. Губкин», «города Бор».
+_TOWN_PREFIXES = ("г", "город", "гор", "пос", "поселок", "пгт", "рп")
 # Words that can precede a place in a post and are not part of its name.
 _LEADING_WORDS = frozenset(
     _names(
@@ -671,7 +494,12 @@ def _words(text: str) -> list[str]:
     """
     text = _DASHES.sub("-", text.lower().replace("ё", "е"))
     words = (word.strip("-") for word in _NOT_NAME.sub(" ", text).split())
-    return [_ABBREVIATIONS.get(word, word) for word in words if word]
+    # «Глушковского муниципального района» is indexed as «Глушковского района».
+    return [
+        _ABBREVIATIONS.get(word, word)
+        for word in words
+        if word and not word.startswith("муниципальн")
+    ]
 
 
 def _key(words: Iterable[str]) -> str:
@@ -692,18 +520,18 @@ class _Index:
     declined: Mapping[str, str]  # generated oblique forms → code
     ambiguous: frozenset[str]  # declined forms shared by two regions: never guess
     regional: frozenset[str]  # keys naming a region rather than a town
+    district_keys: frozenset[str]  # keys naming a municipal district, in any case
 
 
-_morph: pymorphy3.MorphAnalyzer | None = None
 _index: _Index | None = None
 _lock = threading.Lock()
 
 
 def _get_morph() -> pymorphy3.MorphAnalyzer:
-    global _morph
-    if _morph is None:
-        _morph = pymorphy3.MorphAnalyzer()
-    return _morph
+    # One Russian analyzer per process, shared with ``names`` (each one holds ~15 MB).
+    from conscripts import names
+
+    return names.morph()
 
 
 def _products(options: list[list[str]], joiner: str) -> Iterator[str]:
@@ -711,15 +539,24 @@ def _products(options: list[list[str]], joiner: str) -> Iterator[str]:
         yield joiner.join(combination)
 
 
-def _inflections(word: str, case: str) -> set[str]:
-    """``word`` (nominative) put in ``case``; empty if pymorphy3 has no nominative reading."""
+@functools.lru_cache(maxsize=20_000)
+def _case_forms(word: str) -> Mapping[str, frozenset[str]]:
+    """``word`` (nominative) in each oblique case; empty if pymorphy3 has no nominative
+    reading. One parse per word: the index declines thousands of district names."""
     parses = [
         p for p in _get_morph().parse(word) if p.tag.POS in _INFLECTABLE and p.tag.case == "nomn"
     ]
     # Prefer the dictionary's place-name reading: «Шахты» the town, not plural «шахта».
     parses = [p for p in parses if "Geox" in p.tag] or parses
-    inflected = (p.inflect({case}) for p in parses)
-    return {p.word.replace("ё", "е") for p in inflected if p is not None}
+    forms: dict[str, frozenset[str]] = {}
+    for case in _CASES:
+        inflected = (p.inflect({case}) for p in parses)
+        forms[case] = frozenset(p.word.replace("ё", "е") for p in inflected if p is not None)
+    return forms
+
+
+def _inflections(word: str, case: str) -> frozenset[str]:
+    return _case_forms(word)[case]
 
 
 def _word_declensions(word: str, case: str) -> list[str]:
@@ -747,12 +584,15 @@ def _build_index() -> _Index:
     exact: dict[str, str] = {}
     regional: set[str] = set()
     sources: dict[str, list[str]] = {}
+    clashes: set[str] = set()
 
     def add(name: str, code: str, *, is_region: bool) -> None:
         words = _words(name)
         key = _key(words)
         if exact.setdefault(key, code) != code:
-            raise ValueError(f"{name!r} means both {exact[key]} and {code}")
+            if is_region or key in regional:
+                raise ValueError(f"{name!r} means both {exact[key]} and {code}")
+            clashes.add(key)  # a town or district named like one elsewhere: never guess
         sources.setdefault(key, words)
         if is_region:
             regional.add(key)
@@ -763,10 +603,21 @@ def _build_index() -> _Index:
     for alias, code in REGION_ALIASES.items():
         add(alias, code, is_region=True)
     for city, code in CITIES.items():
-        add(city, code, is_region=False)
+        if _key(_words(city)) not in regional:
+            add(city, code, is_region=False)
+    for town, code in PREFIXED_TOWNS.items():
+        for prefix in _TOWN_PREFIXES:
+            add(f"{prefix} {town}", code, is_region=False)
+    for district, code in DISTRICTS.items():
+        add(district, code, is_region=False)
+    for key in clashes:
+        del exact[key]
 
     declined: dict[str, str] = {}
-    ambiguous: set[str] = set()
+    ambiguous: set[str] = set(clashes)
+    for name in SHARED_DISTRICT_NAMES:
+        ambiguous.update(_declensions(_words(name)) | {_key(_words(name))})
+    district_keys = {_key(_words(name)) for name in DISTRICTS}
     for key, code in exact.items():
         for form in _declensions(sources[key]):
             if form in exact:  # a nominative name always beats someone else's oblique form
@@ -775,13 +626,16 @@ def _build_index() -> _Index:
                 ambiguous.add(form)
             if key in regional:
                 regional.add(form)
+            elif key in district_keys:
+                district_keys.add(form)
     for form in ambiguous:
-        del declined[form]
+        declined.pop(form, None)
     return _Index(
         exact=MappingProxyType(exact),
         declined=MappingProxyType(declined),
-        ambiguous=frozenset(ambiguous),
+        ambiguous=frozenset(ambiguous - exact.keys()),
         regional=frozenset(regional),
+        district_keys=frozenset(district_keys - ambiguous),
     )
 
 
@@ -828,7 +682,12 @@ def _lemmatised(index: _Index, words: list[str]) -> str | None:
 
 
 def _strip_leading(index: _Index, words: list[str]) -> list[str]:
-    while len(words) > 1 and words[0] in _LEADING_WORDS and _key(words) not in index.exact:
+    while (
+        len(words) > 1
+        and words[0] in _LEADING_WORDS
+        and _key(words) not in index.exact
+        and _key(words) not in index.declined
+    ):
         words = words[1:]
     return words
 
@@ -838,12 +697,14 @@ def _lookup(index: _Index, key: str) -> str | None:
 
 
 def _regional_end(index: _Index, words: list[str]) -> str | None:
-    """The region named at either end of a phrase: «Рыльск Курской области» → KRS."""
-    for size in range(len(words) - 1, 0, -1):
-        for part in (words[-size:], words[:size]):
-            key = _key(part)
-            if key in index.regional and (code := _lookup(index, key)):
-                return code
+    """The region named at either end of a phrase: «Рыльск Курской области» → KRS; else
+    the district: «с. Заречье Глушковского района» → KRS."""
+    for keys in (index.regional, index.district_keys):
+        for size in range(len(words) - 1, 0, -1):
+            for part in (words[-size:], words[:size]):
+                key = _key(part)
+                if key in keys and (code := _lookup(index, key)):
+                    return code
     return None
 
 
@@ -857,7 +718,7 @@ def _resolve_parts(index: _Index, text: str) -> str | None:
     towns: set[str] = set()
     for part in re.split(r"[,;/()]", text):
         words = _strip_leading(index, _words(part))
-        if not words or words[0] in _LEADING_WORDS:
+        if not words or (words[0] in _LEADING_WORDS and _lookup(index, _key(words)) is None):
             continue
         key = _key(words)
         if key in index.ambiguous:
@@ -894,3 +755,160 @@ def resolve_region(text: str) -> Region | None:
         return None
     code = _lookup(index, key) or _resolve_parts(index, text)
     return _BY_CODE[code] if code else None
+
+
+# --- Demonyms ------------------------------------------------------------------------------------
+
+# What people from a region or its capital are called, singular masculine nominative
+# («куряне», «курянина», «курянка» are brought back to «курянин» by pymorphy3). Names of
+# peoples («татарин», «башкир», «якут») are not here: they say who someone is, not where from.
+# Left out as ambiguous: «дончанин» (Donetsk or the Don), «уралец», «сибиряк», «запорожец».
+_DEMONYM_LISTS: dict[str, tuple[str, ...]] = {
+    "KRS": _names("курянин"),
+    "BEL": _names("белгородец"),
+    "BRY": _names("брянец, брянчанин"),
+    "ORL": _names("орловец, орловчанин"),
+    "TUL": _names("туляк"),
+    "VOR": _names("воронежец"),
+    "LIP": _names("липчанин"),
+    "SMO": _names("смолянин"),
+    "KLU": _names("калужанин"),
+    "TAM": _names("тамбовчанин"),
+    "RYA": _names("рязанец"),
+    "VLA": _names("владимирец"),
+    "IVA": _names("ивановец"),
+    "KOS": _names("костромич"),
+    "YAR": _names("ярославец"),
+    "TVE": _names("тверитянин, тверяк"),
+    "PSK": _names("псковитянин, пскович"),
+    "NGR": _names("новгородец"),
+    "VLG": _names("вологжанин"),
+    "ARK": _names("архангелогородец"),
+    "MUR": _names("мурманчанин"),
+    "KR": _names("петрозаводчанин"),
+    "KO": _names("сыктывкарец"),
+    "KGD": _names("калининградец"),
+    "NIZ": _names("нижегородец"),
+    "KIR": _names("кировчанин, вятчанин"),
+    "ME": _names("йошкаролинец"),
+    "CU": _names("чебоксарец"),
+    "TA": _names("казанец, казанчанин"),
+    "UD": _names("ижевчанин"),
+    "BA": _names("уфимец"),
+    "SAM": _names("самарец, тольяттинец"),
+    "SAR": _names("саратовец"),
+    "PNZ": _names("пензенец, пензяк"),
+    "ULY": _names("ульяновец"),
+    "ORE": _names("оренбуржец"),
+    "PER": _names("пермяк"),
+    "SVE": _names("екатеринбуржец"),
+    "CHE": _names("челябинец"),
+    "KGN": _names("курганец"),
+    "TYU": _names("тюменец"),
+    "OMS": _names("омич"),
+    "NVS": _names("новосибирец"),
+    "TOM": _names("томич"),
+    "KEM": _names("кемеровчанин, кузбассовец, новокузнечанин"),
+    "ALT": _names("барнаулец"),
+    "KYA": _names("красноярец"),
+    "IRK": _names("иркутянин"),
+    "BU": _names("улан-удэнец"),
+    "ZAB": _names("читинец, забайкалец"),
+    "SA": _names("якутянин"),
+    "AMU": _names("благовещенец, амурчанин"),
+    "KHA": _names("хабаровчанин"),
+    "PRI": _names("владивостокец, приморец"),
+    "SAK": _names("сахалинец"),
+    "MAG": _names("магаданец"),
+    "YEV": _names("биробиджанец"),
+    "DA": _names("дагестанец, махачкалинец"),
+    "CE": _names("грозненец"),
+    "IN": _names("назрановец"),
+    "KB": _names("нальчанин"),
+    "KC": _names("черкесчанин"),
+    "MO": _names("саранец"),
+    "SE": _names("владикавказец"),
+    "STA": _names("ставрополец"),
+    "KDA": _names("краснодарец, кубанец"),
+    "AD": _names("майкопчанин"),
+    "ROS": _names("ростовчанин"),
+    "VGG": _names("волгоградец, сталинградец"),
+    "AST": _names("астраханец"),
+    "KL": _names("элистинец"),
+    "CR": _names("крымчанин"),
+    "SEV": _names("севастополец"),
+    "TY": _names("тувинец, кызылчанин"),
+    "KK": _names("абаканец"),
+    "AL": _names("горноалтаец"),
+    "KHM": _names("сургутянин, югорчанин"),
+    "YAN": _names("ямалец"),
+    "LPR": _names("луганчанин"),
+    "KHE": _names("херсонец"),
+    "ZAP": _names("мелитополец"),
+    "MOW": _names("москвич"),
+    "SPE": _names("петербуржец, питерец"),
+}
+DEMONYMS: Mapping[str, str] = MappingProxyType(
+    {name: code for name, code in _merge(_DEMONYM_LISTS, "DEMONYMS").items() if " " not in name}
+)
+
+
+@functools.cache
+def demonym_forms() -> Mapping[str, tuple[str, bool]]:
+    """Every masculine form of every demonym → (region code, plural): «курянина» → KRS,
+    «куряне» → KRS plural. Built once with pymorphy3 (a few hundred forms)."""
+    forms: dict[str, tuple[str, bool]] = {}
+    for name, code in DEMONYMS.items():
+        forms[name] = (code, False)
+        for parse in _get_morph().parse(name):
+            if parse.tag.POS != "NOUN" or parse.tag.case != "nomn" or parse.tag.number != "sing":
+                continue
+            for form in parse.lexeme:
+                word = form.word.replace("ё", "е")
+                forms.setdefault(word, (code, form.tag.number == "plur"))
+            break
+    return MappingProxyType(forms)
+
+
+def resolve_demonym(word: str) -> Region | None:
+    """The region a demonym names: «туляк», «курянина», «куряне», «брянцы» → its region.
+
+    ``word`` is one word in any case, number or letter case. Besides the listed demonyms,
+    one made from a town's name the regular way counts («суджанец» → Суджа, «мичуринца» →
+    Мичуринск, «кимрянин» → Кимры) when the town is unambiguous. Feminine forms («курянка»)
+    are not demonyms of conscripts and give None.
+    """
+    lower = word.lower().replace("ё", "е")
+    found = demonym_forms().get(lower)
+    if found:
+        return _BY_CODE[found[0]]
+    code = _derived_demonym(lower)
+    return _BY_CODE[code] if code else None
+
+
+_DEMONYM_SUFFIXES = ("чанин", "янин", "анин", "анец", "янец", "енец", "инец", "ец", "як")
+_TOWN_ENDINGS = ("", "ск", "а", "о", "ы", "и", "ь", "е")
+
+
+@functools.lru_cache(maxsize=20_000)
+def _derived_demonym(lower: str) -> str | None:
+    if not lower.endswith(("н", "ц", "к", "на", "ну", "ном", "не", "ца", "цу", "цем", "це", "ка",
+                           "ку", "ком", "ке", "не", "цы", "ки")):  # fmt: skip
+        return None
+    index = _get_index()
+    nominatives = {lower}
+    for parse in _get_morph().parse(lower):
+        if parse.tag.POS == "NOUN" and parse.tag.gender == "masc":
+            nominatives.add(parse.normal_form.replace("ё", "е"))
+    codes = set()
+    for nominative in nominatives:
+        for suffix in _DEMONYM_SUFFIXES:
+            if not nominative.endswith(suffix) or len(nominative) - len(suffix) < 3:
+                continue
+            stem = nominative[: -len(suffix)]
+            for ending in _TOWN_ENDINGS:
+                key = stem + ending
+                code = index.exact.get(key)
+                if code and key not in index.regional and key in _FREE_TOWN_KEYS:
+                    codes.add(code)
+    return codes.pop() if len(codes) == 1 else None

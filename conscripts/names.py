@@ -26,7 +26,11 @@ __all__ = [
     "canonical_given_name",
     "clean",
     "given_name_candidates",
+    "is_clan_surname",
+    "is_lexicon_given_name",
     "latin_spellings",
+    "lexicon_given_name",
+    "morph",
     "parse_query",
     "script_of",
     "skeleton",
@@ -178,6 +182,11 @@ def _morph() -> pymorphy3.MorphAnalyzer:
     return pymorphy3.MorphAnalyzer(lang="ru")
 
 
+def morph() -> pymorphy3.MorphAnalyzer:
+    """The shared Russian pymorphy3 analyzer (loaded once)."""
+    return _morph()
+
+
 @functools.lru_cache(maxsize=200_000)
 def _parses(word: str) -> tuple:
     """pymorphy3 parses of a lowercase word (cached: names repeat a lot)."""
@@ -191,6 +200,7 @@ class _Reading:
     prob: float
     parse: object | None  # a pymorphy3 Parse to inflect, or None to keep the word as is
     real: bool  # a dictionary name/surname/patronymic, not a fallback
+    nominative: str | None = None  # the nominative itself, when no parse gives it
 
 
 @functools.lru_cache(maxsize=200_000)
@@ -199,8 +209,19 @@ def _readings(word: str, role: str) -> dict[tuple[str, str], _Reading]:
     grammeme = _ROLE_GRAMMEME[role]
     out: dict[tuple[str, str], _Reading] = {}
 
-    def add(case: str, gender: str, prob: float, parse: object | None, real: bool) -> None:
+    def add(
+        case: str,
+        gender: str,
+        prob: float,
+        parse: object | None,
+        real: bool,
+        nominative: str | None = None,
+    ) -> None:
         old = out.get((case, gender))
+        if nominative is not None:
+            if old is None or prob >= old.prob:
+                out[(case, gender)] = _Reading(prob, None, real, nominative)
+            return
         if old is None:
             out[(case, gender)] = _Reading(prob, parse, real)
         elif old.real == real:
@@ -220,6 +241,13 @@ def _readings(word: str, role: str) -> dict[tuple[str, str], _Reading]:
 
     parses = _parses(word)
     found = False
+    if role == _GIVEN:
+        # Non-Slavic given names of the lexicon: as written it is the nominative, whatever
+        # pymorphy3 guesses («Эртине» is not the prepositional of a made-up «Эртин»), and the
+        # usual endings decline it («Айнура» → Айнур, «Мергеном» → Мерген).
+        for case, stem in _lexicon_stems(word.replace("ё", "е")):
+            for gender in _GENDERS:
+                add(case, gender, 4.0 if case == "nomn" else 2.0, None, True, stem)
     for p in parses:
         tag = p.tag
         if grammeme not in tag or ("plur" in tag and "Fixd" not in tag):
@@ -238,14 +266,42 @@ def _readings(word: str, role: str) -> dict[tuple[str, str], _Reading]:
                 continue
             add(case, gender, prob, None if fixed else p, True)
             found = True
-    if role == _SURNAME and not found:
+    if role == _GIVEN or (role == _SURNAME and not found):
+        # Names of non-Slavic peoples the dictionary lacks: «Мергена» → Мерген, «Монгуша» →
+        # Монгуш. The lexicon decides; pymorphy3's guessed declension only brings them back.
+        lexicon = _NON_SLAVIC_GIVEN_LOWER if role == _GIVEN else _CLAN_SURNAMES_LOWER
+        if role == _SURNAME and word.replace("ё", "е") in lexicon:
+            for gender in _GENDERS:
+                add("nomn", gender, 1.0, None, True)
+            found = True
         for p in parses:
             tag = p.tag
-            if tag.POS != "NOUN" or "plur" in tag or {"Name", "Patr"} & tag.grammemes:
+            if tag.POS != "NOUN" or "plur" in tag or tag.case == "nomn":
+                continue
+            if p.normal_form.replace("ё", "е") not in lexicon:
                 continue
             case = _CASE_ALIASES.get(tag.case, tag.case)
-            if case in _CASES and tag.gender == "masc":
+            if case in _CASES:
+                add(case, "masc", p.score, p, True)
+                found = True
+    if role == _SURNAME and not found:
+        # Surnames that are ordinary words: «Кузнеца» → Кузнец, «Молодого» → Молодой, and a
+        # man named with a feminine noun declines it as the noun: «Пчёлку» → Пчёлка.
+        for p in parses:
+            tag = p.tag
+            if tag.POS not in {"NOUN", "ADJF"} or "plur" in tag or {"Name", "Patr"} & tag.grammemes:
+                continue
+            case = _CASE_ALIASES.get(tag.case, tag.case)
+            if case not in _CASES:
+                continue
+            if tag.POS == "ADJF":
+                if tag.gender in _GENDERS:
+                    add(case, str(tag.gender), _NOUN_AS_SURNAME * p.score, p, False)
+            elif tag.gender == "masc":
                 add(case, "masc", _NOUN_AS_SURNAME * p.score, p, False)
+            elif tag.gender in ("femn", "neut"):
+                for gender in _GENDERS:
+                    add(case, gender, _NOUN_AS_SURNAME * p.score / 2, p, False)
     # Any word may be a foreign or unknown indeclinable name, kept as written.
     for case in _CASES:
         for gender in _GENDERS:
@@ -255,6 +311,8 @@ def _readings(word: str, role: str) -> dict[tuple[str, str], _Reading]:
 
 def _restore(word: str, reading: _Reading, role: str, gender: str) -> str:
     """Put one token into the nominative singular of the chosen gender."""
+    if reading.nominative is not None:
+        return reading.nominative
     parse = reading.parse
     if parse is None:
         return word
@@ -378,7 +436,7 @@ _GIVEN_NAME_VARIANTS: dict[str, str] = {
     "Герман": "Гера",
     "Глеб": "Глебушка",
     "Григорий": "Гриша Гришка",
-    "Даниил": "Даня Данил Данила Данька Данилка",
+    "Даниил": "Даня Данька Данилка",  # Данил and Данила are passport names of their own
     "Денис": "Дениска Дэн",
     "Дмитрий": "Дима Димка Димон Димитрий Митя",
     "Евгений": "Женя Женька Евгеша",
@@ -453,6 +511,143 @@ _OTHER_COMMON_GIVEN = """Айдар Альберт Анатолий Арсен �
 Марина Нина Оксана Ульяна Эльвира Яна Гульнара""".split()  # noqa: SIM905 - a word list reads better as text
 
 
+# Men's given names of Russia's non-Slavic peoples, many of which pymorphy3 does not know, so
+# that a declined «Мергена», «Айдысом», «Дьулустана» is still read as a given name.
+_NON_SLAVIC_GIVEN = frozenset(
+    " ".join(
+        (
+            # Tatar and Bashkir
+            """Айдар Айнур Азат Ильнур Ильдар Ильшат Ильфат Ильназ Ильнар Ранис Рамиль Ринат
+            Рустам Радик Раиль Рафаэль Рафис Рузаль Фаниль Ирек Ильгиз Ильмир Ильсур Алмаз
+            Булат Динар Дамир Марсель Нияз Салават Айрат Ильяс Ринар Раниль Ильсаф Азамат Линар
+            Ленар Фанис Наиль Марат Ильхам Тагир Искандер Самат Расим Ильдус Рифат Фарит Зуфар
+            Зиннур Ильгам Рашит Инсаф Айбулат Ринас Ильвир Альберт Альфред Фидаиль Айваз Нафис
+            Ришат Фларит Ильвар Разиль Рамис Ильмар Айгиз Ильгизар Азамат Ирек Рузиль Нурислам""",
+            # Buryat
+            """Баир Доржи Солбон Сультим Аюр Бато Баясхалан Арсалан Цырен Жаргал Батор Мунко
+            Дамба Баяр Тумэн Эрдэм Чингис Амгалан Бэлигто Жамсо Балдан Дашинима Намжил Цыбик
+            Бадма Аюша Буянто Алдар Эрдэни Бато-Мунко Бадмацырен Дашидондок Зоригто Тумэр
+            Батожаргал Цырендоржи Чимит Бальжинима Булат Батомунко Жамьян Дугар Мэргэн""",
+            # Kalmyk
+            """Баатр Мерген Санал Церен Очир Босхомджи Наран Араш Басанг Бембя Джангар Дорджи
+            Эрдни Улан Менке Бату Мутул Арслан Лиджи Бадма Чингиз Эльвег Нимгир Саглар""",
+            # Yakut
+            """Айсен Дьулустан Айхал Ньургун Эрчим Туйгун Айтал Мичил Уйгун Алгыс Айаал Кэскил
+            Арчын Тускун Дьулус Эрхан Байбал Айан Ньургустан Тимир Эркин Арылхан Нюргун
+            Дьоллох Айдар Кэнчээри Ариан Ай-Тал""",
+            # Tuvan
+            """Айдыс Начын Эрес Шолбан Айдаш Орлан Буян Аяс Эртине Саян Чаян Эзир Аймир
+            Алдын-оол Маадыр Кан-оол Белек Ай-Хаан Тумен Эртем Сайын Омак Аржаан Чечен Азиат
+            Салгал Херел Чингис Алдар Баир Адыг-оол Ангыр Аян Сылдыс Мерген Айдын Ай-Демир""",
+            # Chechen, Ingush, Dagestani, Kabardian, Ossetian
+            """Хамзат Залим Ислам Магомед Рамазан Шамиль Гаджи Муса Ахмед Абдула Адам Ибрагим
+            Арсен Анзор Ахмат Асламбек Беслан Висита Вахид Дени Зелимхан Мансур Мовсар Мурад
+            Рамзан Саид Султан Умар Хасан Хусейн Юсуп Алихан Абубакар Гусейн Нурмагомед Расул
+            Хабиб Камиль Арслан Казбек Аслан Тамерлан Мурат Алим Залимхан Джамал Керим Батыр
+            Темирлан Эльдар Магомедрасул Гаджимурад Абдурахман Шамсудин Махач Арип Курбан
+            Сулейман Муслим Исмаил Ахмедхан Апти Ризван Ильяс Тимурлан Хетаг Сослан Алан Ацамаз
+            Азамат Аскер Астемир Заур Мурадин Асхаб Эмин Артур Сайпудин Гамзат""",
+        )
+    ).split()
+)
+
+
+_NON_SLAVIC_GIVEN_LOWER = frozenset(n.lower().replace("ё", "е") for n in _NON_SLAVIC_GIVEN)
+# Tuvan surnames are the names of clans, with no Russian surname ending: the lexicon tells
+# «Монгуш Айдыс» (surname first) from «Айдыс Монгуш».
+_CLAN_SURNAMES = frozenset(
+    [
+        "Монгуш",
+        "Ооржак",
+        "Куулар",
+        "Ондар",
+        "Хертек",
+        "Салчак",
+        "Сат",
+        "Донгак",
+        "Кужугет",
+        "Иргит",
+        "Ховалыг",
+        "Тюлюш",
+        "Сарыглар",
+        "Оюн",
+        "Чооду",
+        "Байкара",
+        "Дажы",
+        "Кара-Сал",
+        "Соян",
+        "Хомушку",
+        "Чамзырын",
+        "Шыырап",
+        "Ензак",
+        "Товуу",
+        "Дамба-Хуурак",
+        "Биче-оол",
+        "Лопсан",
+        "Доржу",
+        "Хуурак",
+        "Шожал",
+        "Кыргыс",
+        "Монге",
+        "Сюрюн",
+        "Ховалыг",
+        "Куулар",
+    ]
+)
+_CLAN_SURNAMES_LOWER = frozenset(n.lower() for n in _CLAN_SURNAMES)
+
+
+def is_lexicon_given_name(word: str) -> bool:
+    """A non-Slavic given name of the lexicon, in any case («Мергена», «Айдысом»)."""
+    lower = clean(word).lower()
+    if lower in _NON_SLAVIC_GIVEN_LOWER or _lexicon_stems(lower):
+        return True
+    return any(
+        p.tag.POS == "NOUN" and p.normal_form.replace("ё", "е") in _NON_SLAVIC_GIVEN_LOWER
+        for p in _parses(lower)
+    )
+
+
+_LEXICON_ENDINGS = (
+    ("", "nomn"), ("а", "gent"), ("а", "accs"), ("я", "gent"), ("я", "accs"), ("у", "datv"),
+    ("ю", "datv"), ("ом", "ablt"), ("ем", "ablt"), ("ым", "ablt"), ("е", "loct"),
+)  # fmt: skip
+
+
+def _lexicon_stems(lower: str) -> list[tuple[str, str]]:
+    """(case, nominative) readings of a word as a declined lexicon name («айнура»)."""
+    if lower in _NON_SLAVIC_GIVEN_LOWER and lower.endswith(("е", "и", "о", "у", "э")):
+        # «Эртине», «Доржи»: names ending in these vowels do not decline in Russian.
+        return [(case, clean(lower)) for case in _CASES]
+    out = []
+    for ending, case in _LEXICON_ENDINGS:
+        if ending and not lower.endswith(ending):
+            continue
+        stem = lower[: len(lower) - len(ending)] if ending else lower
+        if stem in _NON_SLAVIC_GIVEN_LOWER:
+            out.append((case, clean(stem)))
+        elif ending in ("я", "ю", "е", "ем") and stem + "й" in _NON_SLAVIC_GIVEN_LOWER:
+            out.append((case, clean(stem + "й")))
+    return out
+
+
+def lexicon_given_name(word: str) -> str | None:
+    """The lexicon's nominative of a non-Slavic given name in any case («Айнура» → Айнур)."""
+    stems = _lexicon_stems(clean(word).lower())
+    return stems[0][1] if stems else None
+
+
+def is_clan_surname(word: str) -> bool:
+    """A Tuvan clan surname, in any case («Монгуш», «Ооржака»)."""
+    lower = clean(word).lower()
+    if lower in _CLAN_SURNAMES_LOWER:
+        return True
+    return any(
+        p.tag.POS == "NOUN" and p.normal_form.replace("ё", "е") in _CLAN_SURNAMES_LOWER
+        for p in _parses(lower)
+    )
+
+
 # Ambiguous short forms, in the order most likely for a conscript.
 _AMBIGUOUS_ORDER: dict[str, tuple[str, ...]] = {
     "Слава": ("Вячеслав", "Владислав", "Ярослав", "Станислав", "Ростислав", "Святослав"),
@@ -480,7 +675,9 @@ def _build_variant_index() -> dict[str, tuple[str, ...]]:
 
 _VARIANT_INDEX = _build_variant_index()
 _COMMON_GIVEN_LOWER = frozenset(
-    n.lower() for n in (*_GIVEN_NAME_VARIANTS, *_OTHER_COMMON_GIVEN) if _CYRILLIC_LETTER.search(n)
+    n.lower().replace("ё", "е")
+    for n in (*_GIVEN_NAME_VARIANTS, *_OTHER_COMMON_GIVEN, *_NON_SLAVIC_GIVEN)
+    if _CYRILLIC_LETTER.search(n)
 )
 
 

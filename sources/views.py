@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from core import access
 
-from . import services
+from . import adapters, services
 from .models import ItemState, Source
 from .redaction import redact
 
@@ -28,10 +28,22 @@ def source_detail(request: HttpRequest, pk: int) -> HttpResponse:
         (item, redact(item.text[:300]))
         for item in source.items.filter(state=ItemState.FAILED).order_by("-created_at")[:100]
     ]
+    # Messages that are only a video: nothing to extract, a moderator has to watch them.
+    videos = [
+        (item, adapters.video_description(item.raw))
+        for item in source.items.filter(text="")
+        .exclude(state=ItemState.FAILED)
+        .order_by("-created_at")[:100]
+    ]
     return render(
         request,
         "sources/detail.html",
-        {"source": source, "counts": services.source_counts(source), "failures": failures},
+        {
+            "source": source,
+            "counts": services.source_counts(source),
+            "failures": failures,
+            "videos": videos,
+        },
     )
 
 

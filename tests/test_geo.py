@@ -1,7 +1,12 @@
 """Regions, towns and resolve_region: a plain module, no database."""
 
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
+from conscripts import geo
 from conscripts.geo import CITIES, REGION_ALIASES, REGIONS, Region, region_by_code, resolve_region
 
 OCCUPIED = {"CR", "SEV", "DPR", "LPR", "ZAP", "KHE"}
@@ -377,3 +382,89 @@ def test_unknown_or_ambiguous_places_resolve_to_none(text):
 
 
 # How fast a warm lookup is: a figure in bench/extraction.py (place lookup), not an assert.
+
+
+# --- The gazetteer (conscripts/data/gazetteer.tsv) ---------------------------------------------
+
+
+def test_the_gazetteer_file_is_what_the_build_script_makes_of_the_sources():
+    script = Path(__file__).resolve().parent.parent / "scripts/build_gazetteer.py"
+    run = subprocess.run([sys.executable, str(script), "--check"], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+
+
+def test_the_gazetteer_has_every_district_and_the_towns_over_ten_thousand():
+    places = geo.load_gazetteer()
+    districts = {p.name for p in places if p.kind == "district"}
+    towns = [p for p in places if p.kind == "town"]
+    assert len(districts) > 1700
+    assert sum(1 for p in towns if (p.population or 0) > 10_000) > 900
+    assert {p.code for p in places} <= {r.code for r in REGIONS}
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("Глушковского района", "KRS"),
+        ("Глушковском районе", "KRS"),
+        ("Кореневского р-на", "KRS"),
+        ("Кореневского муниципального района", "KRS"),
+        ("Большесолдатский район", "KRS"),
+        ("Беловский район", None),  # Курская and Кемеровская области
+        ("Шебекинского городского округа", "BEL"),
+        ("Шебекинского района", "BEL"),
+        ("Красногвардейского района Республики Адыгея", "AD"),
+        ("с. Хатукай Красногвардейского района Республики Адыгея", "AD"),
+        ("Тёткино", "KRS"),
+        ("в Рыльске", "KRS"),
+        ("под Курском", "KRS"),
+        ("Нижнекамска", "TA"),
+        ("Урюпинска", "VGG"),
+    ],
+)
+def test_it_resolves_districts_and_towns_of_the_gazetteer_in_any_case(text, code):
+    assert code_of(text) == code
+
+
+@pytest.mark.parametrize(
+    ("bare", "prefixed", "code"),
+    [("Губкин", "г. Губкин", "BEL"), ("Курчатова", "из города Курчатова", "KRS")],
+)
+def test_a_town_named_like_a_surname_needs_a_settlement_word(bare, prefixed, code):
+    assert code_of(bare) is None
+    assert code_of(prefixed) == code
+
+
+@pytest.mark.parametrize("text", ["Железногорск", "из Железногорска", "Октябрьского района"])
+def test_names_shared_by_regions_resolve_to_none(text):
+    assert code_of(text) is None
+
+
+def test_a_regional_capital_keeps_its_name_against_a_small_namesake():
+    assert code_of("из Кирова") == "KIR"
+    assert code_of("Благовещенска") == "AMU"
+
+
+@pytest.mark.parametrize(
+    ("word", "code"),
+    [
+        ("туляк", "TUL"),
+        ("курянина", "KRS"),
+        ("куряне", "KRS"),
+        ("брянцем", "BRY"),
+        ("Орловец", "ORL"),
+        ("липчанин", "LIP"),
+        ("москвичи", "MOW"),
+    ],
+)
+def test_it_reads_demonyms(word, code):
+    assert geo.resolve_demonym(word).code == code
+
+
+@pytest.mark.parametrize("word", ["курянка", "татарин", "Петров", "сибиряк"])
+def test_other_words_are_not_demonyms(word):
+    assert geo.resolve_demonym(word) is None
+
+
+def test_every_regional_capital_has_a_demonym():
+    assert set(geo.DEMONYMS.values()) >= set(CAPITALS) - {"NEN", "CHU", "KAM", "MOS", "LEN", "DPR"}

@@ -1,0 +1,277 @@
+"""Settings shared by every environment, driven by environment variables.
+
+With nothing set, the site runs on an embedded SQLite file and Celery tasks
+run in-process. ``DATABASE_URL=postgres://…`` switches to PostgreSQL and
+``REDIS_URL`` to a Redis broker served by real workers.
+"""
+
+from pathlib import Path
+
+import environ
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+
+env = environ.Env()
+if (BASE_DIR / ".env").is_file():
+    env.read_env(BASE_DIR / ".env")
+
+DEBUG = env.bool("DEBUG", default=True)
+# Only for local development; production.py refuses to start without its own.
+SECRET_KEY = env("SECRET_KEY", default="dev-only-insecure-key-do-not-use-in-production")
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.postgres",
+    "django_filters",
+    "django_celery_beat",
+    "core",
+    "conscripts",
+    "reports",
+    "sources",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "core.context_processors.staff_roles",
+            ],
+        },
+    },
+]
+
+# --- Database --------------------------------------------------------------
+# An empty DATABASE_URL (as some shells and compose files pass it) means the default.
+DATABASE_URL = env("DATABASE_URL", default="") or f"sqlite:///{BASE_DIR / 'var' / 'db.sqlite3'}"
+DATABASES = {"default": env.db_url_config(DATABASE_URL)}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # var/ is not in git: a fresh clone must be able to create its database there.
+    Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"]["ENGINE"] = "config.postgresql"
+    DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DATABASES["default"]["ATOMIC_REQUESTS"] = False
+IS_POSTGRES = DATABASES["default"]["ENGINE"] == "config.postgresql"
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "home"
+
+# --- Internationalisation --------------------------------------------------
+# Russian is what most relatives read; English is for journalists/researchers.
+LANGUAGE_CODE = "ru"
+LANGUAGES = [("ru", _("Russian")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+USE_I18N = True
+TIME_ZONE = "Europe/Moscow"
+USE_TZ = True
+
+# --- Static and media ------------------------------------------------------
+STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = BASE_DIR / "staticfiles"
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "var" / "media")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": env(
+            "STATICFILES_STORAGE",
+            default="django.contrib.staticfiles.storage.StaticFilesStorage",
+        )
+    },
+}
+
+# --- Celery ----------------------------------------------------------------
+REDIS_URL = env("REDIS_URL", default="")
+CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_RESULT_BACKEND = REDIS_URL or None
+# Without a broker, tasks run in the calling process (a newcomer's make run).
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SOFT_TIME_LIMIT = 300
+CELERY_TASK_TIME_LIMIT = 360
+CELERY_RESULT_EXPIRES = 3600
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_TIMEZONE = TIME_ZONE
+# Extraction loads natasha (+110 MB per worker process, +155 MB once it has worked;
+# bench/worker_memory.py), so it has a queue of its own and only the workers that
+# consume it pay for the models (sources/tasks.py). The queues are declared rather than
+# created on first use, so that a worker without -Q consumes both and
+# `app.control.purge()` empties both. `make run` and the tests consume both.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = {
+    "celery": {"exchange": "celery", "routing_key": "celery"},
+    "extraction": {"exchange": "extraction", "routing_key": "extraction"},
+}
+CELERY_TASK_ROUTES = {
+    "sources.extract_item": {"queue": "extraction"},
+    "sources.extract_items": {"queue": "extraction"},
+}
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_BEAT_SCHEDULE = {
+    # Keeps /statistics/ warm (conscripts.research.statistics); see STATISTICS_CACHE_SECONDS.
+    "statistics-refresh": {
+        "task": "conscripts.statistics_refresh",
+        "schedule": float(env.int("STATISTICS_CACHE_SECONDS", default=60) or 60),
+    },
+    # Addresses that asked to follow a case and never confirmed are not kept.
+    "followers-purge-unconfirmed": {
+        "task": "conscripts.followers_purge_unconfirmed",
+        "schedule": 24 * 3600.0,
+    },
+}
+
+# --- Cache -----------------------------------------------------------------
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+
+# --- Site ------------------------------------------------------------------
+# Absolute links in e-mails (receipts) point here.
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# A moderator's claim on a report expires after this many minutes.
+REPORT_CLAIM_MINUTES = env.int("REPORT_CLAIM_MINUTES", default=30)
+
+# --- Relatives following a case (conscripts.services.follow_request) --------
+FOLLOW_RATE_LIMIT = env("FOLLOW_RATE_LIMIT", default="10/hour")  # form posts per client IP
+FOLLOW_CONFIRM_MAX_AGE = env.int("FOLLOW_CONFIRM_MAX_AGE", default=3 * 24 * 3600)  # seconds
+FOLLOW_RESEND_SECONDS = env.int("FOLLOW_RESEND_SECONDS", default=600)
+FOLLOW_MAILS_PER_ADDRESS_HOUR = env.int("FOLLOW_MAILS_PER_ADDRESS_HOUR", default=5)
+
+# --- E-mail ----------------------------------------------------------------
+EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="noreply@conscripts.invalid")
+
+# --- Logging ---------------------------------------------------------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    "loggers": {"pymorphy3": {"level": "WARNING"}},
+}
+
+# --- Research tools and the REST API (conscripts.research_views, conscripts.api) -----
+INSTALLED_APPS += [  # appended so the list above stays easy to merge
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+]
+#: Exports with more rows than this are written by a Celery worker.
+EXPORT_SYNC_LIMIT = env.int("EXPORT_SYNC_LIMIT", default=2000)
+#: How long the statistics aggregates are cached (0 turns the cache off).
+STATISTICS_CACHE_SECONDS = env.int("STATISTICS_CACHE_SECONDS", default=60)
+#: Read per request by conscripts.api throttles (DRF's own setting is read at import).
+API_THROTTLE_RATES = {
+    "anon": env("API_ANON_RATE", default="60/minute"),
+    "user": env("API_USER_RATE", default="600/minute"),
+}
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    # conscripts.api sets its throttles (AnonThrottle, UserThrottle) on every view; they
+    # read API_THROTTLE_RATES per request and count in the default (Redis) cache.
+    "DEFAULT_THROTTLE_RATES": API_THROTTLE_RATES,
+    # conscripts.api adds the browsable renderer per request when settings.DEBUG is on
+    # (production.py turns DEBUG off after this file is read).
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": 50,
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Conscript Tracker API",
+    "DESCRIPTION": (
+        "Read-only public data about Russian conscripts missing after August 2024. "
+        "Hidden records, relatives' contacts and archived texts are never served."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    # status, claimed_status and to_status share one choice set: one schema name.
+    "ENUM_NAME_OVERRIDES": {
+        "StatusEnum": "conscripts.models.Status",
+        "DatePrecisionEnum": "conscripts.models.DatePrecision",
+    },
+}
+
+# --- Sources (ingestion; sources/) -- appended by the ingestion work -----------
+# Polls fetch only from a source's allowed hosts, never from private, loopback or
+# link-local addresses unless this is on (tests serve feeds from 127.0.0.1).
+SOURCES_ALLOW_PRIVATE_ADDRESSES = env.bool("SOURCES_ALLOW_PRIVATE_ADDRESSES", default=False)
+SOURCES_FETCH_CONNECT_TIMEOUT = env.float("SOURCES_FETCH_CONNECT_TIMEOUT", default=5.0)
+SOURCES_FETCH_READ_TIMEOUT = env.float("SOURCES_FETCH_READ_TIMEOUT", default=20.0)
+SOURCES_FETCH_MAX_BYTES = env.int("SOURCES_FETCH_MAX_BYTES", default=20 * 1024 * 1024)
+SOURCES_WEBHOOK_MAX_BYTES = env.int("SOURCES_WEBHOOK_MAX_BYTES", default=1024 * 1024)
+# Posts still unextracted this long after storing are enqueued again (worker died).
+SOURCES_STALE_ITEM_SECONDS = env.int("SOURCES_STALE_ITEM_SECONDS", default=900)
+# Posts per extraction task (each post still commits on its own).
+SOURCES_EXTRACT_BATCH = env.int("SOURCES_EXTRACT_BATCH", default=20)
+# Celery's Django fixup otherwise closes the database connection before and after
+# every task: a new PostgreSQL connection cost ~10 ms per task (measured, 2 cores).
+CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=500)
+CELERY_BEAT_SCHEDULE = {
+    **globals().get("CELERY_BEAT_SCHEDULE", {}),
+    "sources-poll-due": {"task": "sources.poll_due_sources", "schedule": 60.0},
+    "sources-requeue-stale": {"task": "sources.requeue_stale_items", "schedule": 300.0},
+}
+# --- end Sources -----------------------------------------------------------------

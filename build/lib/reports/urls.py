@@ -1,0 +1,25 @@
+from django.urls import path
+
+from conscripts import views as conscript_views
+
+from . import views
+
+app_name = "reports"
+urlpatterns = [
+    path("new/", views.report_new, name="new"),
+    path("receipt/<str:token>/", views.receipt, name="receipt"),
+    path("queue/", views.queue, name="queue"),
+    path("queue/reject/", views.bulk_reject, name="bulk-reject"),
+    # Moved to /people/ (conscripts owns people and evidence); kept for old forms.
+    path("people/merge/", conscript_views.conscripts_merge),
+    path("evidence/<int:pk>/retract/", conscript_views.evidence_retract),
+    path("<int:pk>/", views.report_detail, name="detail"),
+    path("<int:pk>/photo/", views.report_photo, name="photo"),
+    path("<int:pk>/claim/", views.report_claim, name="claim"),
+    path("<int:pk>/release/", views.report_release, name="release"),
+    path("<int:pk>/approve/", views.report_approve, name="approve"),
+    path("<int:pk>/merge/", views.report_merge, name="merge"),
+    path("<int:pk>/reject/", views.report_reject, name="reject"),
+    path("<int:pk>/duplicate/", views.report_duplicate, name="duplicate"),
+    path("<int:pk>/request-info/", views.report_request_info, name="request-info"),
+]
