@@ -13,7 +13,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from core.tasks import MAIL_TASK_OPTIONS, TASK_OPTIONS, time_limits
+from core.tasks import MAIL_TASK_OPTIONS, PERIODIC_TASK_OPTIONS, TASK_OPTIONS, time_limits
 
 from . import exports, research, services
 from .models import ExportJob, ExportState
@@ -81,7 +81,7 @@ def export_task(job_id: int) -> None:
     )
 
 
-@shared_task(name="conscripts.statistics_refresh", **TASK_OPTIONS, **time_limits(120))
+@shared_task(name="conscripts.statistics_refresh", **PERIODIC_TASK_OPTIONS, **time_limits(120))
 def statistics_refresh_task() -> None:
     """Recompute the public statistics into the cache (scheduled by beat)."""
     for kursk in (False, True):
@@ -102,7 +102,9 @@ def notify_followers_task(change_id: int) -> int:
     return services.followers_notify(change_id=change_id)
 
 
-@shared_task(name="conscripts.followers_purge_unconfirmed", **TASK_OPTIONS, **time_limits(300))
+@shared_task(
+    name="conscripts.followers_purge_unconfirmed", **PERIODIC_TASK_OPTIONS, **time_limits(300)
+)
 def followers_purge_unconfirmed_task() -> int:
     """Forget unconfirmed addresses whose link expired (scheduled daily by beat)."""
     return services.followers_purge_unconfirmed()

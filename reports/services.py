@@ -3,7 +3,8 @@
 Every service runs in one transaction, locks the rows it changes, checks their
 state first, and writes an ``AuditEntry`` (before/after) in that transaction.
 Only moderators may act (``core.access``). E-mails to the
-submitter leave only after commit.
+submitter are queued in the decision's transaction (``core.outbox``) and leave after
+commit.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from conscripts.models import (
 from core import access
 from core.audit import audit_record
 from core.models import AuditAction
+from core.outbox import outbox_enqueue
 
 from .images import CleanImage
 from .models import (
@@ -113,11 +115,14 @@ def _check_open(report: Report, moderator: AbstractBaseUser, now) -> None:
 
 
 def _notify_after_commit(report: Report) -> None:
+    """Queue the submitter's decision e-mail in the decision's own transaction: it is
+    sent once the decision commits, even if the broker is down at that moment."""
     if report.submitter_email:
-        from .tasks import notify_submitter_task
-
-        report_id = report.pk
-        transaction.on_commit(lambda: notify_submitter_task.delay(report_id))
+        outbox_enqueue(
+            task="reports.notify_submitter",
+            args=[report.pk],
+            dedup_key=f"reports.notify_submitter:{report.pk}:{report.state}",
+        )
 
 
 def _decide(report: Report, *, state: str, moderator: AbstractBaseUser, now, reason: str = ""):

@@ -35,6 +35,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from conscripts.models import Region
+from core.outbox import outbox_enqueue, outbox_enqueue_many
 from reports.models import Origin
 from reports.services import report_submit
 
@@ -170,23 +171,29 @@ def items_store(*, source: Source, parsed: adapters.ParseResult) -> StoreResult:
     return StoreResult(stats=stats, new_item_ids=new_ids, bad=parsed.bad)
 
 
-def _enqueue_extraction(item_ids: list[int]) -> None:
-    from .tasks import EXTRACT_PRIORITY, extract_item_task, extract_items_task
+def _enqueue_extraction(item_ids: list[int]) -> int:
+    """Queue the extraction of ``item_ids`` in the current transaction (``core.outbox``):
+    stored posts and their extraction commit together, whatever the broker is doing.
+    Returns how many tasks were queued."""
+    from .tasks import EXTRACT_PRIORITY
 
     size = settings.SOURCES_EXTRACT_BATCH
     chunks = [item_ids[i : i + size] for i in range(0, len(item_ids), size)]
-
-    def send() -> None:
-        # Lowest priority: a 10,000-post backfill must not hold up other tasks
-        # (submitter e-mails, pings) queued behind it. Posts go in small batches: one
-        # message per post cost as much broker time as the extraction itself.
-        for chunk in chunks:
-            if len(chunk) == 1:
-                extract_item_task.apply_async((chunk[0],), priority=EXTRACT_PRIORITY)
-            else:
-                extract_items_task.apply_async((chunk,), priority=EXTRACT_PRIORITY)
-
-    transaction.on_commit(send)
+    # Lowest priority: a 10,000-post backfill must not hold up other tasks (submitter
+    # e-mails, pings) queued behind it. Posts go in small batches: one message per post
+    # cost as much broker time as the extraction itself. The key keeps a sweep from
+    # queueing a batch again while the same batch still waits unsent.
+    messages = [
+        (
+            ("sources.extract_item", [chunk[0]])
+            if len(chunk) == 1
+            else ("sources.extract_items", [chunk])
+        )
+        + (f"sources.extract:{chunk[0]}-{chunk[-1]}:{len(chunk)}",)
+        for chunk in chunks
+    ]
+    added = outbox_enqueue_many(messages=messages, priority=EXTRACT_PRIORITY)
+    return len(added)
 
 
 def source_ingest(
@@ -284,6 +291,13 @@ def source_poll(*, source: Source) -> StoreResult:
         return StoreResult(stats=stats, new_item_ids=[])
     validators = {"etag": fetched.etag, "last_modified": fetched.last_modified}
     return source_ingest(source=source, data=fetched.body, cursor_update=validators)
+
+
+def source_poll_request(*, source: Source) -> None:
+    """A moderator's «read it now»: queue a poll of ``source`` (``core.outbox``)."""
+    outbox_enqueue(
+        task="sources.fetch_source", args=[source.pk], dedup_key=f"sources.fetch:{source.pk}"
+    )
 
 
 def sources_due(now=None) -> list[Source]:

@@ -6,7 +6,6 @@ import hmac
 
 from django.conf import settings
 from django.contrib import messages
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -46,10 +45,7 @@ def source_run(request: HttpRequest, pk: int) -> HttpResponse:
     if source.kind == "webhook" or not source.location.startswith(("http://", "https://")):
         messages.error(request, _("Only sources with a URL can be polled."))
         return redirect("sources:detail", pk=source.pk)
-    from .tasks import fetch_source_task
-
-    source_id = source.pk
-    transaction.on_commit(lambda: fetch_source_task.delay(source_id))
+    services.source_poll_request(source=source)
     messages.success(request, _("The source will be read shortly."))
     return redirect("sources:detail", pk=source.pk)
 

@@ -137,7 +137,13 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = 300
 CELERY_TASK_TIME_LIMIT = 360
 CELERY_RESULT_EXPIRES = 3600
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 3600,
+    # A Redis that does not answer must fail a publish quickly, not hang a request:
+    # the outbox keeps what could not be sent (core.outbox).
+    "socket_connect_timeout": 2,
+    "socket_timeout": 5,
+}
 CELERY_TIMEZONE = TIME_ZONE
 # Extraction loads natasha (+110 MB per worker process, +155 MB once it has worked;
 # bench/worker_memory.py), so it has a queue of its own and only the workers that
@@ -154,7 +160,17 @@ CELERY_TASK_ROUTES = {
     "sources.extract_items": {"queue": "extraction"},
 }
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+#: How often beat's relay sends the outbox rows still unsent (core.outbox): after a
+#: broker outage, queued work goes out within this many seconds of its return.
+OUTBOX_RELAY_SECONDS = env.int("OUTBOX_RELAY_SECONDS", default=30)
+#: Sent outbox rows are kept this many days (for looking into what was sent when).
+OUTBOX_KEEP_DAYS = env.int("OUTBOX_KEEP_DAYS", default=7)
+#: A task that meets a database error holds its worker process this long waiting for
+#: the database before its retry is scheduled (core.tasks.ResilientTask).
+TASK_DATABASE_WAIT_SECONDS = env.int("TASK_DATABASE_WAIT_SECONDS", default=30)
 CELERY_BEAT_SCHEDULE = {
+    "outbox-relay": {"task": "core.outbox_relay", "schedule": float(OUTBOX_RELAY_SECONDS)},
+    "ratelimit-purge": {"task": "core.ratelimit_purge", "schedule": 3600.0},
     # Keeps /statistics/ warm (conscripts.research.statistics); see STATISTICS_CACHE_SECONDS.
     "statistics-refresh": {
         "task": "conscripts.statistics_refresh",
@@ -168,11 +184,16 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 # --- Cache -----------------------------------------------------------------
+# A Redis outage degrades the cache to misses (core.cache) rather than failing the pages
+# that read it; the timeouts keep a Redis that hangs from holding requests.
+REDIS_CACHE = {
+    "BACKEND": "core.cache.ResilientRedisCache",
+    "LOCATION": REDIS_URL,
+    "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
+}
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
-        if REDIS_URL
-        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+        REDIS_CACHE if REDIS_URL else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }
 
