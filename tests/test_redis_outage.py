@@ -30,9 +30,7 @@ def test_the_report_form_works_and_keeps_its_limit_while_redis_is_down(
     assert client.get(NEW).status_code == 200
     for _ in range(2):
         assert client.post(NEW, form_data(), REMOTE_ADDR=address).status_code == 302
-    response = client.post(
-        NEW, form_data(details="Третье: текст не потерян."), REMOTE_ADDR=address
-    )
+    response = client.post(NEW, form_data(details="Третье: текст не потерян."), REMOTE_ADDR=address)
     # Over the limit: refused, and what the relative typed is on the page again.
     assert response.status_code == 429
     assert "Третье: текст не потерян." in response.content.decode()
