@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import FormKeyField
+
 from .models import Region, Status
 
 
@@ -72,6 +74,8 @@ class FollowForm(forms.Form):
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
     )
+    # A double click asks once (core.forms).
+    form_key = FormKeyField()
 
     def __init__(self, *args, **kwargs):
         # Ids of their own: the case page carries other forms.
@@ -80,6 +84,10 @@ class FollowForm(forms.Form):
 
     def clean_email(self) -> str:
         return self.cleaned_data["email"].strip().lower()
+
+    def posted_key(self) -> str:
+        """The form key as posted, checked, whatever the rest of the form says."""
+        return self.fields["form_key"].clean(self.data.get("form_key"))
 
     @property
     def is_robot(self) -> bool:

@@ -155,3 +155,19 @@ class RateLimitHit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scope} {self.window_start:%Y-%m-%d %H:%M} {self.count}"
+
+
+class UsedFormKey(models.Model):
+    """A public form's one-time key, once used (``core.forms.form_key_claim``)."""
+
+    scope = models.CharField(_("scope"), max_length=40)
+    key = models.CharField(_("key"), max_length=64)
+    used_at = models.DateTimeField(_("used"), db_index=True)
+
+    class Meta:
+        verbose_name = _("used form key")
+        verbose_name_plural = _("used form keys")
+        constraints = [models.UniqueConstraint(fields=["scope", "key"], name="core_form_key_once")]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.used_at:%Y-%m-%d %H:%M}"

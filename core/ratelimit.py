@@ -7,7 +7,7 @@ cache: with the counter in Redis, a Redis outage turned 36 of 112 report posts i
 500s and lost what relatives had typed. The forms store their result in PostgreSQL
 anyway, so counting there adds no dependency, and an outage of Redis neither fails
 the form nor lifts the limit (failing open would have let a spam wave through while
-Redis is down). Finished windows are swept hourly (``core.ratelimit_purge``).
+Redis is down). Finished windows are swept hourly (``core.public_forms_sweep``).
 """
 
 from __future__ import annotations

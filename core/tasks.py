@@ -1,5 +1,5 @@
 """Options shared by every Celery task (one style, declared once), and the tasks of the
-bottom layer: the outbox relay and the rate-limit sweep.
+bottom layer: the outbox relay and the sweep of the public forms' counters and keys.
 
 Tasks take primary keys, never instances or personal data; they are acknowledged
 after the work (a killed worker's task runs again elsewhere, so each is idempotent)
@@ -123,9 +123,10 @@ def outbox_relay_task() -> int:
     return outbox_relay_pending()
 
 
-@shared_task(name="core.ratelimit_purge", **PERIODIC_TASK_OPTIONS, **time_limits(120))
-def ratelimit_purge_task() -> int:
-    """Forget rate-limit windows that ended (scheduled hourly by beat)."""
+@shared_task(name="core.public_forms_sweep", **PERIODIC_TASK_OPTIONS, **time_limits(120))
+def public_forms_sweep_task() -> int:
+    """Forget rate-limit windows that ended and old one-time form keys (hourly, beat)."""
+    from .forms import form_keys_purge
     from .ratelimit import ratelimit_purge
 
-    return ratelimit_purge()
+    return ratelimit_purge() + form_keys_purge()

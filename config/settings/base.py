@@ -170,7 +170,7 @@ OUTBOX_KEEP_DAYS = env.int("OUTBOX_KEEP_DAYS", default=7)
 TASK_DATABASE_WAIT_SECONDS = env.int("TASK_DATABASE_WAIT_SECONDS", default=30)
 CELERY_BEAT_SCHEDULE = {
     "outbox-relay": {"task": "core.outbox_relay", "schedule": float(OUTBOX_RELAY_SECONDS)},
-    "ratelimit-purge": {"task": "core.ratelimit_purge", "schedule": 3600.0},
+    "public-forms-sweep": {"task": "core.public_forms_sweep", "schedule": 3600.0},
     # Keeps /statistics/ warm (conscripts.research.statistics); see STATISTICS_CACHE_SECONDS.
     "statistics-refresh": {
         "task": "conscripts.statistics_refresh",
