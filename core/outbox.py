@@ -195,6 +195,17 @@ def heartbeat_record(*, name: str) -> None:
     Heartbeat.objects.update_or_create(name=name, defaults={"at": timezone.now()})
 
 
+def outbox_unsent_args(*, ids: Sequence[int]) -> list[list]:
+    """The arguments of those of rows ``ids`` still unsent (waiting for the broker)."""
+    out: list[list] = []
+    ids = list(ids)
+    for start in range(0, len(ids), 5000):
+        out += OutboxMessage.objects.filter(
+            pk__in=ids[start : start + 5000], sent_at__isnull=True
+        ).values_list("args", flat=True)
+    return out
+
+
 def outbox_backlog() -> dict:
     """Unsent rows and the age of the oldest, for ``/healthz``."""
     oldest = (

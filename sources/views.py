@@ -61,9 +61,15 @@ def _bearer(request: HttpRequest) -> str:
 def webhook_ingest(request: HttpRequest) -> HttpResponse:
     """``POST {"items": [...]}`` with ``Authorization: Bearer <token>`` of one source.
 
-    201 when every item was stored; 400 with per-item errors when some were not (the
-    good ones are stored all the same); 401 on a missing or unknown token; 413 when
-    the body is over ``SOURCES_WEBHOOK_MAX_BYTES``.
+    The answer says what became of every item (``items``: ``stored``, ``duplicate``,
+    ``conflict`` - same id, different text - or ``failed``, with a reason) and how many
+    stored posts were queued for extraction (``queued``; ``waiting`` of them not yet
+    handed to the broker, which the outbox does once it answers). 201 when every item
+    was stored or was there already; 400 when some failed or conflicted (the others are
+    stored all the same) or the body is not the format; 401 on a missing or unknown
+    token; 413 when the body is over ``SOURCES_WEBHOOK_MAX_BYTES``; 503 when the database
+    stopped answering, with what was stored before (resend: stored items answer
+    ``duplicate``).
     """
     source = services.source_by_webhook_token(_bearer(request))
     if source is None:
@@ -76,12 +82,23 @@ def webhook_ingest(request: HttpRequest) -> HttpResponse:
     if len(body) > limit:
         return JsonResponse({"error": f"body larger than {limit} bytes"}, status=413)
     try:
-        result = services.source_ingest(source=source, data=body)
+        result = services.source_ingest(source=source, data=body, results="all")
     except adapters.SourceFormatError as exc:
         return JsonResponse({"error": str(exc)}, status=400)
+    except services.IngestInterrupted as exc:
+        return _ingest_answer(exc.result, status=503)
+    problems = result.stats.interrupted or result.bad
+    return _ingest_answer(result, status=400 if problems else 201)
+
+
+def _ingest_answer(result: services.StoreResult, *, status: int) -> JsonResponse:
     errors = [
-        {"index": bad.index, "external_id": bad.external_id, "error": bad.reason}
-        for bad in result.bad
+        {"index": r.index, "external_id": r.external_id, "result": r.result, "error": r.reason}
+        for r in result.bad
     ]
-    payload = {**result.stats.as_dict(), "errors": errors}
-    return JsonResponse(payload, status=400 if errors else 201)
+    payload = {
+        **result.stats.as_dict(),
+        "items": [r.as_dict() for r in result.items],
+        "errors": errors,
+    }
+    return JsonResponse(payload, status=status, json_dumps_params={"ensure_ascii": False})

@@ -162,10 +162,10 @@ def test_the_sweeper_requeues_posts_left_new(django_capture_on_commit_callbacks,
 def test_the_ingest_command_prints_a_summary_line(capsys):
     call_command("ingest", str(DATA / "posts.csv"), kind="csv", source="csv-cmd", sync=True)
     out = capsys.readouterr().out
-    assert "read 5 / new 2 / duplicate 0 / failed 3 / reports created 2" in out
+    assert "read 5 / new 2 / duplicate 0 / conflict 0 / failed 3 / reports created 2" in out
     call_command("ingest", str(DATA / "posts.csv"), kind="csv", source="csv-cmd", sync=True)
     out = capsys.readouterr().out
-    assert "read 5 / new 0 / duplicate 5 / failed 0 / reports created 0" in out
+    assert "read 5 / new 0 / duplicate 5 / conflict 0 / failed 0 / reports created 0" in out
 
 
 def test_the_ingest_command_enqueues_when_a_broker_is_configured(
@@ -176,7 +176,7 @@ def test_the_ingest_command_enqueues_when_a_broker_is_configured(
     with django_capture_on_commit_callbacks(execute=True):
         call_command("ingest", str(DATA / "feed.atom"), kind="rss", source="atom")
     assert len(queued("sources.extract_item")) == 1
-    assert "1 posts enqueued" in capsys.readouterr().out
+    assert "1 posts queued for extraction" in capsys.readouterr().out
 
 
 def test_extract_post_prints_the_extraction_json(tmp_path, capsys):
