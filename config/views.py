@@ -43,9 +43,15 @@ def _database_error(exc: BaseException | None) -> bool:
 
 def database_unavailable(request) -> HttpResponse:
     """503 in the site's design, in the visitor's language, rendered without touching
-    the database: no context processors (they read the session and the user)."""
-    body = loader.render_to_string("503.html", {"retry_after": RETRY_AFTER})
-    response = HttpResponse(body, status=503)
+    the database: no context processors (they read the session and the user). API
+    clients get JSON."""
+    if request.path.startswith("/api/"):
+        response = JsonResponse(
+            {"error": "database unavailable", "retry_after": RETRY_AFTER}, status=503
+        )
+    else:
+        body = loader.render_to_string("503.html", {"retry_after": RETRY_AFTER})
+        response = HttpResponse(body, status=503)
     response["Retry-After"] = str(RETRY_AFTER)
     response["Cache-Control"] = "no-store"
     return response

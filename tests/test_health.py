@@ -96,7 +96,7 @@ def test_healthz_is_503_when_the_database_does_not_answer(visitor, database_down
 def test_pages_answer_503_in_the_sites_design_and_both_languages(
     visitor, database_down, language, heading, other
 ):
-    for url in ("/", "/people/search/?q=Иванов", "/reports/new/", "/statistics/"):
+    for url in ("/", "/people/search/?q=Иванов", "/reports/new/", "/people/1/"):
         response = visitor.get(url, HTTP_ACCEPT_LANGUAGE=language)
         text = response.content.decode()
         assert response.status_code == 503, url
@@ -110,6 +110,16 @@ def test_a_report_post_meets_the_503_page_and_no_traceback(visitor, database_dow
     response = visitor.post("/reports/new/", {"surname": "Лыткин", "consent": "on"})
     assert response.status_code == 503
     assert "Traceback" not in response.content.decode()
+
+
+def test_api_clients_get_json_when_the_database_does_not_answer(visitor, database_down):
+    response = visitor.get("/api/v1/cases/")
+    assert response.status_code == 503
+    assert response.json() == {"error": "database unavailable", "retry_after": 30}
+    webhook = visitor.post(
+        "/api/v1/ingest/", data="{}", content_type="application/json", HTTP_AUTHORIZATION="Bearer x"
+    )
+    assert webhook.status_code == 503 and webhook["Retry-After"] == "30"
 
 
 def test_other_errors_still_get_the_500_page():
