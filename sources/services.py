@@ -410,6 +410,7 @@ def fetch_limits(source: Source) -> fetching.Limits:
         read_timeout=settings.SOURCES_FETCH_READ_TIMEOUT,
         max_bytes=settings.SOURCES_FETCH_MAX_BYTES,
         allow_private=settings.SOURCES_ALLOW_PRIVATE_ADDRESSES,
+        deadline=settings.SOURCES_FETCH_DEADLINE,
     )
 
 

@@ -282,6 +282,8 @@ SOURCES_ALLOW_PRIVATE_ADDRESSES = env.bool("SOURCES_ALLOW_PRIVATE_ADDRESSES", de
 SOURCES_FETCH_CONNECT_TIMEOUT = env.float("SOURCES_FETCH_CONNECT_TIMEOUT", default=5.0)
 SOURCES_FETCH_READ_TIMEOUT = env.float("SOURCES_FETCH_READ_TIMEOUT", default=20.0)
 SOURCES_FETCH_MAX_BYTES = env.int("SOURCES_FETCH_MAX_BYTES", default=20 * 1024 * 1024)
+# The whole fetch, every byte included: a server trickling bytes is cut off here.
+SOURCES_FETCH_DEADLINE = env.float("SOURCES_FETCH_DEADLINE", default=60.0)
 # 32 MB: a batch of 10,000 posts of ~1,500 characters each (Cyrillic is two bytes a
 # character in UTF-8). The body is read into memory, its items are parsed one by one.
 SOURCES_WEBHOOK_MAX_BYTES = env.int("SOURCES_WEBHOOK_MAX_BYTES", default=32 * 1024 * 1024)
