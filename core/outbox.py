@@ -131,7 +131,16 @@ def _publish(app, row: OutboxMessage) -> None:
         with transaction.atomic():  # a failing task rolls back to here, not the relay
             task.apply_async(args=row.args, **options)
         return
-    app.send_task(row.task, args=row.args, retry_policy=_PUBLISH_RETRY_POLICY, **options)
+    # No result: nobody waits on one, and asking for it makes the result backend
+    # subscribe in Redis, which retries for 20 s while Redis is down (and then gives up
+    # for good), holding the request.
+    app.send_task(
+        row.task,
+        args=row.args,
+        retry_policy=_PUBLISH_RETRY_POLICY,
+        ignore_result=True,
+        **options,
+    )
 
 
 def _is_broker_error(exc: BaseException) -> bool:

@@ -203,6 +203,9 @@ SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 # A moderator's claim on a report expires after this many minutes.
 REPORT_CLAIM_MINUTES = env.int("REPORT_CLAIM_MINUTES", default=30)
 
+# Report-form posts per client address (core.ratelimit), as FOLLOW_RATE_LIMIT below.
+REPORT_RATE_LIMIT = env("REPORT_RATE_LIMIT", default="5/hour")
+
 # --- Relatives following a case (conscripts.services.follow_request) --------
 FOLLOW_RATE_LIMIT = env("FOLLOW_RATE_LIMIT", default="10/hour")  # form posts per client IP
 FOLLOW_CONFIRM_MAX_AGE = env.int("FOLLOW_CONFIRM_MAX_AGE", default=3 * 24 * 3600)  # seconds
