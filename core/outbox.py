@@ -28,6 +28,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from .models import Heartbeat, OutboxMessage
@@ -92,21 +93,39 @@ def outbox_enqueue_many(
 ) -> list[OutboxMessage]:
     """Several ``(task, args, dedup_key)`` rows with one relay after commit; returns the
     rows added (a row whose key is already waiting unsent is left out)."""
-    added: list[OutboxMessage] = []
-    for task, args, dedup_key in messages:
-        row = OutboxMessage(
-            task=task, args=_check_args(args), dedup_key=dedup_key[:200], priority=priority
+    rows = [
+        OutboxMessage(task=task, args=_check_args(args), dedup_key=key[:200], priority=priority)
+        for task, args, key in messages
+    ]
+    keys = [row.dedup_key for row in rows if row.dedup_key]
+    waiting = set(
+        OutboxMessage.objects.filter(dedup_key__in=keys, sent_at__isnull=True).values_list(
+            "dedup_key", flat=True
         )
-        if dedup_key:
-            # A savepoint: a duplicate key must not break the caller's transaction.
+        if keys
+        else ()
+    )
+    fresh, seen = [], set()
+    for row in rows:
+        if row.dedup_key and (row.dedup_key in waiting or row.dedup_key in seen):
+            continue
+        seen.add(row.dedup_key)
+        fresh.append(row)
+    try:
+        # One statement in a savepoint: a duplicate key must not break the caller's
+        # transaction.
+        with transaction.atomic():
+            added = OutboxMessage.objects.bulk_create(fresh)
+    except IntegrityError:
+        # Another transaction queued one of these keys meanwhile: row by row.
+        added = []
+        for row in fresh:
             try:
                 with transaction.atomic():
                     row.save()
             except IntegrityError:
                 continue
-        else:
-            row.save()
-        added.append(row)
+            added.append(row)
     if added:
         ids = [row.pk for row in added]
         transaction.on_commit(lambda: outbox_relay(ids=ids))
@@ -171,6 +190,7 @@ def _relay(*, ids: Sequence[int] | None, limit: int) -> int:
         )
         if ids is not None:
             rows = rows.filter(pk__in=list(ids))
+        sent_ids = []
         for row in rows.order_by("pk")[:limit]:
             try:
                 _publish(app, row)
@@ -183,10 +203,12 @@ def _relay(*, ids: Sequence[int] | None, limit: int) -> int:
                     break  # the broker is down: the rest would fail alike
                 log.exception("outbox row %s (%s) could not be sent", row.pk, row.task)
                 continue
-            row.attempts += 1
-            row.sent_at = timezone.now()
-            row.save(update_fields=["attempts", "sent_at"])
-            sent += 1
+            sent_ids.append(row.pk)
+        if sent_ids:
+            OutboxMessage.objects.filter(pk__in=sent_ids).update(
+                sent_at=timezone.now(), attempts=F("attempts") + 1
+            )
+            sent = len(sent_ids)
     return sent
 
 
