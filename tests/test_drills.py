@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 import threading
 import time
 from datetime import date
 from pathlib import Path
 
+import psycopg
 import pytest
 from django.db import connection
 from django.utils import timezone
@@ -208,3 +211,171 @@ def test_redis_down_loses_no_mail_and_no_form_while_relatives_report_and_moderat
         worker.stop()
         web.stop()
         redis.stop()
+
+
+# --- PostgreSQL down -----------------------------------------------------------------------
+PG_OUTAGE = 20.0  # seconds the database stays down once the worker is up (the audit: 20)
+POSTS = 300
+
+SETUP = r"""
+import django
+django.setup()
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from sources.models import Source
+from sources.services import source_rotate_webhook_token
+
+user = get_user_model().objects.create_user("moderator", password="correct horse battery")
+user.groups.add(Group.objects.get_or_create(name="moderators")[0])
+print(source_rotate_webhook_token(source=Source.objects.create(kind="webhook", name="hook")))
+"""
+
+
+def _queued(redis_url: str) -> int:
+    """Messages waiting in the drill broker's queues (priority sub-queues included)."""
+    import redis as redis_client
+
+    client = redis_client.Redis.from_url(redis_url)
+    return sum(
+        client.llen(key)
+        for pattern in ("celery*", "extraction*")
+        for key in client.keys(pattern)
+        if client.type(key) == b"list"
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_postgresql_down_gets_503_pages_and_tasks_wait_then_nothing_is_lost(tmp_path):
+    from tests.test_ingest_truth import realistic
+
+    cluster = drills.PostgresCluster()
+    redis = drills.RedisServer(tmp_path)
+    web = worker = None
+    try:
+        cluster.init()
+        cluster.start()
+        # The schema and reference data: a copy of this run's test database.
+        dump = tmp_path / "schema.dump"
+        subprocess.run(
+            ["pg_dump", "--format=custom", "--no-owner", "--no-acl", f"--file={dump}",
+             _database_url()],
+            check=True,
+        )  # fmt: skip
+        with psycopg.connect(cluster.url("postgres"), autocommit=True) as admin:
+            admin.execute(
+                "CREATE DATABASE drill ENCODING 'UTF8' LC_COLLATE 'C.UTF-8' "
+                "LC_CTYPE 'C.UTF-8' TEMPLATE template0"
+            )
+        subprocess.run(
+            ["pg_restore", "--no-owner", "--no-acl", "--exit-on-error",
+             f"--dbname={cluster.url('drill')}", str(dump)],
+            check=True,
+        )  # fmt: skip
+        redis.start()
+        env = drills.app_env(
+            database_url=cluster.url("drill"),
+            redis_url=redis.url(),
+            directory=tmp_path,
+            SOURCES_EXTRACT_BATCH="1",  # one task per post, as the audit's drill had
+            TASK_DATABASE_WAIT_SECONDS="30",
+        )
+        token = subprocess.run(
+            [sys.executable, "-c", SETUP],
+            cwd=drills.ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.split()[-1]
+        web = drills.Gunicorn(env, tmp_path)
+
+        # Before: three relatives report, a moderator approves them (their e-mails are
+        # queued), and a channel pushes 300 posts (300 extraction tasks). No worker yet.
+        relative = drills.Visitor(web.url)
+        for n in range(3):
+            assert relative.report(n, email=f"mother{n}@example.invalid").status_code == 302
+        with psycopg.connect(cluster.url("drill")) as db:
+            pending = [pk for (pk,) in db.execute("SELECT id FROM reports_report ORDER BY id")]
+        moderator = drills.Visitor(web.url)
+        moderator.log_in("moderator", "correct horse battery")
+        for pk in pending:
+            assert moderator.post(f"/reports/{pk}/approve/", {}).status_code == 302
+        pushed = relative.http.post(
+            f"{web.url}/api/v1/ingest/",
+            json={"items": realistic(POSTS)},
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=120,
+        )
+        assert pushed.status_code == 201 and pushed.json()["queued"] == POSTS
+        assert _queued(redis.url(1)) == POSTS + len(pending)
+
+        # PostgreSQL goes away; a worker starts and finds the queue full.
+        cluster.stop()
+        worker = drills.Worker(env, tmp_path, queues="celery,extraction")
+        worker.wait_ready()
+        ready_log = len(worker.log.read_text())
+        queued_at_start = _queued(redis.url(1))
+        visitor = drills.Visitor(web.url)
+        pages = ["/", "/people/search/?q=Учебнов", "/reports/new/", "/healthz"]
+        during: list[int] = []
+        started = time.monotonic()
+        while time.monotonic() - started < PG_OUTAGE:
+            during += [visitor.get(page).status_code for page in pages]
+            during.append(visitor.post("/reports/new/", {"surname": "Учебнов"}).status_code)
+            time.sleep(1)
+        unavailable_page = visitor.get("/").text
+        worker_log = worker.log.read_text()[ready_log:]
+        received = worker_log.count(" received")
+        queued_at_end = _queued(redis.url(1))
+        cluster.start()
+        up_at = time.monotonic()
+
+        # After: every post extracted, every e-mail sent once, nothing failed.
+        def done() -> bool:
+            with psycopg.connect(cluster.url("drill")) as db:
+                states = dict(
+                    db.execute("SELECT state, count(*) FROM sources_sourceitem GROUP BY state")
+                )
+            mailed = set(drills.recipients(tmp_path))
+            return states.get("extracted") == POSTS and len(mailed) == len(pending)
+
+        drills.wait_for(done, timeout=240, what="recovery after PostgreSQL returned")
+        recovery = time.monotonic() - up_at
+        with psycopg.connect(cluster.url("drill")) as db:
+            failed = db.execute(
+                "SELECT count(*) FROM sources_sourceitem WHERE state = 'failed'"
+            ).fetchone()[0]
+            reports_from_posts = db.execute(
+                "SELECT count(*) FROM reports_report WHERE origin = 'source'"
+            ).fetchone()[0]
+        mailed = drills.recipients(tmp_path)
+        full_log = worker.log.read_text()
+        figures = {
+            "outage_s": PG_OUTAGE,
+            "queued_when_the_worker_started": queued_at_start,
+            "tasks_taken_during_outage": received,
+            "queued_at_end_of_outage": queued_at_end,
+            "retries": full_log.count("Retry in"),
+            "tasks_failed": full_log.count("raised unexpected"),
+            "posts_failed": failed,
+            "posts_extracted": POSTS,
+            "reports_from_posts": reports_from_posts,
+            "responses_during_outage": {str(s): during.count(s) for s in sorted(set(during))},
+            "mails_lost": len(pending) - len(set(mailed)),
+            "mails_twice": len(mailed) - len(set(mailed)),
+            "recovery_s": round(recovery, 1),
+        }
+        report("PostgreSQL-down drill", figures)
+        assert set(during) == {503}, figures  # every page, the form post and /healthz
+        assert "Сайт ненадолго недоступен" in unavailable_page
+        assert received <= 3, figures  # not 300 taken and failed
+        assert queued_at_end >= queued_at_start - 3
+        assert failed == 0 and figures["tasks_failed"] == 0
+        assert reports_from_posts > 0
+        assert figures["mails_lost"] == 0 and figures["mails_twice"] == 0
+    finally:
+        for server in (worker, web):
+            if server is not None:
+                server.stop()
+        redis.stop()
+        cluster.destroy()
