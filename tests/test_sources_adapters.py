@@ -271,3 +271,35 @@ def test_a_csv_file_in_cp1251_is_read_with_a_warning():
     (item,) = list(document)
     assert item.text == "Ищем Сорокина Илью Андреевича"
     assert document.warnings == ["the file is not UTF-8 but cp1251; read as cp1251"]
+
+
+@pytest.mark.slow
+def test_a_big_telegram_export_is_read_in_bounded_memory(tmp_path):
+    """Read post by post: the peak memory does not grow with the file (it was 7.7 times
+    the file; bench/big_export.py measures the whole command)."""
+    import subprocess
+    import sys
+
+    from tests.exports import write_telegram_export
+
+    path = tmp_path / "result.json"
+    count = write_telegram_export(path, target_bytes=60 * 1024 * 1024)
+    # VmHWM, not ru_maxrss: a child's ru_maxrss starts at its parent's (pytest's) peak.
+    script = (
+        "import re, sys\n"
+        "from sources import adapters\n"
+        "with open(sys.argv[1], 'rb') as f:\n"
+        "    n = sum(1 for _ in adapters.read('telegram', f))\n"
+        "status = open('/proc/self/status').read()\n"
+        "print(n, int(re.search(r'VmHWM:\\s+(\\d+)', status).group(1)) // 1024)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(path)],
+        cwd=Path(__file__).resolve().parent.parent,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    posts, peak_mb = map(int, done.stdout.split())
+    assert posts == count
+    assert peak_mb < 60  # the file alone is 60 MB
