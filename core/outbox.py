@@ -23,6 +23,7 @@ Tasks are named, not imported: this module sits below the apps whose tasks it se
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterable, Sequence
 from datetime import timedelta
 
@@ -212,11 +213,18 @@ def _relay(*, ids: Sequence[int] | None, limit: int) -> int:
     return sent
 
 
-def outbox_relay_pending(*, limit: int = 2000) -> int:
-    """The beat relay: send what is still unsent, record the heartbeat, and forget rows
-    sent more than ``OUTBOX_KEEP_DAYS`` ago. Returns how many rows were sent."""
+def outbox_relay_pending(*, batch: int = 1000, seconds: float = 60.0) -> int:
+    """The beat relay: send what is still unsent (``batch`` rows per transaction, for
+    up to ``seconds``: a backlog piled up during a long outage drains in one run),
+    record the heartbeat, and forget rows sent more than ``OUTBOX_KEEP_DAYS`` ago.
+    Returns how many rows were sent."""
     heartbeat_record(name=RELAY_HEARTBEAT)
-    sent = _relay(ids=None, limit=limit)
+    started, sent = time.monotonic(), 0
+    while time.monotonic() - started < seconds:
+        done = _relay(ids=None, limit=batch)
+        sent += done
+        if done < batch:
+            break
     keep = timedelta(days=getattr(settings, "OUTBOX_KEEP_DAYS", 7))
     OutboxMessage.objects.filter(sent_at__lt=timezone.now() - keep).delete()
     return sent

@@ -147,3 +147,11 @@ def test_reading_the_backlog_is_two_queries():
         backlog = outbox.outbox_backlog()
     assert backlog == {"unsent": 0, "oldest_seconds": 0.0}
     assert len(queries) == 2
+
+
+def test_one_beat_relay_drains_a_backlog_bigger_than_a_batch():
+    app.control.purge()
+    OutboxMessage.objects.bulk_create(OutboxMessage(task="config.ping", args=[]) for _ in range(5))
+    assert outbox.outbox_relay_pending(batch=2) == 5
+    assert not OutboxMessage.objects.filter(sent_at__isnull=True).exists()
+    assert app.control.purge() == 5
