@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from core.forms import FormKeyField
+from core.forms import FormKeyField, submission_key
 
 from .models import Region, Status
 
@@ -86,8 +86,11 @@ class FollowForm(forms.Form):
         return self.cleaned_data["email"].strip().lower()
 
     def posted_key(self) -> str:
-        """The form key as posted, checked, whatever the rest of the form says."""
-        return self.fields["form_key"].clean(self.data.get("form_key"))
+        """This submission's key (``core.forms.submission_key``), whatever the rest of
+        the form says."""
+        return submission_key(
+            form_key=self.fields["form_key"].clean(self.data.get("form_key")), data=self.data
+        )
 
     @property
     def is_robot(self) -> bool:

@@ -1,14 +1,18 @@
 """A one-time key per public form, so that a double click or a resubmitted page acts once.
 
-The page carries a random key in a hidden field (``FormKeyField``); a post whose key was
-seen already is answered as the first one was, without acting again. The key says
-nothing about the person: it is only ever compared. ``static/js/forms.js`` also
-disables the submit button after the first click; the key covers what JavaScript
-cannot (two posts already in flight, a resubmitted page, no JavaScript at all).
+The page carries a random key in a hidden field (``FormKeyField``); a post of the same
+form with the same content (``submission_key``: the key and a digest of what was
+posted) is answered as the first one was, without acting again. A relative who goes
+back and changes what they wrote sends a new submission. The key says nothing about
+the person and is as private as the page it is on: it is only ever compared.
+``static/js/forms.js`` also disables the submit button after the first click; the key
+covers what JavaScript cannot (two posts already in flight, a resubmitted page, no
+JavaScript at all).
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 import secrets
 from datetime import timedelta
@@ -19,7 +23,7 @@ from django.utils import timezone
 
 from .models import UsedFormKey
 
-_KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+_KEY = re.compile(r"^[A-Za-z0-9_-]{16,47}$")  # with its digest, within 64 characters
 #: How long a used key is remembered: far longer than any double click or resubmit.
 KEY_DAYS = 2
 
@@ -42,6 +46,23 @@ class FormKeyField(forms.CharField):
     def clean(self, value) -> str:
         value = (value or "").strip()
         return value if _KEY.match(value) else ""
+
+
+def submission_key(*, form_key: str, data, files=None) -> str:
+    """``form_key`` and a digest of the posted fields and files ("" without a valid key):
+    the same for a double click or a resubmitted page, another after an edit."""
+    if not _KEY.match(form_key or ""):
+        return ""
+    digest = hashlib.sha256()
+    for name in sorted(data):
+        if name == "csrfmiddlewaretoken":  # not what the relative wrote
+            continue
+        for value in data.getlist(name):
+            digest.update(f"{name}\0{value}\0".encode())
+    for name in sorted(files or {}):
+        for upload in files.getlist(name):
+            digest.update(f"{name}\0{upload.name}\0{upload.size}\0".encode())
+    return f"{form_key}.{digest.hexdigest()[:16]}"
 
 
 def form_key_used(*, scope: str, key: str) -> bool:

@@ -65,6 +65,15 @@ def test_a_form_sent_back_with_errors_keeps_its_key_and_creates_its_report_once(
     assert Report.objects.count() == 1
 
 
+def test_going_back_and_changing_what_was_written_sends_a_new_report(client):
+    key = form_key(client)
+    first = client.post(NEW, form_data(form_key=key), REMOTE_ADDR=an_address())
+    changed = form_data(form_key=key, details="Добавила: звонил 21 августа.")
+    edited = client.post(NEW, changed, REMOTE_ADDR=an_address())
+    assert first["Location"] != edited["Location"]
+    assert Report.objects.count() == 2
+
+
 def test_a_repeated_post_is_not_counted_against_the_limit(client, settings):
     settings.REPORT_RATE_LIMIT = "1/hour"
     address, key = an_address(), form_key(client)
