@@ -27,3 +27,4 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", views.healthz, name="healthz"),
 ]
+handler500 = "config.views.server_error"

@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import FormKeyField, submission_key
+
 from .models import Region, Status
 
 
@@ -72,6 +74,8 @@ class FollowForm(forms.Form):
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
     )
+    # A double click asks once (core.forms).
+    form_key = FormKeyField()
 
     def __init__(self, *args, **kwargs):
         # Ids of their own: the case page carries other forms.
@@ -80,6 +84,13 @@ class FollowForm(forms.Form):
 
     def clean_email(self) -> str:
         return self.cleaned_data["email"].strip().lower()
+
+    def posted_key(self) -> str:
+        """This submission's key (``core.forms.submission_key``), whatever the rest of
+        the form says."""
+        return submission_key(
+            form_key=self.fields["form_key"].clean(self.data.get("form_key")), data=self.data
+        )
 
     @property
     def is_robot(self) -> bool:

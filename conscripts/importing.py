@@ -92,7 +92,8 @@ class CsvFile:
     delimiter: str
     columns: tuple[str, ...]  # as in the header, lower-cased
     lines: int  # physical lines, for a progress bar
-    records: Iterator[tuple[int, list[str]]]  # (first physical line, fields), blank lines skipped
+    # (first physical line, fields or the reason the record is unreadable), blank lines skipped
+    records: Iterator[tuple[int, list[str] | str]]
 
 
 # --- The file --------------------------------------------------------------------------
@@ -150,7 +151,7 @@ def open_csv(text: str) -> CsvFile:
     )
 
 
-def _records(reader) -> Iterator[tuple[int, list[str]]]:
+def _records(reader) -> Iterator[tuple[int, list[str] | str]]:
     previous_end = reader.line_num
     while True:
         try:
@@ -158,10 +159,20 @@ def _records(reader) -> Iterator[tuple[int, list[str]]]:
         except StopIteration:
             return
         except csv.Error as exc:
-            raise ImportFileError(f"line {previous_end + 1}: not valid CSV ({exc})") from None
+            # That record's error, not the file's: the reader goes on at the next line
+            # (a 10 MB cell used to abort the whole import).
+            start, previous_end = previous_end + 1, reader.line_num
+            yield start, _csv_problem(exc)
+            continue
         start, previous_end = previous_end + 1, reader.line_num
         if any(f.strip() for f in fields):  # blank lines and rows of empty cells: skipped
             yield start, fields
+
+
+def _csv_problem(exc: csv.Error) -> str:
+    if "field larger than field limit" in str(exc):
+        return f"a cell is longer than {csv.field_size_limit()} characters"
+    return f"not valid CSV ({exc})"
 
 
 def read_rows(text: str) -> tuple[CsvFile, Iterator[Row | RowError]]:
@@ -172,6 +183,9 @@ def read_rows(text: str) -> tuple[CsvFile, Iterator[Row | RowError]]:
 
     def rows() -> Iterator[Row | RowError]:
         for line, fields in csv_file.records:
+            if isinstance(fields, str):
+                yield RowError(line, fields)
+                continue
             # Excel pads short rows with empty cells at the end; only real data counts.
             extra = fields[width:]
             if len(fields) < width or any(f.strip() for f in extra):

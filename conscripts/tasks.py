@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from core.tasks import MAIL_TASK_OPTIONS, TASK_OPTIONS, time_limits
+from core.tasks import MAIL_TASK_OPTIONS, PERIODIC_TASK_OPTIONS, time_limits
 
 from . import services
 
@@ -26,7 +26,9 @@ def notify_followers_task(change_id: int) -> int:
     return services.followers_notify(change_id=change_id)
 
 
-@shared_task(name="conscripts.followers_purge_unconfirmed", **TASK_OPTIONS, **time_limits(300))
+@shared_task(
+    name="conscripts.followers_purge_unconfirmed", **PERIODIC_TASK_OPTIONS, **time_limits(300)
+)
 def followers_purge_unconfirmed_task() -> int:
     """Forget unconfirmed addresses whose link expired (scheduled daily by beat)."""
     return services.followers_purge_unconfirmed()

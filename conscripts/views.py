@@ -10,6 +10,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core import access, ratelimit
+from core.forms import form_key_claim, form_key_used
 
 from . import selectors, services
 from .forms import ConscriptsMergeForm, EvidenceRetractForm, FollowForm, SearchForm
@@ -90,12 +91,21 @@ def conscript_follow(request, pk: int):
     # A merged record is followed through the record it was merged into.
     conscript, _merged = selectors.public_conscript_or_successor_get(pk=pk)
     form = FollowForm(request.POST)
+    key = form.posted_key()
+    if form_key_used(scope=FOLLOW_RATE_SCOPE, key=key):
+        # The same form posted again (a double click): answered as the first one was,
+        # without asking again or counting against the limit.
+        return _follow_done(request, conscript)
     if not ratelimit.hit(
         scope=FOLLOW_RATE_SCOPE, ident=ratelimit.client_ip(request), rate=ratelimit.follow_rate()
     ):
         return _case_page(request, conscript, follow_form=form, follow_limited=True, status=429)
     if not form.is_valid():
         return _case_page(request, conscript, follow_form=form, status=400)
+    # Claimed only once valid: a corrected address is posted with the same key. Two
+    # posts at once: the database lets one of them through.
+    if not form_key_claim(scope=FOLLOW_RATE_SCOPE, key=key):
+        return _follow_done(request, conscript)
     if not form.is_robot:
         try:
             services.follow_request(
@@ -105,6 +115,10 @@ def conscript_follow(request, pk: int):
             )
         except services.FollowError:  # hidden meanwhile
             raise Http404 from None
+    return _follow_done(request, conscript)
+
+
+def _follow_done(request, conscript: Conscript):
     messages.success(
         request,
         _(

@@ -71,3 +71,106 @@ class AuditEntry(models.Model):
             return AuditAction(self.action).label
         except ValueError:
             return self.action
+
+
+class OutboxMessage(models.Model):
+    """A task that must run, written in the same transaction as the change that needs
+    it (the transactional outbox, ``core.outbox``).
+
+    If the change commits, the row commits with it, whatever the broker is doing; a
+    relay sends it to Celery after commit and marks it sent, and a beat task sends
+    whatever is still unsent. Consumers are idempotent, so a row sent twice (the relay
+    died between sending and marking) changes nothing.
+    """
+
+    task = models.CharField(_("task"), max_length=200)
+    # Primary keys only (as every task takes): no personal data in the outbox or broker.
+    args = models.JSONField(_("arguments"), default=list, blank=True)
+    # While a row with this key is unsent, the same work is not queued again.
+    dedup_key = models.CharField(_("deduplication key"), max_length=200, blank=True)
+    priority = models.PositiveSmallIntegerField(_("priority"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("outbox message")
+        verbose_name_plural = _("outbox messages")
+        indexes = [
+            # The relay reads the unsent rows oldest first; sent rows are most rows.
+            models.Index(
+                fields=["id"], condition=models.Q(sent_at__isnull=True), name="core_outbox_unsent"
+            ),
+            models.Index(fields=["sent_at"], name="core_outbox_sent_at"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dedup_key"],
+                condition=models.Q(sent_at__isnull=True) & ~models.Q(dedup_key=""),
+                name="core_outbox_unsent_dedup",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task}{self.args}"
+
+
+class Heartbeat(models.Model):
+    """When a periodic job last ran (``/healthz`` reads beat's freshness from here)."""
+
+    name = models.CharField(_("name"), max_length=100, primary_key=True)
+    at = models.DateTimeField(_("at"))
+
+    class Meta:
+        verbose_name = _("heartbeat")
+        verbose_name_plural = _("heartbeats")
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.at:%Y-%m-%d %H:%M:%S}"
+
+
+class RateLimitHit(models.Model):
+    """One client's uses of a public form in one window (``core.ratelimit``).
+
+    Counted in PostgreSQL rather than Redis: the forms write to the database anyway,
+    so their limiter needs nothing more than they do, and a broker outage neither
+    500s the form nor lifts the limit.
+    """
+
+    scope = models.CharField(_("scope"), max_length=40)
+    # A hash of the client's address: the table need not hold who submitted.
+    client = models.CharField(_("client"), max_length=64)
+    window_start = models.DateTimeField(_("window start"))
+    expires_at = models.DateTimeField(_("expires"))
+    count = models.PositiveIntegerField(_("count"), default=0)
+
+    class Meta:
+        verbose_name = _("rate limit counter")
+        verbose_name_plural = _("rate limit counters")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scope", "client", "window_start"], name="core_ratelimit_window"
+            )
+        ]
+        indexes = [models.Index(fields=["expires_at"], name="core_ratelimit_expires")]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.window_start:%Y-%m-%d %H:%M} {self.count}"
+
+
+class UsedFormKey(models.Model):
+    """A public form's one-time key, once used (``core.forms.form_key_claim``)."""
+
+    scope = models.CharField(_("scope"), max_length=40)
+    key = models.CharField(_("key"), max_length=64)
+    used_at = models.DateTimeField(_("used"), db_index=True)
+
+    class Meta:
+        verbose_name = _("used form key")
+        verbose_name_plural = _("used form keys")
+        constraints = [models.UniqueConstraint(fields=["scope", "key"], name="core_form_key_once")]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.used_at:%Y-%m-%d %H:%M}"

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from conscripts.models import DatePrecision, EvidenceKind, Region, Status
 from conscripts.services import KEEP, MERGE_FIELDS, TAKE
 from core.dates import local_day, today
+from core.forms import FormKeyField, submission_key
 from core.partial_dates import PartialDate, PartialDateError, parse_partial_date
 
 from . import images
@@ -162,6 +163,8 @@ class ReportForm(forms.Form):
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
     )
+    # One report per rendered form, however often it is posted (core.forms).
+    form_key = FormKeyField()
 
     error_messages = {
         "honeypot": _("Your report could not be accepted. Please try again."),
@@ -284,7 +287,17 @@ class ReportForm(forms.Form):
             "submitter_contact": data["submitter_contact"],
             "consent": data["consent"],
             "photo": data.get("photo"),
+            "submission_key": self.posted_key(),
         }
+
+    def posted_key(self) -> str:
+        """This submission's key (``core.forms.submission_key``), whatever the rest of
+        the form says: the same for the same form posted again with the same content."""
+        return submission_key(
+            form_key=self.fields["form_key"].clean(self.data.get("form_key")),
+            data=self.data,
+            files=self.files,
+        )
 
 
 # --- moderators -----------------------------------------------------------------------------

@@ -164,6 +164,11 @@ class Report(models.Model):
     )
     submitted_ip = models.GenericIPAddressField(_("submitted from"), null=True, blank=True)
     consent_at = models.DateTimeField(_("consent given"), null=True, blank=True)
+    # The public form's one-time key (core.forms): a double click or a resubmitted page
+    # finds the report the first post created, rather than creating a second.
+    submission_key = models.CharField(
+        _("submission key"), max_length=64, blank=True, default="", editable=False
+    )
     receipt_token = models.CharField(
         _("receipt token"),
         max_length=64,
@@ -243,7 +248,12 @@ class Report(models.Model):
                 fields=["origin_ref"],
                 condition=~models.Q(origin_ref=""),
                 name="report_unique_origin_ref",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["submission_key"],
+                condition=~models.Q(submission_key=""),
+                name="report_unique_submission_key",
+            ),
         ]
 
     def __str__(self) -> str:

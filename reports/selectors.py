@@ -19,6 +19,13 @@ from .models import OPEN_STATES, Report
 UNIT_BONUS = 0.05
 
 
+def report_for_submission_key(*, key: str) -> Report | None:
+    """The report a public form with this one-time key already created, if any."""
+    if not key:
+        return None
+    return Report.objects.only("pk", "receipt_token").filter(submission_key=key).first()
+
+
 def review_queue(
     *,
     state: str | None = None,

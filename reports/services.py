@@ -3,7 +3,8 @@
 Every service runs in one transaction, locks the rows it changes, checks their
 state first, and writes an ``AuditEntry`` (before/after) in that transaction.
 Only moderators may act (``core.access``). E-mails to the
-submitter leave only after commit.
+submitter are queued in the decision's transaction (``core.outbox``) and leave after
+commit.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.validators import URLValidator, validate_email
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from conscripts import names
@@ -34,6 +35,7 @@ from conscripts.models import (
 from core import access
 from core.audit import audit_record
 from core.models import AuditAction
+from core.outbox import outbox_enqueue
 
 from .images import CleanImage
 from .models import (
@@ -113,11 +115,14 @@ def _check_open(report: Report, moderator: AbstractBaseUser, now) -> None:
 
 
 def _notify_after_commit(report: Report) -> None:
+    """Queue the submitter's decision e-mail in the decision's own transaction: it is
+    sent once the decision commits, even if the broker is down at that moment."""
     if report.submitter_email:
-        from .tasks import notify_submitter_task
-
-        report_id = report.pk
-        transaction.on_commit(lambda: notify_submitter_task.delay(report_id))
+        outbox_enqueue(
+            task="reports.notify_submitter",
+            args=[report.pk],
+            dedup_key=f"reports.notify_submitter:{report.pk}:{report.state}",
+        )
 
 
 def _decide(report: Report, *, state: str, moderator: AbstractBaseUser, now, reason: str = ""):
@@ -173,8 +178,13 @@ def report_submit(
     origin_ref: str = "",
     ip: str | None = None,
     photo: CleanImage | None = None,
+    submission_key: str = "",
 ) -> Report:
     """Record a new pending report. Needs no account.
+
+    ``submission_key``: the form's one-time key (``core.forms``). A second post with the
+    same key (a double click, a resubmitted page) returns the report the first created,
+    even when both arrive at once: the database's unique key decides.
 
     A report from the public form needs the submitter's consent to store
     their contact details; invalid links or a birth year that contradicts the
@@ -187,6 +197,10 @@ def report_submit(
     public (relatives' posts carry their phone numbers); true unless the caller knows
     the source publishes.
     """
+    if submission_key:
+        existing = Report.objects.filter(submission_key=submission_key).first()
+        if existing is not None:
+            return existing
     if origin == Origin.FORM and not consent:
         raise ValidationError("Consent is required to store a report from the form.")
     if not names.clean(surname):
@@ -235,20 +249,32 @@ def report_submit(
         submitter_language=submitter_language if submitter_language in ("ru", "en") else "ru",
         submitted_ip=ip,
         consent_at=now if consent else None,
+        submission_key=submission_key,
     )
     # Field validation only: the database enforces uniqueness (the random receipt
     # token, origin_ref), and home_region is a Region instance the caller holds.
     # Skipping those lookups saves three queries per report on bulk ingestion.
     report.full_clean(exclude=["home_region"], validate_unique=False, validate_constraints=False)
-    with transaction.atomic():
-        report.save()
-        if photo is not None:
-            # Already re-encoded without metadata (reports.images); stored under a random
-            # name and served only through the moderators' view.
-            report.photo.save(f"photo.{photo.extension}", ContentFile(photo.data), save=False)
-            Report.objects.filter(pk=report.pk).update(photo=report.photo.name)
-        _audit(action=AuditAction.SUBMIT, actor=None, report=report, after=_snapshot(report))
+    try:
+        with transaction.atomic():
+            _report_store(report, photo=photo)
+    except IntegrityError:
+        # The same key posted twice at once: the other post created the report.
+        existing = submission_key and Report.objects.filter(submission_key=submission_key).first()
+        if not existing:
+            raise
+        return existing
     return report
+
+
+def _report_store(report: Report, *, photo: CleanImage | None) -> None:
+    report.save()
+    if photo is not None:
+        # Already re-encoded without metadata (reports.images); stored under a random
+        # name and served only through the moderators' view.
+        report.photo.save(f"photo.{photo.extension}", ContentFile(photo.data), save=False)
+        Report.objects.filter(pk=report.pk).update(photo=report.photo.name)
+    _audit(action=AuditAction.SUBMIT, actor=None, report=report, after=_snapshot(report))
 
 
 # --- claims --------------------------------------------------------------------------------

@@ -98,6 +98,11 @@ def report_new(request):
     if request.method != "POST":
         return render(request, "reports/new.html", {"form": ReportForm()})
     form = ReportForm(request.POST, request.FILES)
+    # A second post of the same form (a double click, a resubmitted page) gets the
+    # first one's receipt, and is not counted against the limit.
+    done = selectors.report_for_submission_key(key=form.posted_key())
+    if done is not None:
+        return redirect("reports:receipt", token=done.receipt_token)
     if ratelimit.is_limited(scope=RATE_SCOPE, ident=ident, rate=rate):
         return render(request, "reports/new.html", {"form": form, "limited": True}, status=429)
     if form.is_valid():

@@ -26,6 +26,7 @@ from rest_framework.authtoken.models import Token
 from core import access
 from core.audit import audit_record
 from core.models import AuditAction
+from core.outbox import outbox_enqueue
 
 from . import exports, selectors
 from .filters import filter_query
@@ -96,9 +97,9 @@ def export_start(*, user, fmt: str, query_string: str) -> StartedExport:
             requested_by=user, format=fmt, query_string=query, as_moderator=as_moderator
         )
         if in_background:
-            from .tasks import export_task
-
-            transaction.on_commit(lambda: export_task.delay(job.pk))
+            # The job and its task commit together (core.outbox): a broker outage
+            # delays the export, never loses it.
+            outbox_enqueue(task="conscripts.export", args=[job.pk], dedup_key=f"export:{job.pk}")
     return StartedExport(job=job, in_background=in_background)
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from core.tasks import TASK_OPTIONS, time_limits
+from core.tasks import PERIODIC_TASK_OPTIONS, TASK_OPTIONS, time_limits
 
 from . import services
 from .statistics import statistics
@@ -20,7 +20,7 @@ def export_task(job_id: int) -> None:
     services.export_run(job_id=job_id)
 
 
-@shared_task(name="conscripts.statistics_refresh", **TASK_OPTIONS, **time_limits(120))
+@shared_task(name="conscripts.statistics_refresh", **PERIODIC_TASK_OPTIONS, **time_limits(120))
 def statistics_refresh_task() -> None:
     """Recompute the public statistics into the cache (scheduled by beat)."""
     for kursk in (False, True):

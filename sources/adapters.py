@@ -1,9 +1,14 @@
 """Turn a source's raw bytes into posts. Plain Python (no Django).
 
-Each ``parse_<kind>(data)`` returns a ``ParseResult``: the posts it could read
-(``items``), the ones it could not (``bad``, each with a reason a moderator can act
-on) and the newest position seen (``cursor``). One malformed post never stops the
-rest; a document that is not the format at all raises ``SourceFormatError``.
+``read(kind, data)`` returns a ``Document``: the posts in order as they are read
+(``ParsedItem``, or ``BadItem`` with a reason a moderator can act on), then the newest
+position seen (``cursor``) and any ``warnings``. ``data`` is bytes, text or a binary
+file: Telegram and VK exports are streamed with ijson, so a 200 MB export is never
+held in memory whole; CSV is read line by line; RSS, which feedparser reads whole, is
+bounded by the caller's size cap. One malformed post never stops the rest; a document
+that is not the format at all raises ``SourceFormatError`` (also when it breaks off
+midway, after the posts before the break). ``parse_<kind>(data)`` and ``parse`` read a
+whole document into a ``ParseResult`` (small documents, tests).
 
 Formats:
 
@@ -16,34 +21,40 @@ Formats:
 * ``vk`` — the JSON answer of VK's ``wall.get``: ``response.items[]`` with ``id``,
   ``owner_id``, ``from_id``, ``date`` (unix), ``text``, ``attachments[]`` (``video``,
   ``link``) and ``copy_history`` (reposts, whose text is kept).
-* ``rss`` — RSS 2.0 or Atom, read by feedparser; HTML in entries is reduced to text.
-* ``csv`` — UTF-8 CSV with the header ``external_id,published_at,author,url,text``;
-  ``published_at`` is ISO 8601 (UTC when it has no offset).
+* ``rss`` — RSS 2.0 or Atom, read by feedparser; HTML in entries is reduced to text. A
+  feed whose bytes are not in the encoding it declares (a cp1251 feed declared UTF-8)
+  is read in the encoding charset-normalizer finds, with a warning.
+* ``csv`` — CSV with the header ``external_id,published_at,author,url,text``, UTF-8
+  (another encoding is detected, with a warning); ``published_at`` is ISO 8601 (UTC
+  when it has no offset). A cell over ``csv.field_size_limit`` is that row's error.
 * ``webhook`` — JSON ``{"items": [{"external_id", "published_at", "url", "author",
   "text"}]}``, the same fields as CSV.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 import html
 import io
 import json
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import IO, Any
 
 __all__ = [
     "CSV_HEADER",
     "MAX_TEXT_CHARS",
     "BadItem",
+    "Document",
     "ParseResult",
     "ParsedItem",
     "SourceFormatError",
     "parse",
+    "read",
     "video_description",
 ]
 
@@ -70,6 +81,7 @@ class ParsedItem:
     published_at: datetime | None = None
     links: list[str] = field(default_factory=list)  # attachments: videos, links
     raw: Any = None
+    index: int = -1  # position in the document (for webhook answers)
     # A message that is only a video (no caption): what the export says of the file. Its
     # text is empty; moderators find it under the source's videos without a caption.
     video: str = ""
@@ -213,12 +225,51 @@ def _iso(value: Any) -> datetime | None:
     return moment if abs(moment.utcoffset()) < _MAX_DB_OFFSET else utc
 
 
-def _collect(
-    result: ParseResult,
+class Document:
+    """A document read post by post: iterate it once for ``ParsedItem``s and
+    ``BadItem``s in document order; ``cursor`` and ``warnings`` are complete after."""
+
+    def __init__(
+        self,
+        entries: Iterator[ParsedItem | BadItem],
+        *,
+        last_id: Callable[[ParsedItem], int | None] | None = None,
+        warnings: list[str] | None = None,
+    ) -> None:
+        self._entries = entries
+        self._last_id = last_id
+        self.cursor: dict[str, Any] = {}
+        self.warnings: list[str] = warnings if warnings is not None else []
+        self.read = 0
+
+    def __iter__(self) -> Iterator[ParsedItem | BadItem]:
+        newest: datetime | None = None
+        last: int | None = None
+        for entry in self._entries:
+            self.read += 1
+            if isinstance(entry, ParsedItem):
+                if entry.published_at and (newest is None or entry.published_at > newest):
+                    newest = entry.published_at
+                    self.cursor["last_published_at"] = newest.isoformat()
+                ident = self._last_id(entry) if self._last_id else None
+                if ident is not None and (last is None or ident > last):
+                    last = self.cursor["last_id"] = ident
+            yield entry
+
+    def result(self) -> ParseResult:
+        """The whole document at once (small documents)."""
+        result = ParseResult()
+        for entry in self:
+            (result.items if isinstance(entry, ParsedItem) else result.bad).append(entry)
+        result.cursor = self.cursor
+        return result
+
+
+def _entries(
     records: Iterable[Any],
     one: Callable[[Any], ParsedItem | None],
     id_of: Callable[[Any], Any],
-) -> None:
+) -> Iterator[ParsedItem | BadItem]:
     for index, record in enumerate(records):
         try:
             item = one(record)
@@ -228,23 +279,82 @@ def _collect(
                 ext = _external_id(id_of(record))
             except _Bad:
                 ext = synthetic_id(raw)
-            result.bad.append(BadItem(external_id=ext, reason=str(exc), raw=raw, index=index))
+            yield BadItem(external_id=ext, reason=str(exc), raw=raw, index=index)
             continue
         if item is not None:
-            result.items.append(item)
+            item.index = index
+            yield item
 
 
-def _newest(result: ParseResult) -> None:
-    dates = [i.published_at for i in result.items if i.published_at]
-    if dates:
-        result.cursor["last_published_at"] = max(dates).isoformat()
+def _binary(data: bytes | str | IO[bytes]) -> IO[bytes]:
+    if isinstance(data, str):
+        return io.BytesIO(data.encode("utf-8", "surrogatepass"))
+    if isinstance(data, bytes | bytearray | memoryview):
+        return io.BytesIO(bytes(data))
+    return data
 
 
-def _load_json(data: bytes | str) -> Any:
-    try:
-        return json.loads(data)
-    except (ValueError, RecursionError) as exc:
-        raise SourceFormatError(f"not JSON: {exc}") from None
+# --- streamed JSON (Telegram, VK, webhook) ---------------------------------------------------
+
+
+def _json_error(exc: BaseException, count: int) -> SourceFormatError:
+    reason = " ".join(str(exc).split())[:300]
+    if count == 0:
+        return SourceFormatError(f"not JSON: {reason}")
+    return SourceFormatError(f"the document breaks off after {count} posts: {reason}")
+
+
+def _json_array(
+    data: bytes | str | IO[bytes], path: str, missing: Callable[[IO[bytes]], str]
+) -> Iterator[Any]:
+    """The values of the array at ``path`` (dotted, e.g. "response.items"), one at a time.
+
+    Only one value is in memory at once. ``missing(stream)`` is asked when there was no
+    value at all, with the stream rewound: "" if the array is there (empty), otherwise
+    why the document is not the format.
+    """
+    import ijson
+
+    stream = _binary(data)
+    start = stream.tell() if stream.seekable() else None
+    count = 0
+    backends = [ijson, ijson.get_backend("python")]
+    while backends:
+        backend = backends.pop(0)
+        skip, seen = count, 0
+        try:
+            for value in backend.items(stream, f"{path}.item", use_float=True):
+                seen += 1
+                if seen <= skip:
+                    continue  # given out already, before the first reader gave up
+                count += 1
+                yield value
+        except (ijson.JSONError, UnicodeDecodeError, RecursionError) as exc:
+            # The fast C reader knows only 64-bit integers; Python's reads any integer
+            # JSON holds, more slowly: read the document again with it.
+            if "integer overflow" in str(exc) and backends and start is not None:
+                stream.seek(start)
+                continue
+            raise _json_error(exc, count) from None
+        break
+    if count == 0:
+        if start is None:
+            raise SourceFormatError(f"no {path} list")
+        stream.seek(start)
+        try:
+            problem = missing(stream)
+        except (ijson.JSONError, UnicodeDecodeError, RecursionError) as exc:
+            raise _json_error(exc, 0) from None
+        if problem:
+            raise SourceFormatError(problem)
+
+
+def _has_array(stream: IO[bytes], path: str) -> bool:
+    import ijson
+
+    return any(
+        prefix == path and event == "start_array" for prefix, event, _ in ijson.parse(stream)
+    )
 
 
 # --- Telegram Desktop export ----------------------------------------------------------------
@@ -296,12 +406,8 @@ def _telegram_video(msg: dict) -> str:
     return described
 
 
-def parse_telegram(data: bytes | str, *, base_url: str = "") -> ParseResult:
-    doc = _load_json(data)
-    if not isinstance(doc, dict) or not isinstance(doc.get("messages"), list):
-        raise SourceFormatError("not a Telegram export: no messages list")
+def read_telegram(data: bytes | str | IO[bytes], *, base_url: str = "") -> Document:
     base = base_url.rstrip("/")
-    result = ParseResult()
 
     def one(msg: Any) -> ParsedItem | None:
         if not isinstance(msg, dict):
@@ -341,12 +447,18 @@ def parse_telegram(data: bytes | str, *, base_url: str = "") -> ParseResult:
             raw=clean_json(msg),
         )
 
-    _collect(result, doc["messages"], one, lambda m: m.get("id") if isinstance(m, dict) else None)
-    ids = [int(i.external_id) for i in result.items if i.external_id.isdigit()]
-    if ids:
-        result.cursor["last_id"] = max(ids)
-    _newest(result)
-    return result
+    def missing(stream: IO[bytes]) -> str:
+        return "" if _has_array(stream, "messages") else "not a Telegram export: no messages list"
+
+    messages = _json_array(data, "messages", missing)
+    return Document(
+        _entries(messages, one, lambda m: m.get("id") if isinstance(m, dict) else None),
+        last_id=lambda i: int(i.external_id) if i.external_id.isdigit() else None,
+    )
+
+
+def parse_telegram(data: bytes | str, *, base_url: str = "") -> ParseResult:
+    return read_telegram(data, base_url=base_url).result()
 
 
 # --- VK wall.get ----------------------------------------------------------------------------
@@ -373,16 +485,7 @@ def _vk_attachment_links(attachments: Any) -> list[str]:
     return links
 
 
-def parse_vk(data: bytes | str) -> ParseResult:
-    doc = _load_json(data)
-    if isinstance(doc, dict) and isinstance(doc.get("error"), dict):
-        msg = doc["error"].get("error_msg", "unknown error")
-        raise SourceFormatError(f"VK API error: {str(msg)[:200]}")
-    response = doc.get("response") if isinstance(doc, dict) else None
-    if not isinstance(response, dict) or not isinstance(response.get("items"), list):
-        raise SourceFormatError("not a wall.get answer: no response.items list")
-    result = ParseResult()
-
+def read_vk(data: bytes | str | IO[bytes]) -> Document:
     def whole(value: Any) -> bool:
         # JSON true/false are ints to Python: «-1_False» is no post id.
         return isinstance(value, int) and not isinstance(value, bool)
@@ -422,15 +525,64 @@ def parse_vk(data: bytes | str) -> ParseResult:
             raw=clean_json(post),
         )
 
-    _collect(result, response["items"], one, id_of)
-    ids = [int(i.external_id.rsplit("_", 1)[1]) for i in result.items]
-    if ids:
-        result.cursor["last_id"] = max(ids)
-    _newest(result)
-    return result
+    def missing(stream: IO[bytes]) -> str:
+        import ijson
+
+        found = False
+        for prefix, event, value in ijson.parse(stream):
+            if prefix == "error.error_msg" and event == "string":
+                return f"VK API error: {value[:200]}"
+            if prefix == "error" and event == "start_map" and not found:
+                found = True  # an error object; its message may follow
+            if prefix == "response.items" and event == "start_array":
+                return ""
+        if found:
+            return "VK API error: unknown error"
+        return "not a wall.get answer: no response.items list"
+
+    posts = _json_array(data, "response.items", missing)
+    return Document(
+        _entries(posts, one, id_of),
+        last_id=lambda i: int(i.external_id.rsplit("_", 1)[1]),
+    )
+
+
+def parse_vk(data: bytes | str) -> ParseResult:
+    return read_vk(data).result()
 
 
 # --- RSS / Atom -----------------------------------------------------------------------------
+
+#: What a feed may really be in when it is not in the encoding it declares: the
+#: encodings Russian and English feeds are written in.
+FEED_ENCODINGS = ["cp1251", "koi8_r", "cp866", "mac_cyrillic", "iso8859_5", "cp1252", "latin_1"]
+_XML_DECLARATION = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
+
+
+def decode_feed(data: bytes) -> tuple[bytes, str]:
+    """The feed as UTF-8 bytes, and a warning if it was not in the encoding it declares
+    (XML's default: UTF-8). Such a feed is read in the encoding charset-normalizer finds
+    among ``FEED_ENCODINGS``, rather than stored as mojibake."""
+    match = _XML_DECLARATION.match(data[:500])
+    declared = match.group(1).decode("ascii").lower() if match else "utf-8"
+    try:
+        codecs.lookup(declared)
+        data.decode(declared)
+        return data, ""
+    except (LookupError, UnicodeDecodeError):
+        pass
+    import charset_normalizer
+
+    best = charset_normalizer.from_bytes(data, cp_isolation=FEED_ENCODINGS).best()
+    if best is None:
+        text = data.decode("utf-8", "replace")
+        warning = f"the feed is not valid {declared}; unreadable bytes were replaced"
+    else:
+        text = str(best)
+        warning = f"the feed declares {declared} but is {best.encoding}; read as {best.encoding}"
+    if match:
+        text = re.sub(r"""encoding\s*=\s*["'][^"']+["']""", 'encoding="utf-8"', text, count=1)
+    return text.encode("utf-8"), warning
 
 
 def _html_to_text(value: str) -> str:
@@ -440,14 +592,21 @@ def _html_to_text(value: str) -> str:
     return html.unescape(nh3.clean(value, tags=set())).strip()
 
 
-def parse_rss(data: bytes | str) -> ParseResult:
+def read_rss(data: bytes | str | IO[bytes]) -> Document:
+    """The whole feed is read (feedparser needs it): callers bound its size."""
     import feedparser
 
-    feed = feedparser.parse(data if isinstance(data, bytes) else data.encode("utf-8"))
+    if isinstance(data, str):
+        raw = data.encode("utf-8")
+    elif isinstance(data, bytes | bytearray | memoryview):
+        raw = bytes(data)
+    else:
+        raw = data.read()
+    raw, warning = decode_feed(raw)
+    feed = feedparser.parse(raw)
     if not feed.entries and (feed.bozo or not feed.feed):
         reason = getattr(feed, "bozo_exception", "no entries")
         raise SourceFormatError(f"not an RSS or Atom feed: {str(reason)[:200]}")
-    result = ParseResult()
 
     def id_of(entry: Any) -> Any:
         return entry.get("id") or entry.get("link")
@@ -488,9 +647,11 @@ def parse_rss(data: bytes | str) -> ParseResult:
             raw=clean_json({k: entry.get(k) for k in ("id", "link", "title", "published")}),
         )
 
-    _collect(result, feed.entries, one, id_of)
-    _newest(result)
-    return result
+    return Document(_entries(feed.entries, one, id_of), warnings=[warning] if warning else [])
+
+
+def parse_rss(data: bytes | str) -> ParseResult:
+    return read_rss(data).result()
 
 
 # --- CSV and webhook (same fields) ----------------------------------------------------------
@@ -513,73 +674,119 @@ def _id_field(record: Any) -> Any:
     return record.get("external_id") if isinstance(record, dict) else None
 
 
-def parse_csv(data: bytes | str) -> ParseResult:
-    if isinstance(data, bytes):
-        try:
-            data = data.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise SourceFormatError(f"not UTF-8: {exc}") from None
-    reader = csv.DictReader(io.StringIO(clean_str(data), newline=""))
+#: Bytes looked at to tell a CSV file's encoding.
+_CSV_SAMPLE = 256 * 1024
+
+
+def _csv_text(data: bytes | str | IO[bytes]) -> tuple[IO[str], str]:
+    """A text stream over the CSV, and a warning if it is not UTF-8."""
+    if isinstance(data, str):
+        return io.StringIO(clean_str(data), newline=""), ""
+    # One read of the sample size, looked at without consuming it.
+    stream = io.BufferedReader(_binary(data), buffer_size=_CSV_SAMPLE)
+    sample = stream.peek(_CSV_SAMPLE)[:_CSV_SAMPLE]
+    encoding, warning = "utf-8-sig", ""
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
+    except UnicodeDecodeError:
+        import charset_normalizer
+
+        best = charset_normalizer.from_bytes(sample, cp_isolation=FEED_ENCODINGS).best()
+        if best is None:
+            raise SourceFormatError("not UTF-8, and no other encoding fits") from None
+        encoding = best.encoding
+        warning = f"the file is not UTF-8 but {encoding}; read as {encoding}"
+    return io.TextIOWrapper(stream, encoding=encoding, newline=""), warning
+
+
+def read_csv(data: bytes | str | IO[bytes]) -> Document:
+    text, warning = _csv_text(data)
+    reader = csv.DictReader(text)
     try:
         header = [h.strip() for h in (reader.fieldnames or [])]
     except csv.Error as exc:
         raise SourceFormatError(f"unreadable CSV header: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise SourceFormatError(f"not UTF-8: {exc}") from None
     missing = [h for h in ("external_id", "text") if h not in header]
     if missing:
         raise SourceFormatError(
             f"CSV header must be {','.join(CSV_HEADER)}; missing {', '.join(missing)}"
         )
     reader.fieldnames = header
-    result = ParseResult()
+    counted = {"rows": 0}
 
-    def rows() -> Iterable[Any]:
+    def rows() -> Iterator[Any]:
         while True:
+            line = reader.line_num + 1
             try:
                 row = next(reader)
             except StopIteration:
                 return
             except csv.Error as exc:
-                # Keep going: the next line is usually readable again.
-                yield {"external_id": None, "_error": str(exc), "_line": reader.line_num}
+                # Keep going: the next line is usually readable again (a cell over the
+                # size limit is this row's error, not the file's).
+                yield {"external_id": None, "_error": str(exc), "_line": line}
                 continue
+            except UnicodeDecodeError as exc:
+                raise SourceFormatError(
+                    f"the file breaks off at line {line} after {counted['rows']} rows: "
+                    f"not {text.encoding} ({exc.reason})"
+                ) from None
+            counted["rows"] += 1
             if None in row:  # more cells than header columns
                 row = {**row, "_extra": row.pop(None)}
             yield row
 
     def one(row: dict) -> ParsedItem:
         if "_error" in row:
-            raise _Bad(f"line {row['_line']}: {row['_error']}")
+            raise _Bad(f"line {row['_line']}: {_csv_reason(row['_error'])}")
         if "_extra" in row:
             raise _Bad(f"line {reader.line_num}: more cells than header columns")
-        return _from_fields(row)
+        return _from_fields({k: clean_str(v) if isinstance(v, str) else v for k, v in row.items()})
 
-    _collect(result, rows(), one, _id_field)
-    _newest(result)
-    return result
+    return Document(_entries(rows(), one, _id_field), warnings=[warning] if warning else [])
+
+
+def _csv_reason(error: str) -> str:
+    if "field larger than field limit" in error:
+        return f"a cell is larger than {csv.field_size_limit()} characters"
+    return error
+
+
+def parse_csv(data: bytes | str) -> ParseResult:
+    return read_csv(data).result()
+
+
+def read_webhook(data: bytes | str | IO[bytes]) -> Document:
+    def missing(stream: IO[bytes]) -> str:
+        return "" if _has_array(stream, "items") else 'expected {"items": [...]}'
+
+    return Document(_entries(_json_array(data, "items", missing), _from_fields, _id_field))
 
 
 def parse_webhook(data: bytes | str) -> ParseResult:
-    doc = _load_json(data)
-    if not isinstance(doc, dict) or not isinstance(doc.get("items"), list):
-        raise SourceFormatError('expected {"items": [...]}')
-    result = ParseResult()
-    _collect(result, doc["items"], _from_fields, _id_field)
-    _newest(result)
-    return result
+    return read_webhook(data).result()
 
 
-_PARSERS: dict[str, Callable[..., ParseResult]] = {
-    "telegram": parse_telegram,
-    "vk": parse_vk,
-    "rss": parse_rss,
-    "csv": parse_csv,
-    "webhook": parse_webhook,
+_READERS: dict[str, Callable[..., Document]] = {
+    "telegram": read_telegram,
+    "vk": read_vk,
+    "rss": read_rss,
+    "csv": read_csv,
+    "webhook": read_webhook,
 }
 
 
-def parse(kind: str, data: bytes | str, **options: Any) -> ParseResult:
-    """Parse ``data`` as ``kind``; options (``base_url``) go to the parsers that take them."""
-    parser = _PARSERS[kind]
+def read(kind: str, data: bytes | str | IO[bytes], **options: Any) -> Document:
+    """Read ``data`` as ``kind`` post by post; options (``base_url``) go to the readers
+    that take them. Format errors are raised while iterating."""
+    reader = _READERS[kind]
     if kind == "telegram":
-        return parser(data, base_url=options.get("base_url", ""))
-    return parser(data)
+        return reader(data, base_url=options.get("base_url", ""))
+    return reader(data)
+
+
+def parse(kind: str, data: bytes | str, **options: Any) -> ParseResult:
+    """Parse a whole (small) document as ``kind``."""
+    return read(kind, data, **options).result()

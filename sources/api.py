@@ -95,11 +95,29 @@ _RESULT = inline_serializer(
         "failed": serializers.IntegerField(),
         "reports_created": serializers.IntegerField(),
         "not_modified": serializers.BooleanField(),
+        "queued": serializers.IntegerField(help_text="Stored posts queued for extraction."),
+        "waiting": serializers.IntegerField(
+            help_text="Of those, not yet handed to the broker (the outbox sends them)."
+        ),
+        "items": inline_serializer(
+            "IngestItemResult",
+            {
+                "index": serializers.IntegerField(),
+                "external_id": serializers.CharField(allow_null=True),
+                "result": serializers.ChoiceField(
+                    ["stored", "duplicate", "conflict", "failed"],
+                    help_text="conflict: the id was already used by a different text.",
+                ),
+                "reason": serializers.CharField(required=False),
+            },
+            many=True,
+        ),
         "errors": inline_serializer(
             "IngestItemError",
             {
                 "index": serializers.IntegerField(),
                 "external_id": serializers.CharField(allow_null=True),
+                "result": serializers.CharField(),
                 "error": serializers.CharField(),
             },
             many=True,
@@ -110,7 +128,10 @@ _RESULT = inline_serializer(
 
 class WebhookIngestView(APIView):
     """Store a batch of posts from one monitoring feed; extraction follows in the
-    background. Posts already stored (same ``external_id``) are counted as duplicates."""
+    background. The answer says what became of every item (``items``: ``stored``,
+    ``duplicate``, ``conflict`` — same id, different text — or ``failed``, with a
+    reason) and how many stored posts were queued (``queued``; ``waiting`` of them not
+    yet handed to the broker, which the outbox does once it answers)."""
 
     authentication_classes = [SourceTokenAuthentication]
     permission_classes = [IsWebhookSource]
@@ -129,7 +150,12 @@ class WebhookIngestView(APIView):
             ),
             401: OpenApiResponse(ERROR, description="A missing or unknown token."),
             413: OpenApiResponse(
-                ERROR, description="A body over SOURCES_WEBHOOK_MAX_BYTES (1 MB by default)."
+                ERROR, description="A body over SOURCES_WEBHOOK_MAX_BYTES (32 MB by default)."
+            ),
+            503: OpenApiResponse(
+                _RESULT,
+                description="The database stopped answering; the body says what was stored "
+                "before (a resend answers ``duplicate`` for those).",
             ),
         },
     )
@@ -142,15 +168,27 @@ class WebhookIngestView(APIView):
         if len(body) > limit:
             raise PayloadTooLarge(f"body larger than {limit} bytes")
         try:
-            result = services.source_ingest(source=request.auth, data=body)
+            result = services.source_ingest(source=request.auth, data=body, results="all")
         except adapters.SourceFormatError as exc:
             return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
-        errors = [
-            {"index": bad.index, "external_id": bad.external_id, "error": bad.reason}
-            for bad in result.bad
-        ]
-        payload = {**result.stats.as_dict(), "errors": errors}
-        if errors:
+        except services.IngestInterrupted as exc:
+            payload = _answer(exc.result)
+            payload["detail"] = "The database stopped answering; what was stored is listed."
+            return Response(payload, status=status.HTTP_503_SERVICE_UNAVAILABLE)
+        payload = _answer(result)
+        if result.stats.interrupted or result.bad:
             payload = {"detail": "Some items were not stored; see errors.", **payload}
             return Response(payload, status=status.HTTP_400_BAD_REQUEST)
         return Response(payload, status=status.HTTP_201_CREATED)
+
+
+def _answer(result: services.StoreResult) -> dict:
+    errors = [
+        {"index": r.index, "external_id": r.external_id, "result": r.result, "error": r.reason}
+        for r in result.bad
+    ]
+    return {
+        **result.stats.as_dict(),
+        "items": [r.as_dict() for r in result.items],
+        "errors": errors,
+    }

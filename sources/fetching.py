@@ -1,18 +1,25 @@
 """Fetch a source's URL without letting it reach anything it should not.
 
 Plain Python (no Django): the caller passes the limits. Only http(s), only hosts on the
-source's allow-list (redirects included), a connect and a read timeout, a size cap, and
-no private, loopback, link-local, multicast or reserved address: every address the name
-resolves to is checked, and the connection goes to a checked address (so a DNS answer
-that changes between check and connect cannot slip through). Proxies from the
-environment are ignored for the same reason.
+source's allow-list (redirects included), a connect and a read timeout, a size cap, an
+overall deadline, and no private, loopback, link-local, multicast or reserved address:
+every address the name resolves to is checked, and the connection goes to a checked
+address (so a DNS answer that changes between check and connect cannot slip through).
+Proxies from the environment are ignored for the same reason.
+
+The deadline holds inside a read too: a server that sends one byte every two seconds
+never trips the read timeout, so at the deadline a watchdog shuts the connection's
+sockets down, which ends any read in progress (TLS included). Name resolution is the
+system's and cannot be interrupted; it has its own timeouts.
 """
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import ipaddress
 import socket
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -37,6 +44,8 @@ class Limits:
     read_timeout: float = 20.0
     max_bytes: int = 20 * 1024 * 1024
     allow_private: bool = False
+    #: Seconds for the whole fetch: connecting, redirects, headers and every byte.
+    deadline: float = 60.0
 
 
 @dataclass
@@ -76,7 +85,56 @@ def _address_allowed(address: str) -> bool:
     return ip.is_global and not ip.is_multicast
 
 
-def _safe_connector(limits: Limits):
+class _Deadline:
+    """Shuts down every socket of one fetch when its time is up, ending blocked reads."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.expired = False
+        self._started = time.monotonic()
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+
+    def remaining(self) -> float:
+        return max(0.0, self.seconds - (time.monotonic() - self._started))
+
+    def watch(self, sock: socket.socket) -> None:
+        # A duplicate of the descriptor: a TLS wrapper detaches the original object,
+        # but shutting down either end of the same socket stops both.
+        with self._lock:
+            self._sockets.append(sock.dup())
+            if self.expired:
+                self._shutdown(self._sockets[-1])
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            for sock in self._sockets:
+                self._shutdown(sock)
+
+    @staticmethod
+    def _shutdown(sock: socket.socket) -> None:
+        with contextlib.suppress(OSError):  # closed already
+            sock.shutdown(socket.SHUT_RDWR)
+
+    def __enter__(self) -> _Deadline:
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._timer.cancel()
+        with self._lock:
+            for sock in self._sockets:
+                sock.close()
+            self._sockets.clear()
+
+    def error(self) -> FetchTransientError:
+        return FetchTransientError(f"no complete answer within the {self.seconds:g} s deadline")
+
+
+def _safe_connector(limits: Limits, deadline: _Deadline):
     """A ``socket.create_connection`` replacement that checks every resolved address."""
 
     def create_connection(address, timeout=None, source_address=None, **kwargs):
@@ -91,9 +149,12 @@ def _safe_connector(limits: Limits):
                 raise FetchError(f"{host!r} resolves to a non-public address ({bad[0]})")
         last: OSError | None = None
         for family, socktype, proto, _, sockaddr in infos:
+            if deadline.expired:
+                raise deadline.error()
             sock = socket.socket(family, socktype, proto)
             try:
-                sock.settimeout(limits.connect_timeout)
+                deadline.watch(sock)
+                sock.settimeout(max(0.01, min(limits.connect_timeout, deadline.remaining())))
                 sock.connect(sockaddr)
                 sock.settimeout(limits.read_timeout)
                 return sock
@@ -105,8 +166,8 @@ def _safe_connector(limits: Limits):
     return create_connection
 
 
-def _handlers(limits: Limits) -> list[urllib.request.BaseHandler]:
-    connector = _safe_connector(limits)
+def _handlers(limits: Limits, deadline: _Deadline) -> list[urllib.request.BaseHandler]:
+    connector = _safe_connector(limits, deadline)
 
     # http.client sets ``_create_connection`` per instance in ``__init__``.
     class _HTTPConnection(http.client.HTTPConnection):
@@ -140,17 +201,28 @@ def _handlers(limits: Limits) -> list[urllib.request.BaseHandler]:
 def fetch(url: str, limits: Limits, *, etag: str = "", last_modified: str = "") -> FetchResult:
     """GET ``url`` within ``limits``; 304 when ``etag``/``last_modified`` still hold."""
     check_url(url, limits)
+    with _Deadline(limits.deadline) as deadline:
+        try:
+            return _fetch(url, limits, deadline, etag=etag, last_modified=last_modified)
+        except (FetchError, OSError, http.client.HTTPException):
+            if deadline.expired:
+                raise deadline.error() from None
+            raise
+
+
+def _fetch(
+    url: str, limits: Limits, deadline: _Deadline, *, etag: str, last_modified: str
+) -> FetchResult:
     headers = {"User-Agent": "conscript-tracker-ingest/1", "Accept-Encoding": "identity"}
     if etag:
         headers["If-None-Match"] = etag
     if last_modified:
         headers["If-Modified-Since"] = last_modified
     opener = urllib.request.OpenerDirector()
-    for handler in [*_handlers(limits), urllib.request.HTTPErrorProcessor()]:
+    for handler in [*_handlers(limits, deadline), urllib.request.HTTPErrorProcessor()]:
         opener.add_handler(handler)
     opener.add_handler(urllib.request.HTTPDefaultErrorHandler())
     request = urllib.request.Request(url, headers=headers)  # noqa: S310 (scheme checked)
-    deadline = time.monotonic() + limits.connect_timeout + limits.read_timeout * 3
     try:
         with opener.open(request, timeout=limits.read_timeout) as response:
             declared = response.headers.get("Content-Length")
@@ -164,9 +236,9 @@ def fetch(url: str, limits: Limits, *, etag: str = "", last_modified: str = "") 
                 size += len(chunk)
                 if size > limits.max_bytes:
                     raise FetchError(f"response exceeds {limits.max_bytes} bytes")
-                if time.monotonic() > deadline:
-                    raise FetchTransientError("response took too long")
                 chunks.append(chunk)
+            if deadline.expired:  # the watchdog ended the body: it is incomplete
+                raise deadline.error()
             return FetchResult(
                 status=response.status,
                 body=b"".join(chunks),

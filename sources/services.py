@@ -26,7 +26,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -35,6 +35,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from conscripts.models import Region
+from core.outbox import outbox_enqueue, outbox_enqueue_many, outbox_unsent_args
 from reports.models import Origin
 from reports.services import report_submit
 
@@ -52,9 +53,18 @@ class IngestStats:
     read: int = 0
     new: int = 0
     duplicate: int = 0
+    conflict: int = 0
     failed: int = 0
     reports_created: int = 0
     not_modified: bool = False
+    #: Posts whose extraction was queued, in the transaction that stored them; of
+    #: those, ``waiting`` were not yet handed to the broker (the outbox relay sends
+    #: them once it answers).
+    queued: int = 0
+    waiting: int = 0
+    warnings: list[str] = field(default_factory=list)
+    #: Why reading stopped before the end of the document (the posts before it stay).
+    interrupted: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -62,15 +72,51 @@ class IngestStats:
     def summary(self) -> str:
         return (
             f"read {self.read} / new {self.new} / duplicate {self.duplicate} / "
-            f"failed {self.failed} / reports created {self.reports_created}"
+            f"conflict {self.conflict} / failed {self.failed} / "
+            f"reports created {self.reports_created}"
         )
+
+
+@dataclass
+class ItemResult:
+    """What became of one post of a document."""
+
+    index: int  # position in the document
+    external_id: str
+    result: str  # STORED, DUPLICATE, CONFLICT or FAILED
+    reason: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        out = {"index": self.index, "external_id": self.external_id, "result": self.result}
+        if self.reason:
+            out["reason"] = self.reason
+        return out
+
+
+STORED, DUPLICATE, CONFLICT, FAILED = "stored", "duplicate", "conflict", "failed"
+_COUNTERS = {STORED: "new", DUPLICATE: "duplicate", CONFLICT: "conflict", FAILED: "failed"}
 
 
 @dataclass
 class StoreResult:
     stats: IngestStats
     new_item_ids: list[int]  # stored as ``new``: to extract
-    bad: list[adapters.BadItem] = field(default_factory=list)  # unreadable in this document
+    #: Per post: every one (``results="all"``), or only the failed and conflicting ones.
+    items: list[ItemResult] = field(default_factory=list)
+    outbox_ids: list[int] = field(default_factory=list)
+
+    @property
+    def bad(self) -> list[ItemResult]:
+        return [r for r in self.items if r.result in (FAILED, CONFLICT)]
+
+
+class IngestInterrupted(Exception):
+    """The database stopped answering midway: ``result`` says what was stored and
+    queued before (each batch commits with its extraction tasks), nothing after."""
+
+    def __init__(self, result: StoreResult, reason: str) -> None:
+        super().__init__(reason)
+        self.result = result
 
 
 # --- sources --------------------------------------------------------------------------------
@@ -111,111 +157,208 @@ def _sha(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def items_store(*, source: Source, parsed: adapters.ParseResult) -> StoreResult:
-    """Store parsed posts; existing ``(source, external_id)`` pairs are left untouched.
+class _Store:
+    """Stores a document's posts batch by batch, each batch in one transaction with the
+    extraction tasks of its new posts, and says what became of every post."""
 
-    Safe to run concurrently with itself on the same source: the database's unique
-    constraint decides which call inserts a row, and only that call reports it as new.
-    """
-    batch = uuid.uuid4()
-    now = timezone.now()
-    rows: dict[str, SourceItem] = {}
-    for item in parsed.items:
-        rows.setdefault(
-            item.external_id,
-            SourceItem(
-                source=source,
-                external_id=item.external_id,
-                url=item.url,
-                author=item.author,
-                published_at=item.published_at,
-                raw=item.raw,
-                text=item.text,
-                text_sha256=_sha(item.text),
-                links=item.links,
-                ingest_batch=batch,
-                created_at=now,
-            ),
-        )
-    failed_ids = set()
-    for bad in parsed.bad:
-        if bad.external_id in rows:
-            continue
-        failed_ids.add(bad.external_id)
-        rows[bad.external_id] = SourceItem(
-            source=source,
-            external_id=bad.external_id,
-            raw=bad.raw,
-            state=ItemState.FAILED,
-            failure_reason=bad.reason[:1000],
-            ingest_batch=batch,
-            created_at=now,
-            processed_at=now,
-        )
-    objs = list(rows.values())
-    for start in range(0, len(objs), _STORE_BATCH):
-        SourceItem.objects.bulk_create(objs[start : start + _STORE_BATCH], ignore_conflicts=True)
-    inserted = list(
-        SourceItem.objects.filter(source=source, ingest_batch=batch).values_list(
-            "pk", "external_id", "state"
-        )
-    )
-    stats = IngestStats(
-        read=parsed.read,
-        new=sum(1 for _, ext, _ in inserted if ext not in failed_ids),
-        failed=sum(1 for _, ext, _ in inserted if ext in failed_ids),
-    )
-    stats.duplicate = stats.read - stats.new - stats.failed
-    new_ids = sorted(pk for pk, _, state in inserted if state == ItemState.NEW)
-    return StoreResult(stats=stats, new_item_ids=new_ids, bad=parsed.bad)
+    def __init__(self, *, source: Source, enqueue: bool, results: str) -> None:
+        self.source, self.enqueue, self.keep = source, enqueue, results
+        self.result = StoreResult(stats=IngestStats(), new_item_ids=[])
+
+    def _record(self, index: int, external_id: str, result: str, reason: str = "") -> None:
+        stats = self.result.stats
+        stats.read += 1
+        counter = _COUNTERS[result]
+        setattr(stats, counter, getattr(stats, counter) + 1)
+        if self.keep == "all" or result in (FAILED, CONFLICT):
+            self.result.items.append(ItemResult(index, external_id, result, reason[:500]))
+
+    def batch(self, entries: list[adapters.ParsedItem | adapters.BadItem]) -> None:
+        """Store one batch of posts; call inside a transaction."""
+        source, now, batch_id = self.source, timezone.now(), uuid.uuid4()
+        outcome: dict[int, tuple[str, str]] = {}  # position in ``entries`` → (result, reason)
+        first: dict[str, int] = {}  # external id → position of the post stored for it
+        rows: dict[str, SourceItem] = {}
+        digests: dict[int, str] = {}
+        # Readable posts first: a malformed post never displaces a readable one.
+        order = sorted(range(len(entries)), key=lambda n: isinstance(entries[n], adapters.BadItem))
+        for n in order:
+            entry = entries[n]
+            ext = entry.external_id
+            if isinstance(entry, adapters.ParsedItem):
+                digests[n] = _sha(entry.text)
+            if ext in first:
+                earlier = first[ext]
+                same = n in digests and digests.get(earlier) == digests[n]
+                if isinstance(entry, adapters.BadItem) and isinstance(
+                    entries[earlier], adapters.BadItem
+                ):
+                    same = True  # the same synthetic id: the same unreadable post
+                outcome[n] = (
+                    (DUPLICATE, "")
+                    if same
+                    else (CONFLICT, "another post in this document has this id; the first was kept")
+                )
+                continue
+            first[ext] = n
+            if isinstance(entry, adapters.ParsedItem):
+                rows[ext] = SourceItem(
+                    source=source,
+                    external_id=ext,
+                    url=entry.url,
+                    author=entry.author,
+                    published_at=entry.published_at,
+                    raw=entry.raw,
+                    text=entry.text,
+                    text_sha256=digests[n],
+                    links=entry.links,
+                    ingest_batch=batch_id,
+                    created_at=now,
+                )
+            else:
+                rows[ext] = SourceItem(
+                    source=source,
+                    external_id=ext,
+                    raw=entry.raw,
+                    state=ItemState.FAILED,
+                    failure_reason=entry.reason[:1000],
+                    ingest_batch=batch_id,
+                    created_at=now,
+                    processed_at=now,
+                )
+        SourceItem.objects.bulk_create(list(rows.values()), ignore_conflicts=True)
+        stored = {
+            ext: (pk, batch, state, digest, reason)
+            for pk, ext, batch, state, digest, reason in SourceItem.objects.filter(
+                source=source, external_id__in=list(rows)
+            ).values_list(
+                "pk", "external_id", "ingest_batch", "state", "text_sha256", "failure_reason"
+            )
+        }
+        new_ids = []
+        for ext, n in first.items():
+            entry = entries[n]
+            pk, batch, state, digest, reason = stored[ext]
+            readable = isinstance(entry, adapters.ParsedItem)
+            if batch == batch_id:  # this call inserted it
+                if readable:
+                    new_ids.append(pk)
+                    outcome[n] = (STORED, "")
+                else:
+                    outcome[n] = (FAILED, entry.reason)
+            elif readable and state != ItemState.FAILED:
+                outcome[n] = (
+                    (DUPLICATE, "")
+                    if digest == digests[n]
+                    else (CONFLICT, "a post with this id and a different text is stored already")
+                )
+            elif readable:
+                outcome[n] = (CONFLICT, f"stored earlier as unreadable ({reason[:200]})")
+            else:
+                outcome[n] = (
+                    (DUPLICATE, "")
+                    if state == ItemState.FAILED
+                    else (CONFLICT, f"unreadable ({entry.reason}); a post with this id is stored")
+                )
+        for n, entry in enumerate(entries):
+            result, reason = outcome[n]
+            self._record(entry.index, entry.external_id, result, reason)
+        new_ids.sort()
+        self.result.new_item_ids += new_ids
+        if self.enqueue and new_ids:
+            self.result.outbox_ids += _enqueue_extraction(new_ids)
+            self.result.stats.queued += len(new_ids)
 
 
-def _enqueue_extraction(item_ids: list[int]) -> None:
-    from .tasks import EXTRACT_PRIORITY, extract_item_task, extract_items_task
+def _enqueue_extraction(item_ids: list[int]) -> list[int]:
+    """Queue the extraction of ``item_ids`` in the current transaction (``core.outbox``):
+    stored posts and their extraction commit together, whatever the broker is doing.
+    Returns the outbox rows added."""
+    from .tasks import EXTRACT_PRIORITY
 
     size = settings.SOURCES_EXTRACT_BATCH
     chunks = [item_ids[i : i + size] for i in range(0, len(item_ids), size)]
-
-    def send() -> None:
-        # Lowest priority: a 10,000-post backfill must not hold up other tasks
-        # (submitter e-mails, pings) queued behind it. Posts go in small batches: one
-        # message per post cost as much broker time as the extraction itself.
-        for chunk in chunks:
-            if len(chunk) == 1:
-                extract_item_task.apply_async((chunk[0],), priority=EXTRACT_PRIORITY)
-            else:
-                extract_items_task.apply_async((chunk,), priority=EXTRACT_PRIORITY)
-
-    transaction.on_commit(send)
+    # Lowest priority: a 10,000-post backfill must not hold up other tasks (submitter
+    # e-mails, pings) queued behind it. Posts go in small batches: one message per post
+    # cost as much broker time as the extraction itself. The key keeps a sweep from
+    # queueing a batch again while the same batch still waits unsent.
+    messages = [
+        (
+            ("sources.extract_item", [chunk[0]])
+            if len(chunk) == 1
+            else ("sources.extract_items", [chunk])
+        )
+        + (f"sources.extract:{chunk[0]}-{chunk[-1]}:{len(chunk)}",)
+        for chunk in chunks
+    ]
+    added = outbox_enqueue_many(messages=messages, priority=EXTRACT_PRIORITY)
+    return [row.pk for row in added]
 
 
 def source_ingest(
     *,
     source: Source,
-    data: bytes | str,
+    data: bytes | str | IO[bytes],
     enqueue: bool = True,
     cursor_update: dict[str, Any] | None = None,
+    results: str = "problems",
 ) -> StoreResult:
-    """Parse ``data`` as ``source.kind``, store the posts and (after commit) enqueue them.
+    """Read ``data`` as ``source.kind`` and store its posts, ``_STORE_BATCH`` at a time.
+
+    Each batch commits with the extraction tasks of its new posts (``core.outbox``), so
+    what is stored is queued, whatever the broker is doing. ``results``: "all" keeps
+    what became of every post (the webhook's answer), "problems" only the failed and
+    conflicting ones (a large export).
 
     A document that is not in the format at all raises ``adapters.SourceFormatError``
-    and is recorded as the source's last error.
+    and is recorded as the source's last error; one that breaks off midway keeps the
+    posts before the break (``stats.interrupted`` says where). A database that stops
+    answering raises ``IngestInterrupted`` with what was stored before.
     """
+    from core.tasks import DATABASE_ERRORS
+
+    document = adapters.read(source.kind, data, base_url=source.base_url)
+    store = _Store(source=source, enqueue=enqueue, results=results)
+    stats = store.result.stats
+    entries = iter(document)
     try:
-        parsed = adapters.parse(source.kind, data, base_url=source.base_url)
-    except adapters.SourceFormatError as exc:
-        source_record_run(source=source, stats=IngestStats(), error=str(exc))
-        raise
-    with transaction.atomic():
-        result = items_store(source=source, parsed=parsed)
-        source_record_run(
-            source=source,
-            stats=result.stats,
-            cursor_update={**parsed.cursor, **(cursor_update or {})},
-        )
-        if enqueue and result.new_item_ids:
-            _enqueue_extraction(result.new_item_ids)
-    return result
+        while True:
+            batch, broken = [], None
+            try:
+                for entry in entries:
+                    batch.append(entry)
+                    if len(batch) >= _STORE_BATCH:
+                        break
+            except adapters.SourceFormatError as exc:
+                broken = exc
+            if batch:
+                with transaction.atomic():
+                    store.batch(batch)
+            if broken is not None:
+                if stats.read == 0:
+                    source_record_run(source=source, stats=stats, error=str(broken))
+                    raise broken
+                stats.interrupted = str(broken)
+                break
+            if len(batch) < _STORE_BATCH:
+                break
+    except DATABASE_ERRORS as exc:
+        stats.interrupted = f"the database stopped answering: {type(exc).__name__}"
+        raise IngestInterrupted(store.result, stats.interrupted) from exc
+    stats.warnings = list(document.warnings)
+    stats.waiting = sum(
+        len(args[0]) if isinstance(args[0], list) else 1
+        for args in outbox_unsent_args(ids=store.result.outbox_ids)
+    )
+    source_record_run(
+        source=source,
+        stats=stats,
+        error=stats.interrupted,
+        # Validators only for a document read to its end: a poll must not be told
+        # «not modified» about a feed whose end was never stored.
+        cursor_update={**document.cursor, **({} if stats.interrupted else cursor_update or {})},
+    )
+    return store.result
 
 
 def source_record_run(
@@ -245,8 +388,19 @@ def source_record_run(
     source.last_error, source.cursor = locked.last_error, locked.cursor
 
 
-def source_ingest_file(*, source: Source, path: str | Path, enqueue: bool = True) -> StoreResult:
-    return source_ingest(source=source, data=Path(path).read_bytes(), enqueue=enqueue)
+def source_ingest_file(
+    *, source: Source, path: str | Path, enqueue: bool = True, results: str = "problems"
+) -> StoreResult:
+    """``source_ingest`` of a file, streamed from disk (a feed is read whole, so one over
+    ``SOURCES_FETCH_MAX_BYTES`` is refused, as a poll would refuse it)."""
+    path = Path(path)
+    limit = settings.SOURCES_FETCH_MAX_BYTES
+    if source.kind == SourceKind.RSS and path.stat().st_size > limit:
+        error = f"a feed over {limit} bytes is not read (SOURCES_FETCH_MAX_BYTES)"
+        source_record_run(source=source, stats=IngestStats(), error=error)
+        raise adapters.SourceFormatError(error)
+    with path.open("rb") as stream:
+        return source_ingest(source=source, data=stream, enqueue=enqueue, results=results)
 
 
 def fetch_limits(source: Source) -> fetching.Limits:
@@ -256,6 +410,7 @@ def fetch_limits(source: Source) -> fetching.Limits:
         read_timeout=settings.SOURCES_FETCH_READ_TIMEOUT,
         max_bytes=settings.SOURCES_FETCH_MAX_BYTES,
         allow_private=settings.SOURCES_ALLOW_PRIVATE_ADDRESSES,
+        deadline=settings.SOURCES_FETCH_DEADLINE,
     )
 
 
@@ -284,6 +439,13 @@ def source_poll(*, source: Source) -> StoreResult:
         return StoreResult(stats=stats, new_item_ids=[])
     validators = {"etag": fetched.etag, "last_modified": fetched.last_modified}
     return source_ingest(source=source, data=fetched.body, cursor_update=validators)
+
+
+def source_poll_request(*, source: Source) -> None:
+    """A moderator's «read it now»: queue a poll of ``source`` (``core.outbox``)."""
+    outbox_enqueue(
+        task="sources.fetch_source", args=[source.pk], dedup_key=f"sources.fetch:{source.pk}"
+    )
 
 
 def sources_due(now=None) -> list[Source]:

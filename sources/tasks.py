@@ -8,7 +8,7 @@ from datetime import timedelta
 from celery import current_app, shared_task
 from celery.signals import worker_process_init
 
-from core.tasks import TASK_OPTIONS, time_limits
+from core.tasks import PERIODIC_TASK_OPTIONS, TASK_OPTIONS, TRANSIENT_ERRORS, time_limits
 
 from . import fetching, services
 from .models import Source
@@ -21,11 +21,13 @@ EXTRACT_PRIORITY = 9
 
 @shared_task(
     name="sources.fetch_source",
-    autoretry_for=(fetching.FetchTransientError,),
-    retry_backoff=30,
-    retry_backoff_max=900,
-    max_retries=5,
-    **TASK_OPTIONS,
+    **{
+        **TASK_OPTIONS,
+        "autoretry_for": (fetching.FetchTransientError, *TRANSIENT_ERRORS),
+        "retry_backoff": 30,
+        "retry_backoff_max": 900,
+        "max_retries": 5,
+    },
     **time_limits(120),
 )
 def fetch_source_task(source_id: int) -> None:
@@ -35,7 +37,7 @@ def fetch_source_task(source_id: int) -> None:
         return
     try:
         result = services.source_poll(source=source)
-    except fetching.FetchTransientError:
+    except (fetching.FetchTransientError, *TRANSIENT_ERRORS):
         raise
     except Exception as exc:
         # Permanent: recorded on the source (last_error) for moderators; no retry.
@@ -80,7 +82,7 @@ def _load_extraction_models(**_kwargs) -> None:
     load_models()
 
 
-@shared_task(name="sources.poll_due_sources", **TASK_OPTIONS, **time_limits(30))
+@shared_task(name="sources.poll_due_sources", **PERIODIC_TASK_OPTIONS, **time_limits(30))
 def poll_due_sources() -> int:
     """Run every minute by beat: enqueue every enabled source whose interval has passed."""
     due = services.sources_due()
@@ -89,7 +91,7 @@ def poll_due_sources() -> int:
     return len(due)
 
 
-@shared_task(name="sources.requeue_stale_items", **TASK_OPTIONS, **time_limits(60))
+@shared_task(name="sources.requeue_stale_items", **PERIODIC_TASK_OPTIONS, **time_limits(60))
 def requeue_stale_items(older_than_seconds: int | None = None) -> int:
     """The sweeper: re-enqueue posts left ``new`` (e.g. their worker was killed)."""
     older = None if older_than_seconds is None else timedelta(seconds=older_than_seconds)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -54,9 +53,6 @@ def source_run(request: HttpRequest, pk: int) -> HttpResponse:
     if source.kind == "webhook" or not source.location.startswith(("http://", "https://")):
         messages.error(request, _("Only sources with a URL can be polled."))
         return redirect("sources:detail", pk=source.pk)
-    from .tasks import fetch_source_task
-
-    source_id = source.pk
-    transaction.on_commit(lambda: fetch_source_task.delay(source_id))
+    services.source_poll_request(source=source)
     messages.success(request, _("The source will be read shortly."))
     return redirect("sources:detail", pk=source.pk)

@@ -233,3 +233,55 @@ def page(browser, live_server):
     page.set_default_timeout(15_000)
     yield page
     context.close()
+
+
+# --- The outbox (core.outbox) ----------------------------------------------------------
+@pytest.fixture
+def tasks_in_process():
+    """Tasks queued through the outbox run in this process once their transaction
+    commits (Celery's eager mode), for tests about what a task does rather than the
+    broker; the relay still marks the rows sent."""
+    from config.celery import app
+
+    before = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = before
+
+
+#: A port nothing listens on (tests/test_drills.py starts its servers elsewhere).
+DEAD_REDIS_URL = "redis://127.0.0.1:6599/0"
+
+
+class _RedisOutage:
+    """Celery's broker and the cache of this process pointed at a Redis that is not
+    there; ``back()`` points them at the real one again."""
+
+    def __init__(self, settings):
+        from config.celery import app
+
+        self.app, self.settings = app, settings
+        self.broker_url = app.conf.broker_url
+        self.caches = settings.CACHES
+
+    def _point(self, url: str) -> None:
+        self.app.conf.broker_url = url
+        self.app._pool = None  # the connection pools are rebuilt from the new URL
+        self.app.amqp._producer_pool = None
+
+    def down(self) -> None:
+        self._point(DEAD_REDIS_URL)
+        self.settings.CACHES = {"default": {**self.caches["default"], "LOCATION": DEAD_REDIS_URL}}
+
+    def back(self) -> None:
+        self._point(self.broker_url)
+        self.settings.CACHES = self.caches
+
+
+@pytest.fixture
+def redis_down(settings):
+    """Redis is down for this process (broker and cache); ``redis_down.back()`` ends it."""
+    outage = _RedisOutage(settings)
+    outage.down()
+    yield outage
+    outage.back()

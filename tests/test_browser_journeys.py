@@ -12,7 +12,6 @@ from playwright.sync_api import expect
 
 from conscripts import services
 from conscripts.models import EvidenceKind, Follower, Status
-from conscripts.tasks import follow_confirmation_task, notify_followers_task
 from core import access
 from tests.factories import ConscriptFactory, UserFactory
 
@@ -26,15 +25,13 @@ UNFOLLOW_LINK = re.compile(r"https?://\S+/people/follow/stop/[^/\s]+/")
 
 
 @pytest.fixture(autouse=True)
-def _mail_goes_out_from_the_live_server(settings, live_server, monkeypatch):
+def _mail_goes_out_from_the_live_server(settings, live_server, tasks_in_process):
     """Links in the mails point at the live server, and the mail tasks run where they are
     queued (the live server's thread or the test's): these journeys are about what the
     relative sees, not the broker (tests/test_follow.py has a real worker)."""
     settings.SITE_URL = live_server.url
     # The rate limit counts in the shared Redis cache, and every browser is 127.0.0.1.
     settings.FOLLOW_RATE_LIMIT = "1000/hour"
-    monkeypatch.setattr(follow_confirmation_task, "delay", follow_confirmation_task)
-    monkeypatch.setattr(notify_followers_task, "delay", notify_followers_task)
 
 
 def test_a_relative_follows_a_case_hears_of_the_capture_and_stops_the_mails(

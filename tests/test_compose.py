@@ -43,3 +43,11 @@ def test_only_the_extractor_consumes_the_extraction_queue():
     assert services["extractor"]["environment"]["OPENBLAS_NUM_THREADS"] == "1"
     # The merged environment keeps the shared settings (broker, database).
     assert services["extractor"]["environment"]["REDIS_URL"].startswith("redis://")
+
+
+def test_redis_keeps_queued_tasks_across_a_restart():
+    """With no persistence, restarting Redis lost every queued e-mail."""
+    redis = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]["redis"]
+    command = redis["command"]
+    assert command[command.index("--appendonly") + 1] == "yes"
+    assert any(v.startswith("redisdata:/data") for v in redis["volumes"])

@@ -20,6 +20,7 @@ from django.utils import timezone
 from conscripts import services
 from conscripts.models import Conscript, EvidenceKind, Follower, Status, StatusChange
 from conscripts.tasks import follow_confirmation_task, notify_followers_task
+from core.models import OutboxMessage
 from tests.factories import ConscriptFactory, UserFactory
 from tests.helpers import wait_until
 
@@ -40,11 +41,9 @@ def _generous_rate(settings):
 
 
 @pytest.fixture(autouse=True)
-def _tasks_in_process(monkeypatch):
-    """Run the tasks in this process when they are queued: these tests are about what
+def _tasks_in_process(tasks_in_process):
+    """Run the tasks in this process when they are sent: these tests are about what
     the mails say and when they go, not the broker (a last test uses a real worker)."""
-    monkeypatch.setattr(follow_confirmation_task, "delay", follow_confirmation_task)
-    monkeypatch.setattr(notify_followers_task, "delay", notify_followers_task)
 
 
 def an_address() -> str:
@@ -226,18 +225,23 @@ def test_a_task_run_twice_or_late_sends_nothing_twice(mailoutbox):
 
 
 def test_nothing_is_queued_for_people_nobody_follows(
-    django_capture_on_commit_callbacks, monkeypatch
+    django_capture_on_commit_callbacks,
 ):
-    queued = []
-    monkeypatch.setattr(notify_followers_task, "delay", queued.append)
+    def queued() -> list:
+        return list(
+            OutboxMessage.objects.filter(task="conscripts.notify_followers").values_list(
+                "args", flat=True
+            )
+        )
+
     followed, other = ConscriptFactory(), ConscriptFactory()
     confirmed(followed)
     with django_capture_on_commit_callbacks(execute=True):
         capture(other)
-    assert queued == []
+    assert queued() == []
     with django_capture_on_commit_callbacks(execute=True):
         capture(followed)
-    assert queued == [StatusChange.objects.get(conscript=followed).pk]
+    assert queued() == [[StatusChange.objects.get(conscript=followed).pk]]
 
 
 def test_a_rolled_back_change_mails_nobody(mailoutbox):

@@ -376,3 +376,27 @@ def test_a_record_merged_into_another_is_not_matched_its_successor_is(tmp_path):
     assert code == 0, err
     assert "new evidence for known people 1" in out
     assert survivor.evidence.get().claimed_status == "dead"
+
+
+def test_a_ten_megabyte_cell_fails_its_row_and_the_other_rows_are_imported(tmp_path):
+    """A cell over the CSV reader's limit used to abort the import, and the message said
+    the earlier rows were imported when none were."""
+    huge = "Х" * (10 * 1024 * 1024)
+    path = write(
+        tmp_path,
+        f"{HEADER}\n"
+        "Первов,Иван,Иванович,2004,,,\n"
+        "Вторых,Иван,Иванович,2004,,,\n"
+        f"Огромнов,Иван,{huge},2004,,,\n"
+        "Четвертов,Иван,Иванович,2004,,,\n",
+    )
+    code, out, err = run(path, "--batch-size", "1000")
+    assert code == 1
+    assert "rows read 4, imported 3" in out and "failed 1" in out
+    assert "line 4: a cell is longer than 131072 characters" in err
+    assert "1 row(s) failed; the other rows were imported" in err
+    assert sorted(Conscript.objects.values_list("surname", flat=True)) == [
+        "Вторых",
+        "Первов",
+        "Четвертов",
+    ]

@@ -50,7 +50,8 @@ def test_generated_webhook_batches_store_good_posts_and_report_bad_ones(items):
     )
     for failed in stored.filter(state=ItemState.FAILED):
         assert failed.failure_reason
-    assert result.stats.new + result.stats.failed + result.stats.duplicate == parsed.read
+    stats = result.stats
+    assert stats.new + stats.failed + stats.duplicate + stats.conflict == parsed.read
     # Storing the same batch again adds nothing.
     again = services.source_ingest(source=source, data=body, enqueue=False)
     assert again.stats.new == again.stats.failed == 0

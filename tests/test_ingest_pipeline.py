@@ -7,6 +7,7 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
+from core.models import OutboxMessage
 from reports.models import Origin, Report
 from reports.selectors import report_candidates
 from sources import services
@@ -95,19 +96,27 @@ def test_form_reports_without_origin_ref_are_not_constrained():
     Report.objects.create(origin=Origin.FORM, surname_raw="Б")
 
 
-def test_stored_items_are_enqueued_only_after_commit(django_capture_on_commit_callbacks, settings):
-    from unittest import mock
+def queued(task: str) -> list[tuple[list, bool]]:
+    """The outbox rows of ``task``: (arguments, sent yet)."""
+    return [
+        (row.args, row.sent_at is not None)
+        for row in OutboxMessage.objects.filter(task=task).order_by("pk")
+    ]
 
+
+def test_stored_items_are_queued_with_them_and_sent_after_commit(
+    django_capture_on_commit_callbacks, settings
+):
     settings.SOURCES_EXTRACT_BATCH = 1
 
     source = SourceFactory(kind="csv", name="csv-file")
-    with (
-        mock.patch("sources.tasks.extract_item_task.apply_async") as delay,
-        django_capture_on_commit_callbacks(execute=True),
-    ):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
         result = services.source_ingest_file(source=source, path=DATA / "posts.csv")
-        assert delay.call_count == 0
-    assert sorted(c.args[0][0] for c in delay.call_args_list) == result.new_item_ids
+        # In the same transaction as the posts, not yet sent to the broker.
+        assert queued("sources.extract_item") == [([pk], False) for pk in result.new_item_ids]
+    for callback in callbacks:
+        callback()
+    assert queued("sources.extract_item") == [([pk], True) for pk in result.new_item_ids]
 
 
 def test_moderators_see_candidate_matches_for_an_ingested_report(
@@ -132,20 +141,16 @@ def test_moderators_see_candidate_matches_for_an_ingested_report(
 
 def test_the_sweeper_requeues_posts_left_new(django_capture_on_commit_callbacks, settings):
     from datetime import timedelta
-    from unittest import mock
 
     settings.SOURCES_EXTRACT_BATCH = 1
 
     source = SourceFactory(kind="csv", name="csv-file")
-    with django_capture_on_commit_callbacks(execute=False):
+    with django_capture_on_commit_callbacks(execute=True):
         result = services.source_ingest_file(source=source, path=DATA / "posts.csv")
-    with (
-        mock.patch("sources.tasks.extract_item_task.apply_async") as delay,
-        django_capture_on_commit_callbacks(execute=True),
-    ):
+    with django_capture_on_commit_callbacks(execute=True):
         count = services.items_requeue_stale(older_than=timedelta(0))
     assert count == len(result.new_item_ids)
-    assert sorted(c.args[0][0] for c in delay.call_args_list) == result.new_item_ids
+    assert queued("sources.extract_item") == [([pk], True) for pk in result.new_item_ids] * 2
 
 
 # --- commands -------------------------------------------------------------------------------
@@ -154,26 +159,21 @@ def test_the_sweeper_requeues_posts_left_new(django_capture_on_commit_callbacks,
 def test_the_ingest_command_prints_a_summary_line(capsys):
     call_command("ingest", str(DATA / "posts.csv"), kind="csv", source="csv-cmd", sync=True)
     out = capsys.readouterr().out
-    assert "read 5 / new 2 / duplicate 0 / failed 3 / reports created 2" in out
+    assert "read 5 / new 2 / duplicate 0 / conflict 0 / failed 3 / reports created 2" in out
     call_command("ingest", str(DATA / "posts.csv"), kind="csv", source="csv-cmd", sync=True)
     out = capsys.readouterr().out
-    assert "read 5 / new 0 / duplicate 5 / failed 0 / reports created 0" in out
+    assert "read 5 / new 0 / duplicate 5 / conflict 0 / failed 0 / reports created 0" in out
 
 
 def test_the_ingest_command_enqueues_when_a_broker_is_configured(
     capsys, settings, django_capture_on_commit_callbacks
 ):
-    from unittest import mock
-
     settings.CELERY_TASK_ALWAYS_EAGER = False
     settings.SOURCES_EXTRACT_BATCH = 1
-    with (
-        mock.patch("sources.tasks.extract_item_task.apply_async") as delay,
-        django_capture_on_commit_callbacks(execute=True),
-    ):
+    with django_capture_on_commit_callbacks(execute=True):
         call_command("ingest", str(DATA / "feed.atom"), kind="rss", source="atom")
-    assert delay.call_count == 1
-    assert "1 posts enqueued" in capsys.readouterr().out
+    assert len(queued("sources.extract_item")) == 1
+    assert "1 posts queued for extraction" in capsys.readouterr().out
 
 
 def test_extract_post_prints_the_extraction_json(tmp_path, capsys):
@@ -338,16 +338,11 @@ def test_the_source_list_takes_the_same_queries_however_many_sources(
 
 
 def test_run_now_enqueues_a_poll_after_commit(moderator_client, django_capture_on_commit_callbacks):
-    from unittest import mock
-
     source = SourceFactory(kind="rss", name="feed", location="https://news.example.org/rss")
-    with (
-        mock.patch("sources.tasks.fetch_source_task.delay") as delay,
-        django_capture_on_commit_callbacks(execute=True),
-    ):
+    with django_capture_on_commit_callbacks(execute=True):
         response = moderator_client.post(reverse("sources:run", args=[source.pk]))
     assert response.status_code == 302
-    delay.assert_called_once_with(source.pk)
+    assert queued("sources.fetch_source") == [([source.pk], True)]
 
 
 def test_anonymous_visitors_are_sent_to_log_in(client):
@@ -366,18 +361,12 @@ def test_staff_who_are_not_moderators_are_forbidden(request, persona):
 
 
 def test_posts_are_enqueued_in_batches(django_capture_on_commit_callbacks, settings):
-    from unittest import mock
-
     settings.SOURCES_EXTRACT_BATCH = 2
     source = SourceFactory(kind="vk", name="vk-wall")
-    with (
-        mock.patch("sources.tasks.extract_items_task.apply_async") as batch,
-        mock.patch("sources.tasks.extract_item_task.apply_async") as single,
-        django_capture_on_commit_callbacks(execute=True),
-    ):
+    with django_capture_on_commit_callbacks(execute=True):
         result = services.source_ingest_file(source=source, path=DATA / "vk_wall.json")
-    assert [c.args[0][0] for c in batch.call_args_list] == [result.new_item_ids]
-    assert single.call_count == 0
+    assert queued("sources.extract_items") == [([result.new_item_ids], True)]
+    assert queued("sources.extract_item") == []
 
 
 # --- polling --------------------------------------------------------------------------------

@@ -42,8 +42,9 @@ PHOTO_ONLY = {
 }
 
 
-def store(source: Source, result: adapters.ParseResult) -> services.StoreResult:
-    stored = services.items_store(source=source, parsed=result)
+def store(source: Source, document: str) -> services.StoreResult:
+    """Ingest the document as the pipeline does, then extract its new posts here."""
+    stored = services.source_ingest(source=source, data=document, enqueue=False)
     for item_id in stored.new_item_ids:
         services.item_extract(item_id=item_id)
     return stored
@@ -64,10 +65,7 @@ def test_a_video_without_a_caption_is_stored_for_moderators_not_failed(moderator
     source = Source.objects.create(
         kind="telegram", name="captives", base_url="https://t.me/fictional_captives"
     )
-    parsed = adapters.parse_telegram(
-        telegram_export(VIDEO_ONLY), base_url="https://t.me/fictional_captives"
-    )
-    stored = store(source, parsed)
+    stored = store(source, telegram_export(VIDEO_ONLY))
     assert (stored.stats.new, stored.stats.failed) == (1, 0)
     item = SourceItem.objects.get(source=source, external_id="41")
     assert item.state == ItemState.EXTRACTED and item.reports_created == 0
@@ -85,11 +83,9 @@ def test_a_post_over_the_size_cap_is_stored_cut_and_its_last_lines_still_read():
     )
     assert len(text) > adapters.MAX_TEXT_CHARS
     source = Source.objects.create(kind="webhook", name="hook")
-    parsed = adapters.parse_webhook(
-        json.dumps({"items": [{"external_id": "long-1", "text": text}]})
-    )
-    assert parsed.bad == []
-    stored = store(source, parsed)
+    document = json.dumps({"items": [{"external_id": "long-1", "text": text}]})
+    assert adapters.parse_webhook(document).bad == []
+    stored = store(source, document)
     assert (stored.stats.new, stored.stats.failed) == (1, 0)
     item = SourceItem.objects.get(source=source, external_id="long-1")
     assert item.state == ItemState.EXTRACTED

@@ -28,10 +28,9 @@ submit = functools.partial(
 
 
 def test_the_e_mail_leaves_only_after_the_decision_commits(
-    moderator, mailoutbox, django_capture_on_commit_callbacks, monkeypatch
+    moderator, mailoutbox, django_capture_on_commit_callbacks, tasks_in_process
 ):
     # Run the task in-process: this test is about on-commit timing, not the broker.
-    monkeypatch.setattr(notify_submitter_task, "delay", notify_submitter_task)
     report = submit()
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         services.report_approve_new(report=report, moderator=moderator)
@@ -57,8 +56,7 @@ def test_no_e_mail_is_queued_without_a_submitter_e_mail(
     assert callbacks == []
 
 
-def test_a_rolled_back_decision_sends_nothing(moderator, mailoutbox, monkeypatch):
-    monkeypatch.setattr(notify_submitter_task, "delay", notify_submitter_task)
+def test_a_rolled_back_decision_sends_nothing(moderator, mailoutbox, tasks_in_process):
     report = submit()
     from django.db import transaction
 
@@ -74,9 +72,8 @@ def test_a_rolled_back_decision_sends_nothing(moderator, mailoutbox, monkeypatch
     ("language", "words"), [("ru", "рассмотрено модератором"), ("en", "A moderator has reviewed")]
 )
 def test_the_e_mail_is_in_the_submitters_language(
-    moderator, mailoutbox, django_capture_on_commit_callbacks, monkeypatch, language, words
+    moderator, mailoutbox, django_capture_on_commit_callbacks, tasks_in_process, language, words
 ):
-    monkeypatch.setattr(notify_submitter_task, "delay", notify_submitter_task)
     report = submit(submitter_language=language)
     with django_capture_on_commit_callbacks(execute=True):
         services.report_request_info(
@@ -88,9 +85,8 @@ def test_the_e_mail_is_in_the_submitters_language(
 
 
 def test_the_e_mail_holds_no_one_elses_private_data(
-    moderator, mailoutbox, django_capture_on_commit_callbacks, monkeypatch
+    moderator, mailoutbox, django_capture_on_commit_callbacks, tasks_in_process
 ):
-    monkeypatch.setattr(notify_submitter_task, "delay", notify_submitter_task)
     other = submit(submitter_contact="other.relative@example.invalid", submitter_name="Другая")
     report = submit()
     with django_capture_on_commit_callbacks(execute=True):

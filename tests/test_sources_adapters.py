@@ -247,3 +247,84 @@ def test_generated_rss_items_never_crash_the_parser(entries):
         f'<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel>{items}</channel></rss>'
     )
     _parse_or_format_error("rss", feed.encode("utf-8"))
+
+
+# --- big cells and wrong encodings ------------------------------------------------------------
+
+
+def test_a_csv_cell_over_the_limit_fails_its_row_and_the_other_rows_are_read():
+    huge = "х" * (10 * 1024 * 1024)
+    data = (
+        "external_id,published_at,author,url,text\n"
+        "a,,,,Ищем Первова Ивана\n"
+        f"b,,,,{huge}\n"
+        "c,,,,Ищем Третьякова Олега\n"
+    ).encode()
+    result = adapters.parse_csv(data)
+    assert [i.external_id for i in result.items] == ["a", "c"]
+    (bad,) = result.bad
+    assert bad.reason == "line 3: a cell is larger than 131072 characters"
+
+
+FEED = """<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0"><channel><title>Поиск пропавших (вымышленный канал)</title>
+<item><guid>s-1</guid><link>https://example.org/s-1</link>
+<title>Разыскиваем Сорокина Илью Андреевича</title>
+<description>Сорокин Илья Андреевич, 2004 г.р., в/ч 12345. Последний раз выходил на связь
+в августе 2024 года под Суджей. Любая информация важна.</description></item>
+</channel></rss>"""
+
+
+def test_a_feed_in_cp1251_declared_utf8_is_read_right_with_a_warning():
+    document = adapters.read("rss", FEED.encode("cp1251"))
+    (item,) = list(document)
+    assert "Разыскиваем Сорокина Илью Андреевича" in item.text
+    assert document.warnings == [
+        "the feed declares utf-8 but is cp1251; read as cp1251",
+    ]
+
+
+def test_a_feed_in_its_declared_encoding_has_no_warning():
+    document = adapters.read("rss", FEED.encode("utf-8"))
+    assert "Сорокина" in next(iter(document)).text
+    assert document.warnings == []
+
+
+def test_a_csv_file_in_cp1251_is_read_with_a_warning():
+    data = "external_id,published_at,author,url,text\nk-1,,,,Ищем Сорокина Илью Андреевича\n"
+    document = adapters.read("csv", data.encode("cp1251"))
+    (item,) = list(document)
+    assert item.text == "Ищем Сорокина Илью Андреевича"
+    assert document.warnings == ["the file is not UTF-8 but cp1251; read as cp1251"]
+
+
+@pytest.mark.slow
+def test_a_big_telegram_export_is_read_in_bounded_memory(tmp_path):
+    """Read post by post: the peak memory does not grow with the file (it was 7.7 times
+    the file; bench/big_export.py measures the whole command)."""
+    import subprocess
+    import sys
+
+    from tests.exports import write_telegram_export
+
+    path = tmp_path / "result.json"
+    count = write_telegram_export(path, target_bytes=60 * 1024 * 1024)
+    # VmHWM, not ru_maxrss: a child's ru_maxrss starts at its parent's (pytest's) peak.
+    script = (
+        "import re, sys\n"
+        "from sources import adapters\n"
+        "with open(sys.argv[1], 'rb') as f:\n"
+        "    n = sum(1 for _ in adapters.read('telegram', f))\n"
+        "status = open('/proc/self/status').read()\n"
+        "print(n, int(re.search(r'VmHWM:\\s+(\\d+)', status).group(1)) // 1024)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(path)],
+        cwd=Path(__file__).resolve().parent.parent,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    posts, peak_mb = map(int, done.stdout.split())
+    assert posts == count
+    assert peak_mb < 60  # the file alone is 60 MB

@@ -1,5 +1,7 @@
 """Polling fetches only what the source allows, within time and size limits."""
 
+import threading
+
 import pytest
 
 from sources import fetching
@@ -95,3 +97,66 @@ def test_a_refused_connection_is_transient():
     sock.close()
     with pytest.raises(fetching.FetchTransientError):
         fetching.fetch(f"http://127.0.0.1:{port}/", limits(connect_timeout=1))
+
+
+class TricklingServer:
+    """Answers with a header and then one byte every ``gap`` seconds (never stalling long
+    enough for a read timeout); counts the bytes it got out before the client hung up."""
+
+    def __init__(self, *, gap: float, total: int, in_headers: bool = False):
+        import socket
+
+        self.gap, self.total, self.in_headers = gap, total, in_headers
+        self.sent = 0
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.done = threading.Event()
+
+    def _serve(self) -> None:
+        import time
+
+        conn, _ = self.listener.accept()
+        try:
+            conn.recv(65536)
+            if self.in_headers:
+                conn.sendall(b"HTTP/1.1 200 OK\r\n")
+                drip = b"X-Slow: " + b"x" * self.total
+            else:
+                conn.sendall(
+                    b"HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\n"
+                    + f"Content-Length: {self.total}\r\n\r\n".encode()
+                )
+                drip = b"<" * self.total
+            for byte in drip:
+                time.sleep(self.gap)
+                conn.sendall(bytes([byte]))
+                self.sent += 1
+        except OSError:
+            pass  # the client hung up: what we want
+        finally:
+            conn.close()
+            self.done.set()
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.listener.close()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("in_headers", [False, True], ids=["body", "headers"])
+def test_a_feed_sending_a_byte_every_two_seconds_stops_at_the_deadline(in_headers):
+    """Each byte comes well within the read timeout, so only the overall deadline, held
+    inside the read, stops it (it was checked only between 64 KB reads)."""
+    with TricklingServer(gap=2.0, total=60, in_headers=in_headers) as server:
+        with pytest.raises(fetching.FetchTransientError, match="within the 3 s deadline"):
+            fetching.fetch(
+                f"http://127.0.0.1:{server.port}/feed",
+                limits(read_timeout=10.0, deadline=3.0),
+            )
+        assert server.done.wait(timeout=10)  # the connection was closed, not left open
+    # 60 bytes would take two minutes; it was cut off after the first one or two.
+    assert server.sent <= 3

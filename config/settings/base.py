@@ -142,7 +142,13 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = 300
 CELERY_TASK_TIME_LIMIT = 360
 CELERY_RESULT_EXPIRES = 3600
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 3600,
+    # A Redis that does not answer must fail a publish quickly, not hang a request:
+    # the outbox keeps what could not be sent (core.outbox).
+    "socket_connect_timeout": 2,
+    "socket_timeout": 5,
+}
 CELERY_TIMEZONE = TIME_ZONE
 # Extraction loads natasha (+110 MB per worker process, +155 MB once it has worked;
 # bench/worker_memory.py), so it has a queue of its own and only the workers that
@@ -160,13 +166,26 @@ CELERY_TASK_ROUTES = {
 }
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # The schedule (CELERY_BEAT_SCHEDULE) is at the end: it names settings of every app.
+#: How often beat's relay sends the outbox rows still unsent (core.outbox): after a
+#: broker outage, queued work goes out within this many seconds of its return.
+OUTBOX_RELAY_SECONDS = env.int("OUTBOX_RELAY_SECONDS", default=30)
+#: Sent outbox rows are kept this many days (for looking into what was sent when).
+OUTBOX_KEEP_DAYS = env.int("OUTBOX_KEEP_DAYS", default=7)
+#: A task that meets a database error holds its worker process this long waiting for
+#: the database before its retry is scheduled (core.tasks.ResilientTask).
+TASK_DATABASE_WAIT_SECONDS = env.int("TASK_DATABASE_WAIT_SECONDS", default=30)
 
 # --- Cache -----------------------------------------------------------------
+# A Redis outage degrades the cache to misses (core.cache) rather than failing the pages
+# that read it; the timeouts keep a Redis that hangs from holding requests.
+REDIS_CACHE = {
+    "BACKEND": "core.cache.ResilientRedisCache",
+    "LOCATION": REDIS_URL,
+    "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
+}
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
-        if REDIS_URL
-        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+        REDIS_CACHE if REDIS_URL else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }
 
@@ -175,6 +194,9 @@ CACHES = {
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 # A moderator's claim on a report expires after this many minutes.
 REPORT_CLAIM_MINUTES = env.int("REPORT_CLAIM_MINUTES", default=30)
+
+# Report-form posts per client address (core.ratelimit), as FOLLOW_RATE_LIMIT below.
+REPORT_RATE_LIMIT = env("REPORT_RATE_LIMIT", default="5/hour")
 
 # --- Relatives following a case (conscripts.services.follow_request) --------
 FOLLOW_RATE_LIMIT = env("FOLLOW_RATE_LIMIT", default="10/hour")  # form posts per client IP
@@ -272,7 +294,11 @@ SOURCES_ALLOW_PRIVATE_ADDRESSES = env.bool("SOURCES_ALLOW_PRIVATE_ADDRESSES", de
 SOURCES_FETCH_CONNECT_TIMEOUT = env.float("SOURCES_FETCH_CONNECT_TIMEOUT", default=5.0)
 SOURCES_FETCH_READ_TIMEOUT = env.float("SOURCES_FETCH_READ_TIMEOUT", default=20.0)
 SOURCES_FETCH_MAX_BYTES = env.int("SOURCES_FETCH_MAX_BYTES", default=20 * 1024 * 1024)
-SOURCES_WEBHOOK_MAX_BYTES = env.int("SOURCES_WEBHOOK_MAX_BYTES", default=1024 * 1024)
+# The whole fetch, every byte included: a server trickling bytes is cut off here.
+SOURCES_FETCH_DEADLINE = env.float("SOURCES_FETCH_DEADLINE", default=60.0)
+# 32 MB: a batch of 10,000 posts of ~1,500 characters each (Cyrillic is two bytes a
+# character in UTF-8). The body is read into memory, its items are parsed one by one.
+SOURCES_WEBHOOK_MAX_BYTES = env.int("SOURCES_WEBHOOK_MAX_BYTES", default=32 * 1024 * 1024)
 # Posts still unextracted this long after storing are enqueued again (worker died).
 SOURCES_STALE_ITEM_SECONDS = env.int("SOURCES_STALE_ITEM_SECONDS", default=900)
 # Posts per extraction task (each post still commits on its own).
@@ -284,6 +310,9 @@ CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=500)
 
 # --- Scheduled tasks (Celery beat; rows in the database via DatabaseScheduler) ----------
 CELERY_BEAT_SCHEDULE = {
+    # Sends what the outbox still holds (core.outbox): recovery after a broker outage.
+    "outbox-relay": {"task": "core.outbox_relay", "schedule": float(OUTBOX_RELAY_SECONDS)},
+    "public-forms-sweep": {"task": "core.public_forms_sweep", "schedule": 3600.0},
     # Keeps /statistics/ warm (research.statistics); see STATISTICS_CACHE_SECONDS.
     "statistics-refresh": {
         "task": "conscripts.statistics_refresh",

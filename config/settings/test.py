@@ -22,7 +22,7 @@ def _redis_url_for_this_process() -> str:
 os.environ["REDIS_URL"] = _redis_url_for_this_process()
 
 from .base import *  # noqa: E402, F403
-from .base import LOGGING, REDIS_URL  # noqa: E402
+from .base import LOGGING, REDIS_CACHE, REDIS_URL  # noqa: E402
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # A worker process started by a test writes its mail to files the test reads
@@ -35,7 +35,5 @@ else:
 # Tasks go to the real Redis broker; tests that need them processed start a
 # real worker (tests/conftest.py: celery_worker_process).
 CELERY_TASK_ALWAYS_EAGER = False
-CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
-}
+CACHES = {"default": {**REDIS_CACHE, "LOCATION": REDIS_URL}}
 LOGGING["root"]["level"] = "WARNING"

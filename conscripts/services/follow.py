@@ -21,6 +21,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from core.outbox import outbox_enqueue, outbox_enqueue_many
+
 from ..models import Conscript, Follower, Status, StatusChange
 
 FOLLOW_CONFIRM_SALT = "conscripts.follow.confirm"
@@ -42,7 +44,6 @@ def follow_request(*, conscript: Conscript, email: str, language: str) -> Follow
     followed through the record it was merged into; a hidden one raises ``FollowError``.
     """
     from ..selectors import merged_successor_get
-    from ..tasks import follow_confirmation_task
 
     email = email.strip().lower()
     validate_email(email)
@@ -72,8 +73,12 @@ def follow_request(*, conscript: Conscript, email: str, language: str) -> Follow
         follower.language = language
         follower.confirmation_requested_at = now
         follower.save(update_fields=["language", "confirmation_requested_at"])
-        follower_id = follower.pk
-        transaction.on_commit(lambda: follow_confirmation_task.delay(follower_id), robust=True)
+        outbox_enqueue(
+            task="conscripts.follow_confirmation",
+            args=[follower.pk],
+            # One per request: the task mails the latest request once.
+            dedup_key=f"conscripts.follow_confirmation:{follower.pk}:{now.isoformat()}",
+        )
     return follower
 
 
@@ -288,10 +293,11 @@ def merge_families(conscript_ids: Iterable[int]) -> dict[int, int]:
 
 
 def followers_notify_after_commit(*, changes: Sequence[StatusChange]) -> None:
-    """Once committed, queue the status mail of the changes whose person has followers.
+    """Queue (``core.outbox``, in the change's transaction) the status mail of the
+    changes whose person has followers; it goes out once the change commits.
 
-    Asked inside the transaction: most people have no followers, and then nothing is
-    registered at all (a large import queues no task per changed person).
+    Most people have no followers, and then nothing is queued at all (a large import
+    queues no task per changed person).
     """
     owners = {change.pk: change.conscript_id for change in changes if change.pk is not None}
     if not owners:
@@ -306,11 +312,9 @@ def followers_notify_after_commit(*, changes: Sequence[StatusChange]) -> None:
     }
     change_ids = sorted(pk for pk, conscript_id in owners.items() if conscript_id in followed)
     if change_ids:
-        from ..tasks import notify_followers_task
-
-        def enqueue() -> None:
-            for pk in change_ids:
-                notify_followers_task.delay(pk)
-
-        # robust: a broker outage is logged and must not fail a write already committed.
-        transaction.on_commit(enqueue, robust=True)
+        outbox_enqueue_many(
+            messages=[
+                ("conscripts.notify_followers", [pk], f"conscripts.notify_followers:{pk}")
+                for pk in change_ids
+            ]
+        )

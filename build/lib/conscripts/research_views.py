@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 from rest_framework.authtoken.models import Token
 
 from core import access
+from core.outbox import outbox_enqueue
 
 from . import exports, research
 from .models import KURSK_WINDOW_START, ExportFormat, ExportJob, ExportState, SavedFilter, Status
@@ -160,8 +161,9 @@ def export_create(request):
         requested_by=request.user, format=fmt, query_string=query, as_moderator=as_moderator
     )
     if total > settings.EXPORT_SYNC_LIMIT:
-        job.save()
-        transaction.on_commit(lambda: export_task.delay(job.pk))
+        with transaction.atomic():  # the job and its task commit together (core.outbox)
+            job.save()
+            outbox_enqueue(task=export_task.name, args=[job.pk])
         return redirect("research:export-detail", pk=job.pk)
     job.state = ExportState.RUNNING
     job.save()

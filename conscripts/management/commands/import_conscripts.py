@@ -114,7 +114,12 @@ class Command(BaseCommand):
             f"already present {c['present']}, failed {c['failed']}"
         )
         if broken is not None:
-            raise CommandError(f"{file.name}: {broken}; the rows before it were imported")
+            kept = (
+                f"the rows up to line {done_line} were imported, none after"
+                if done_line > 1
+                else "no row was imported"
+            )
+            raise CommandError(f"{file.name}: {broken}; {kept}")
         if c["failed"]:
             raise CommandError(f"{c['failed']} row(s) failed; the other rows were imported")
 
