@@ -385,12 +385,40 @@ def candidates(
 
 
 # --- Stage 2: re-ranking ---------------------------------------------------------------
+#: The score from which a result is called a match («совпадение») rather than a similar
+#: name («похожее имя»), provided nothing the query says contradicts the person.
+#: Calibrated by ``bench/match_threshold.py`` on labelled queries for people who are and
+#: who are not on record (see the README for the figures).
+MATCH_THRESHOLD = 0.91
+#: A name part the query gives that agrees less than this with the person's is a
+#: contradiction («Пётр» for Иван), not another spelling of it. Patronymics share their
+#: endings (-евич, -ович), so two fathers' names agree more: Валерьевич and Андреевич
+#: are 0.67 alike.
+CONTRADICTS_BELOW = {"surname": 0.66, "given": 0.66, "patronymic": 0.8}
+MATCH, SIMILAR = "match", "similar"
+
+
 @dataclass
 class Match:
     conscript: Conscript
     score: float
     #: why it matched: {"surname": "exact"|"spelling"|"similar", "birth_year": "match", …}
     reasons: dict[str, str]
+    #: what the query says that the person contradicts: a name part, the birth year or
+    #: date, the initials. A contradicted result is never a match, however it scores.
+    contradicts: tuple[str, ...] = ()
+    #: how well the name alone fits (0-1), before a birth year, date or initials count:
+    #: an agreeing year ranks a namesake first, but does not make a similar name a match.
+    name_score: float = 1.0
+
+    @property
+    def kind(self) -> str:
+        """``"match"`` or ``"similar"``: the one decision every caller shows."""
+        return match_kind(name_score=self.name_score, contradicts=self.contradicts)
+
+    @property
+    def is_match(self) -> bool:
+        return self.kind == MATCH
 
     @property
     def explained(self) -> list[tuple[str, str]]:
@@ -410,6 +438,14 @@ REASON_FIELDS = {
     "birth_date": _("birth date"),
     "unit": _("unit"),
 }
+
+
+def match_kind(*, name_score: float, contradicts: Iterable[str] = ()) -> str:
+    """A match when the name fits well enough and nothing the query says contradicts it;
+    otherwise a similar name (which pages show without its status)."""
+    return MATCH if name_score >= MATCH_THRESHOLD and not tuple(contradicts) else SIMILAR
+
+
 REASON_HOW = {
     "exact": _("matches"),
     "match": _("matches"),
@@ -449,20 +485,32 @@ def rank(interp: Interpretation, people: list[Conscript]) -> list[Match]:
 
 
 def _ordered(scored: list[tuple[float, Match]]) -> list[Match]:
-    # Sorted on the raw score: clipping to 0-1 for display must not make an exact
-    # name with a matching year tie with a near one that also has the year.
+    # Matches first, then similar names; each on the raw score: clipping to 0-1 for
+    # display must not make an exact name with a matching year tie with a near one that
+    # also has the year. (A namesake whose year contradicts the query's may score above
+    # a match on its name alone; it is still not the person asked for.)
     scored = sorted(
         scored,
-        key=lambda r: (-r[0], r[1].conscript.surname, r[1].conscript.given_name, r[1].conscript.pk),
+        key=lambda r: (
+            not r[1].is_match,
+            -r[0],
+            r[1].conscript.surname,
+            r[1].conscript.given_name,
+            r[1].conscript.pk,
+        ),
     )
     return [match for _raw, match in scored]
 
 
 def _scored(interp: Interpretation, people: list[Conscript]) -> list[tuple[float, Match]]:
-    """Each person's raw score and ``Match``; people are scored independently."""
+    """Each person's raw score and ``Match``; people are scored independently.
+
+    ``people`` may be anything with a person's name, key and birth attributes (a watch's
+    description is scored the same way, ``reports.watching``).
+    """
     results = []
     # Many candidates share a name (all the Ивановы Иваны): score each name once.
-    name_scores: dict[tuple[str, ...], tuple[float, dict[str, str]]] = {}
+    name_scores: dict[tuple[str, ...], tuple[float, dict[str, str], tuple[str, ...]]] = {}
     agreements: dict[tuple[int, str, str, str], float] = {}
     initials = [_initial_readings(i) for i in interp.initials]
     for person in people:
@@ -476,42 +524,57 @@ def _scored(interp: Interpretation, people: list[Conscript]) -> list[tuple[float
         )
         if name not in name_scores:
             name_scores[name] = _name_score(interp.words, name, agreements)
-        score, reasons = name_scores[name]
+        name_score, reasons, contradicts = name_scores[name]
+        score = name_score
         reasons = dict(reasons)
+        contradicted = list(contradicts)
         if initials:
-            score += _initials_bonus(initials, person, reasons)
+            bonus = _initials_bonus(initials, person, reasons)
+            score += bonus
+            if bonus < 0:
+                contradicted.append("initials")
         if interp.birth_date and person.birth_date:
             if person.birth_date == interp.birth_date:
                 score += 0.1
                 reasons["birth_date"] = "match"
             else:
                 score -= 0.1
+                contradicted.append("birth_date")
         elif interp.birth_year and person.birth_year:
             if person.birth_year == interp.birth_year:
                 score += 0.1
                 reasons["birth_year"] = "match"
             else:
                 score -= 0.15
+                contradicted.append("birth_year")
         if interp.unit_number and person.unit_id and person.unit.number == interp.unit_number:
             reasons["unit"] = "match"
-        match = Match(conscript=person, score=max(0.0, min(1.0, score)), reasons=reasons)
+        match = Match(
+            conscript=person,
+            score=max(0.0, min(1.0, score)),
+            reasons=reasons,
+            contradicts=tuple(contradicted),
+            name_score=max(0.0, min(1.0, name_score)),
+        )
         results.append((score, match))
     return results
 
 
 def _name_score(
     words: list[Word], name: tuple[str, ...], agreements: dict[tuple[int, str, str, str], float]
-) -> tuple[float, dict[str, str]]:
-    """How well the query words read as this name, in their best assignment to roles."""
+) -> tuple[float, dict[str, str], tuple[str, ...]]:
+    """How well the query words read as this name, in their best assignment to roles:
+    the score, the reasons, and the name parts the query gives that the name contradicts
+    (a part the person has none of contradicts nothing: it is unknown)."""
     n = len(words)
     if not n:
-        return 1.0, {}
+        return 1.0, {}, ()
     stored = {"surname": name[0:2], "given": name[2:4], "patronymic": name[4:6]}
     roles_used = ROLES[: min(n, 3)]
     weight = sum(WEIGHTS[role] for role in roles_used)
-    best_total, best_reasons = -1.0, {}
+    best_total, best_reasons, best_contradicts = -1.0, {}, ()
     for assignment in itertools.permutations(range(n), len(roles_used)):
-        total, why = 0.0, {}
+        total, why, against = 0.0, {}, []
         for role, index in zip(roles_used, assignment, strict=True):
             key, text = stored[role]
             cache_key = (index, role, key, text)
@@ -521,10 +584,12 @@ def _name_score(
             total += WEIGHTS[role] * sim
             if sim >= 0.66:
                 why[role] = _how(words[index], text, sim)
+            if key and sim < CONTRADICTS_BELOW[role]:
+                against.append(role)
         total /= weight
         if total > best_total:
-            best_total, best_reasons = total, why
-    return best_total, best_reasons
+            best_total, best_reasons, best_contradicts = total, why, tuple(against)
+    return best_total, best_reasons, best_contradicts
 
 
 def _initial_readings(initial: str) -> set[str]:
@@ -555,6 +620,35 @@ class Filters:
     unit_number: str = ""
     birth_year: int | None = None
 
+    @property
+    def is_empty(self) -> bool:
+        return not (self.status or self.region_id or self.unit_number or self.birth_year)
+
+    def apply(self, people: QuerySet) -> QuerySet:
+        if self.status:
+            people = people.filter(status=self.status)
+        if self.region_id:
+            people = people.filter(home_region_id=self.region_id)
+        if self.unit_number:
+            people = people.filter(unit__number=self.unit_number)
+        if self.birth_year:
+            people = people.filter(birth_year=self.birth_year)
+        return people
+
+
+def browse(filters: Filters) -> QuerySet:
+    """Public people the filters alone select (no name), newest first: region, unit,
+    status or birth year list people without a name to search for.
+
+    Newest first rather than by name: at a million people, sorting the 600,000 missing
+    by name costs over half a second, while the primary key is read in order.
+    """
+    return (
+        filters.apply(Conscript.objects.public())
+        .select_related("home_region", "unit")
+        .order_by("-pk")
+    )
+
 
 @dataclass
 class SearchResult:
@@ -582,15 +676,7 @@ def search(
     a name that fits nobody).
     """
     filters = filters or Filters()
-    base = Conscript.objects.public() if people is None else people
-    if filters.status:
-        base = base.filter(status=filters.status)
-    if filters.region_id:
-        base = base.filter(home_region_id=filters.region_id)
-    if filters.unit_number:
-        base = base.filter(unit__number=filters.unit_number)
-    if filters.birth_year:
-        base = base.filter(birth_year=filters.birth_year)
+    base = filters.apply(Conscript.objects.public() if people is None else people)
     interp = interpret(query) if query.strip() else None
     if interp is None or interp.is_empty:
         return SearchResult(query=query, matches=[], interpretation=interp)
@@ -599,7 +685,7 @@ def search(
     people = candidates(interp, base, focused)
     scored = _scored(interp, people)
     ranked = _ordered(scored)
-    if widen and interp.words and (not ranked or ranked[0].score < WIDEN_BELOW):
+    if widen and interp.words and max((m.score for m in ranked), default=0.0) < WIDEN_BELOW:
         # Nobody fits well: a similar name, or a badly mistyped one. Look again, wider.
         wider = _widened(interp.words, matches, every_word=not people)
         if wider != focused:
