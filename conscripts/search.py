@@ -27,7 +27,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db import connection
+from django.db import connection, models
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.utils.translation import gettext_lazy as _
 from rapidfuzz import fuzz
@@ -130,6 +130,34 @@ class Interpretation:
         return not self.words and not self.unit_number
 
 
+def interpretation_as_json(interp: Interpretation) -> dict:
+    """An interpretation kept with a saved query (a relative's watch), so that scoring it
+    later needs no morphology."""
+    return {
+        "words": [
+            {"text": w.text, "keys": sorted(w.keys), "given_keys": sorted(w.given_keys)}
+            for w in interp.words
+        ],
+        "initials": interp.initials,
+        "birth_year": interp.birth_year,
+        "birth_date": interp.birth_date.isoformat() if interp.birth_date else None,
+        "unit_number": interp.unit_number,
+    }
+
+
+def interpretation_from_json(data: dict) -> Interpretation:
+    return Interpretation(
+        words=[
+            Word(text=w["text"], keys=set(w["keys"]), given_keys=set(w["given_keys"]))
+            for w in data.get("words", [])
+        ],
+        initials=list(data.get("initials", [])),
+        birth_year=data.get("birth_year"),
+        birth_date=date.fromisoformat(data["birth_date"]) if data.get("birth_date") else None,
+        unit_number=data.get("unit_number"),
+    )
+
+
 def interpret(query: str) -> Interpretation:
     parsed = names.parse_query(query)
     tokens = list(parsed.name_tokens)
@@ -172,9 +200,13 @@ def interpret(query: str) -> Interpretation:
 
 # --- Stage 1: candidates ---------------------------------------------------------------
 def _vocabulary_matches(
-    words: list[Word], *, wide: bool = False
+    words: list[Word], *, wide: bool = False, vocabulary: type[models.Model] = NameKey
 ) -> list[dict[str, dict[str, float]]]:
-    """Per word and role: matching vocabulary keys with their similarity (0-1)."""
+    """Per word and role: matching vocabulary keys with their similarity (0-1).
+
+    ``vocabulary``: a model of distinct (kind, key) rows with a trigram index on ``key``
+    (``NameKey``, the people's; ``reports.WatchKey``, the relatives' watches').
+    """
     threshold, min_ratio, keep = (
         (WIDE_TRIGRAM_THRESHOLD, WIDE_MIN_RATIO, WIDE_KEYS_PER_WORD)
         if wide
@@ -186,18 +218,16 @@ def _vocabulary_matches(
         with connection.cursor() as cursor:
             cursor.execute("SELECT set_limit(%s)", [threshold])
             cursor.execute(
-                "SELECT q, v.kind, v.key FROM unnest(%s::text[]) AS q "
-                "JOIN conscripts_namekey v ON v.key %% q",
+                "SELECT q, v.kind, v.key FROM unnest(%s::text[]) AS q "  # noqa: S608 - a model's table
+                f"JOIN {vocabulary._meta.db_table} v ON v.key %% q",
                 [probes],
             )
             for probe, kind, key in cursor.fetchall():
                 hits.setdefault(probe, []).append((kind, key))
     elif probes:
-        vocabulary = list(NameKey.objects.values_list("kind", "key"))
+        known = list(vocabulary.objects.values_list("kind", "key"))
         for probe in probes:
-            hits[probe] = [
-                (k, v) for k, v in vocabulary if _similarity(probe, v) * 100 >= min_ratio
-            ]
+            hits[probe] = [(k, v) for k, v in known if _similarity(probe, v) * 100 >= min_ratio]
 
     matches = []
     for word in words:
@@ -270,7 +300,11 @@ def _focused(matches: list[dict[str, dict[str, float]]]) -> list[dict[str, dict[
 
 
 def _widened(
-    words: list[Word], matches: list[dict[str, dict[str, float]]], *, every_word: bool
+    words: list[Word],
+    matches: list[dict[str, dict[str, float]]],
+    *,
+    every_word: bool,
+    vocabulary: type[models.Model] = NameKey,
 ) -> list[dict[str, dict[str, float]]]:
     """The second look: all of ``matches``, plus a wider vocabulary lookup for the words
     no key matched exactly (with ``every_word``, for all words: «Иан» is exactly the
@@ -283,7 +317,7 @@ def _widened(
     ]
     if not weak:
         return matches
-    wide = _vocabulary_matches([words[i] for i in weak], wide=True)
+    wide = _vocabulary_matches([words[i] for i in weak], wide=True, vocabulary=vocabulary)
     out = list(matches)
     for i, extra in zip(weak, wide, strict=True):
         out[i] = {
@@ -379,9 +413,33 @@ def candidates(
     # positions outside its select list: order by annotations.)
     order = {f"_order{i}": expression for i, expression in enumerate(ordering)}
     chosen = qs.annotate(**order).order_by(*order, "pk").values("pk")[:CANDIDATE_LIMIT]
-    return list(
-        Conscript.objects.filter(pk__in=chosen).select_related("home_region", "unit").order_by()
-    )
+    model = base.model
+    chosen_rows = model.objects.filter(pk__in=chosen).order_by()
+    if model is Conscript:
+        chosen_rows = chosen_rows.select_related("home_region", "unit")
+    return list(chosen_rows)
+
+
+def candidates_for(
+    interp: Interpretation,
+    base: QuerySet,
+    *,
+    vocabulary: type[models.Model],
+    wide: bool = False,
+    exclude: Iterable[int] = (),
+) -> list:
+    """Stage 1 for another set of named rows than people (``base``: a queryset of a
+    model with the name parts, their keys and ``birth_year``, whose keys are in
+    ``vocabulary``): the first look, or with ``wide``
+    the second. The caller scores them (``rank``)."""
+    if not interp.words:
+        return []
+    matches = _vocabulary_matches(interp.words, vocabulary=vocabulary)
+    if wide:
+        look = _widened(interp.words, matches, every_word=True, vocabulary=vocabulary)
+    else:
+        look = _focused(matches)
+    return candidates(interp, base, look, exclude=exclude)
 
 
 # --- Stage 2: re-ranking ---------------------------------------------------------------

@@ -9,7 +9,7 @@ Tasks get ids only: addresses stay out of the broker and its logs.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core import signing
@@ -195,6 +195,13 @@ def followers_purge_unconfirmed() -> int:
     deleted, _ = Follower.objects.filter(
         confirmed_at__isnull=True, confirmation_requested_at__lt=expired
     ).delete()
+    return deleted
+
+
+def followers_purge_unsubscribed(*, before: datetime) -> int:
+    """Delete the addresses that unsubscribed before ``before`` (the retention period,
+    ``reports.retention``): nobody is mailed at them any more. Returns how many."""
+    deleted, _ = Follower.objects.filter(unsubscribed_at__lt=before).delete()
     return deleted
 
 
