@@ -14,6 +14,7 @@ urlpatterns = [
     path("api/v1/ingest/", sources_views.webhook_ingest, name="api-ingest"),
     path("sources/", include("sources.urls")),
     path("reports/", include("reports.urls")),
+    path("watch/", include("reports.watch_urls")),
     path("api/v1/", include("conscripts.api_urls")),
     path("", include("conscripts.research_urls")),
     path("i18n/", include("django.conf.urls.i18n")),

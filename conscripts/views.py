@@ -4,6 +4,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import translation
+from django.utils.functional import cached_property
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -14,11 +15,15 @@ from core import access, ratelimit
 from . import selectors, services
 from .forms import ConscriptsMergeForm, EvidenceRetractForm, FollowForm, SearchForm
 from .models import Conscript, Evidence, Follower, Status
-from .search import search
-from .serializers import match_as_api_dict
+from .search import browse, search
+from .serializers import match_as_api_dict, person_as_api_dict
 
 PAGE_SIZE = 20
+#: Listing without a name stops counting here ("more than 10,000").
+COUNT_CAP = 10_000
 API_PAGE_SIZE = 20
+#: Listing without a name stops counting here ("more than 10,000").
+COUNT_CAP = 10_000
 API_MAX_PAGE_SIZE = 100
 
 
@@ -28,31 +33,57 @@ def home(request):
     return render(request, "conscripts/home.html", {"totals": totals, "form": SearchForm()})
 
 
+class CappedPaginator(Paginator):
+    """Counts up to ``COUNT_CAP + 1`` rows; ``capped`` says the true count is larger (an
+    exact count of the 600,000 missing of a million people costs half a second)."""
+
+    @cached_property
+    def count(self) -> int:
+        return self.object_list.order_by()[: COUNT_CAP + 1].count()
+
+    @property
+    def capped(self) -> bool:
+        return self.count > COUNT_CAP
+
+
 @require_GET
 def search_page(request):
+    """Search by name (matches, then similar names), list by filters alone, or, with
+    neither, say how to search."""
     form = SearchForm(request.GET or None)
-    page = None
-    result = None
+    context: dict = {"form": form, "mode": "help"}
     if form.is_bound and form.is_valid():
-        result = search(form.cleaned_data["q"] or "", filters=form.filters())
-        page = Paginator(result.matches, PAGE_SIZE).get_page(request.GET.get("page"))
+        query = (form.cleaned_data["q"] or "").strip()
+        filters = form.filters()
+        result = search(query, filters=filters) if query else None
+        if result is not None and result.interpretation and not result.interpretation.is_empty:
+            page = Paginator(result.matches, PAGE_SIZE).get_page(request.GET.get("page"))
+            context.update(
+                mode="search",
+                result=result,
+                page=page,
+                match_count=sum(1 for m in result.matches if m.is_match),
+                similar_count=sum(1 for m in result.matches if not m.is_match),
+                page_matches=[m for m in page.object_list if m.is_match],
+                page_similar=[m for m in page.object_list if not m.is_match],
+            )
+        elif not filters.is_empty:
+            page = CappedPaginator(browse(filters), PAGE_SIZE).get_page(request.GET.get("page"))
+            context.update(mode="browse", page=page, count_cap=COUNT_CAP)
     query_without_page = request.GET.copy()
     query_without_page.pop("page", None)
-    return render(
-        request,
-        "conscripts/search.html",
-        {
-            "form": form,
-            "result": result,
-            "page": page,
-            "query_string": query_without_page.urlencode(),
-        },
-    )
+    context["query_string"] = query_without_page.urlencode()
+    return render(request, "conscripts/search.html", context)
 
 
 @require_GET
 def api_conscripts(request):
-    """GET /api/v1/conscripts/?q=…&status=&region=&unit=&birth_year=&page=&page_size="""
+    """GET /api/v1/conscripts/?q=…&status=&region=&unit=&birth_year=&page=&page_size=
+
+    With ``q``: the search's ranking, each result a ``match`` or a ``similar`` name.
+    Without it, the filters alone list people, newest first (``score`` and ``match``
+    are then null); with neither, no results.
+    """
     form = SearchForm(request.GET)
     if not form.is_valid():
         return JsonResponse({"errors": form.errors.get_json_data()}, status=400)
@@ -63,19 +94,33 @@ def api_conscripts(request):
         return JsonResponse({"errors": {"page": [{"message": "not a number"}]}}, status=400)
     if page_size < 1 or page_number < 1:
         return JsonResponse({"errors": {"page": [{"message": "must be positive"}]}}, status=400)
-    result = search(form.cleaned_data["q"] or "", filters=form.filters())
+    query = (form.cleaned_data["q"] or "").strip()
+    filters = form.filters()
     start = (page_number - 1) * page_size
-    window = result.matches[start : start + page_size]
+
+    def url(person) -> str:
+        return request.build_absolute_uri(person.get_absolute_url())
+
+    if query or filters.is_empty:
+        result = search(query, filters=filters)
+        count = len(result.matches)
+        results = [
+            match_as_api_dict(m, url=url(m.conscript))
+            for m in result.matches[start : start + page_size]
+        ]
+    else:
+        people = browse(filters)
+        count = CappedPaginator(people, page_size).count
+        results = [
+            person_as_api_dict(p, url=url(p)) for p in people[start : start + page_size]
+        ]
     return JsonResponse(
         {
-            "q": result.query,
-            "count": len(result.matches),
+            "q": query,
+            "count": count,
             "page": page_number,
             "page_size": page_size,
-            "results": [
-                match_as_api_dict(m, url=request.build_absolute_uri(m.conscript.get_absolute_url()))
-                for m in window
-            ],
+            "results": results,
         },
         json_dumps_params={"ensure_ascii": False},
     )
