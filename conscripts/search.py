@@ -568,7 +568,7 @@ def _scored(interp: Interpretation, people: list[Conscript]) -> list[tuple[float
     """
     results = []
     # Many candidates share a name (all the Ивановы Иваны): score each name once.
-    name_scores: dict[tuple[str, ...], tuple[float, dict[str, str], tuple[str, ...]]] = {}
+    name_scores: dict[tuple[str, ...], tuple[float, float, dict[str, str], tuple[str, ...]]] = {}
     agreements: dict[tuple[int, str, str, str], float] = {}
     initials = [_initial_readings(i) for i in interp.initials]
     for person in people:
@@ -582,8 +582,7 @@ def _scored(interp: Interpretation, people: list[Conscript]) -> list[tuple[float
         )
         if name not in name_scores:
             name_scores[name] = _name_score(interp.words, name, agreements)
-        name_score, reasons, contradicts = name_scores[name]
-        score = name_score
+        score, name_score, reasons, contradicts = name_scores[name]
         reasons = dict(reasons)
         contradicted = list(contradicts)
         if initials:
@@ -620,19 +619,25 @@ def _scored(interp: Interpretation, people: list[Conscript]) -> list[tuple[float
 
 def _name_score(
     words: list[Word], name: tuple[str, ...], agreements: dict[tuple[int, str, str, str], float]
-) -> tuple[float, dict[str, str], tuple[str, ...]]:
+) -> tuple[float, float, dict[str, str], tuple[str, ...]]:
     """How well the query words read as this name, in their best assignment to roles:
-    the score, the reasons, and the name parts the query gives that the name contradicts
-    (a part the person has none of contradicts nothing: it is unknown)."""
+    the ranking score, the score the match decision reads, the reasons, and the name
+    parts the query gives that the name contradicts.
+
+    A patronymic the person has none of is unknown, not wrong: it contradicts nothing
+    and the decision leaves it out (a post naming «Тимофей Горлицын» may be the
+    «Горлицын Тимофей Андреевич» a relative looks for), while the ranking still puts a
+    person whose patronymic agrees first.
+    """
     n = len(words)
     if not n:
-        return 1.0, {}, ()
+        return 1.0, 1.0, {}, ()
     stored = {"surname": name[0:2], "given": name[2:4], "patronymic": name[4:6]}
     roles_used = ROLES[: min(n, 3)]
     weight = sum(WEIGHTS[role] for role in roles_used)
-    best_total, best_reasons, best_contradicts = -1.0, {}, ()
+    best = (-1.0, -1.0, {}, ())
     for assignment in itertools.permutations(range(n), len(roles_used)):
-        total, why, against = 0.0, {}, []
+        total, known, known_weight, why, against = 0.0, 0.0, 0.0, {}, []
         for role, index in zip(roles_used, assignment, strict=True):
             key, text = stored[role]
             cache_key = (index, role, key, text)
@@ -640,14 +645,17 @@ def _name_score(
             if sim is None:
                 sim = agreements[cache_key] = _field_agreement(words[index], key, text, role)
             total += WEIGHTS[role] * sim
+            if key or role != "patronymic":
+                known += WEIGHTS[role] * sim
+                known_weight += WEIGHTS[role]
             if sim >= 0.66:
                 why[role] = _how(words[index], text, sim)
             if key and sim < CONTRADICTS_BELOW[role]:
                 against.append(role)
         total /= weight
-        if total > best_total:
-            best_total, best_reasons, best_contradicts = total, why, tuple(against)
-    return best_total, best_reasons, best_contradicts
+        if total > best[0]:
+            best = (total, known / known_weight, why, tuple(against))
+    return best
 
 
 def _initial_readings(initial: str) -> set[str]:

@@ -452,7 +452,11 @@ def _hit_decide(
 ) -> WatchHit:
     access.role_require(moderator, access.MODERATORS)
     with transaction.atomic():
-        locked = WatchHit.objects.select_for_update().select_related("report").get(pk=hit.pk)
+        locked = (
+            WatchHit.objects.select_for_update(of=("self",))
+            .select_related("report")
+            .get(pk=hit.pk)
+        )
         if locked.state != HitState.OPEN:
             raise WatchHitError(f"Lead #{locked.pk} was already decided.")
         locked.state = state

@@ -188,6 +188,11 @@ def conscript_set_public(
             before={"is_public": not is_public},
             after={"is_public": is_public} | ({"reason": reason} if reason else {}),
         )
+        # The cached statistics would still count (and list the unit of) a record just
+        # hidden for up to three refresh periods: recompute them now.
+        from ..tasks import statistics_refresh_task
+
+        transaction.on_commit(statistics_refresh_task.delay, robust=True)
     return locked
 
 
