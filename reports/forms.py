@@ -601,7 +601,8 @@ class RequestForm(_Honeypot):
     def details_text(self) -> str:
         data = self.cleaned_data
         relation = data.get("relation", "").strip()
-        prefix = f"{_('Relation')}: {relation}\n\n" if relation else ""
+        label = _("Who the requester is")
+        prefix = f"{label}: {relation}\n\n" if relation else ""
         return prefix + data["details"].strip()
 
 
