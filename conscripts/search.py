@@ -115,6 +115,9 @@ class Word:
     text: str
     keys: set[str] = field(default_factory=set)
     given_keys: set[str] = field(default_factory=set)  # keys of the passport forms
+    #: a word the dictionary knows as typed (names.is_dictionary_word): as a surname, a
+    #: person's other surname one letter away is someone else, not a typo of it
+    known: bool = False
 
 
 @dataclass
@@ -135,7 +138,12 @@ def interpretation_as_json(interp: Interpretation) -> dict:
     later needs no morphology."""
     return {
         "words": [
-            {"text": w.text, "keys": sorted(w.keys), "given_keys": sorted(w.given_keys)}
+            {
+                "text": w.text,
+                "keys": sorted(w.keys),
+                "given_keys": sorted(w.given_keys),
+                "known": w.known,
+            }
             for w in interp.words
         ],
         "initials": interp.initials,
@@ -148,7 +156,12 @@ def interpretation_as_json(interp: Interpretation) -> dict:
 def interpretation_from_json(data: dict) -> Interpretation:
     return Interpretation(
         words=[
-            Word(text=w["text"], keys=set(w["keys"]), given_keys=set(w["given_keys"]))
+            Word(
+                text=w["text"],
+                keys=set(w["keys"]),
+                given_keys=set(w["given_keys"]),
+                known=w.get("known", False),
+            )
             for w in data.get("words", [])
         ],
         initials=list(data.get("initials", [])),
@@ -161,7 +174,7 @@ def interpretation_from_json(data: dict) -> Interpretation:
 def interpret(query: str) -> Interpretation:
     parsed = names.parse_query(query)
     tokens = list(parsed.name_tokens)
-    words = [Word(text=t) for t in tokens]
+    words = [Word(text=t, known=names.is_dictionary_word(t)) for t in tokens]
     for word in words:
         word.keys |= names.skeletons(word.text)
         for candidate in names.given_name_candidates(word.text):
@@ -447,13 +460,15 @@ def candidates_for(
 #: name («похожее имя»), provided nothing the query says contradicts the person.
 #: Calibrated by ``bench/match_threshold.py`` on labelled queries for people who are and
 #: who are not on record (see the README for the figures).
-MATCH_THRESHOLD = 0.91
+MATCH_THRESHOLD = 0.89
 #: A name part the query gives that agrees less than this with the person's is a
 #: contradiction («Пётр» for Иван), not another spelling of it. Patronymics share their
 #: endings (-евич, -ович), so two fathers' names agree more: Валерьевич and Андреевич
 #: are 0.67 alike.
 CONTRADICTS_BELOW = {"surname": 0.66, "given": 0.66, "patronymic": 0.8}
 MATCH, SIMILAR = "match", "similar"
+#: The similarity of two spellings of one name (the same key); below it, another name.
+SAME_KEY = 0.999
 
 
 @dataclass
@@ -651,6 +666,9 @@ def _name_score(
             if sim >= 0.66:
                 why[role] = _how(words[index], text, sim)
             if key and sim < CONTRADICTS_BELOW[role]:
+                against.append(role)
+            elif role == "surname" and key and sim < SAME_KEY and words[index].known:
+                # «Иванов» typed is Иванов: Иванцов is a similar name, not a typo of it.
                 against.append(role)
         total /= weight
         if total > best[0]:
