@@ -667,8 +667,16 @@ def _name_score(
                 why[role] = _how(words[index], text, sim)
             if key and sim < CONTRADICTS_BELOW[role]:
                 against.append(role)
-            elif role == "surname" and key and sim < SAME_KEY and words[index].known:
-                # «Иванов» typed is Иванов: Иванцов is a similar name, not a typo of it.
+            elif (
+                role == "surname"
+                and key
+                and sim < SAME_KEY
+                and words[index].known
+                and names.is_dictionary_word(text)
+            ):
+                # Two surnames the dictionary knows, a letter apart, are two surnames:
+                # «Иванов» is not a mistyped Иванцов. (An unknown spelling on either side
+                # may be a typo of the other: «Иваов», «Кузнецев».)
                 against.append(role)
         total /= weight
         if total > best[0]:

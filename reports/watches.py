@@ -147,6 +147,35 @@ def watch_request(
     email = email.strip().lower()
     validate_email(email)
     language = language[:2] if language[:2] in Watch.Language.values else "ru"
+    described = watch_description_fields(
+        surname=surname,
+        given_name=given_name,
+        patronymic=patronymic,
+        birth_date=birth_date,
+        birth_year=birth_year,
+    )
+    with transaction.atomic():
+        watch = Watch.objects.create(
+            email=email,
+            language=language,
+            unit_number=unit_number,
+            home_region=home_region,
+            **described,
+        )
+        watch_id = watch.pk
+        transaction.on_commit(lambda: watch_confirmation_task.delay(watch_id), robust=True)
+    return watch
+
+
+def watch_description_fields(
+    *,
+    surname: str,
+    given_name: str,
+    patronymic: str = "",
+    birth_date: date | None = None,
+    birth_year: int | None = None,
+) -> dict:
+    """A watch's name (nominative), birth, search keys and stored interpretation."""
     if birth_date is not None:
         birth_year = birth_date.year
     subject = Subject.of(
@@ -158,26 +187,17 @@ def watch_request(
     )
     if not subject.surname:
         raise ValueError("a watch needs a surname")
-    interpretation = search.interpret(subject.query)
-    with transaction.atomic():
-        watch = Watch.objects.create(
-            email=email,
-            language=language,
-            surname=subject.surname,
-            given_name=subject.given_name,
-            patronymic=subject.patronymic,
-            birth_date=birth_date,
-            birth_year=birth_year,
-            unit_number=unit_number,
-            home_region=home_region,
-            surname_key=subject.surname_key,
-            given_key=subject.given_key,
-            patronymic_key=subject.patronymic_key,
-            query=search.interpretation_as_json(interpretation),
-        )
-        watch_id = watch.pk
-        transaction.on_commit(lambda: watch_confirmation_task.delay(watch_id), robust=True)
-    return watch
+    return {
+        "surname": subject.surname,
+        "given_name": subject.given_name,
+        "patronymic": subject.patronymic,
+        "birth_date": birth_date,
+        "birth_year": birth_year,
+        "surname_key": subject.surname_key,
+        "given_key": subject.given_key,
+        "patronymic_key": subject.patronymic_key,
+        "query": search.interpretation_as_json(search.interpret(subject.query)),
+    }
 
 
 def watch_confirmation_send(*, watch_id: int) -> bool:
