@@ -496,10 +496,15 @@ class Match:
     @property
     def explained(self) -> list[tuple[str, str]]:
         """The reasons in the reader's words: [(«surname», «other spelling or form»), …]."""
-        return [
-            (str(REASON_FIELDS.get(what, what)), str(REASON_HOW.get(how, REASON_HOW["similar"])))
-            for what, how in self.reasons.items()
-        ]
+        return explain(self.reasons)
+
+
+def explain(reasons: dict[str, str]) -> list[tuple[str, str]]:
+    """Why something matched, in the reader's words (a ``Match``'s or a stored lead's)."""
+    return [
+        (str(REASON_FIELDS.get(what, what)), str(REASON_HOW.get(how, REASON_HOW["similar"])))
+        for what, how in reasons.items()
+    ]
 
 
 REASON_FIELDS = {

@@ -515,3 +515,9 @@ class WatchHit(models.Model):
 
     def __str__(self) -> str:
         return f"hit #{self.pk} of watch #{self.watch_id}"
+
+    @property
+    def explained(self) -> list[tuple[str, str]]:
+        from conscripts.search import explain
+
+        return explain(self.reasons or {})
