@@ -111,9 +111,7 @@ def api_conscripts(request):
     else:
         people = browse(filters)
         count = CappedPaginator(people, page_size).count
-        results = [
-            person_as_api_dict(p, url=url(p)) for p in people[start : start + page_size]
-        ]
+        results = [person_as_api_dict(p, url=url(p)) for p in people[start : start + page_size]]
     return JsonResponse(
         {
             "q": query,

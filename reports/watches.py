@@ -473,9 +473,7 @@ def _hit_decide(
     access.role_require(moderator, access.MODERATORS)
     with transaction.atomic():
         locked = (
-            WatchHit.objects.select_for_update(of=("self",))
-            .select_related("report")
-            .get(pk=hit.pk)
+            WatchHit.objects.select_for_update(of=("self",)).select_related("report").get(pk=hit.pk)
         )
         if locked.state != HitState.OPEN:
             raise WatchHitError(f"Lead #{locked.pk} was already decided.")
