@@ -530,3 +530,15 @@ def test_a_staff_account_is_not_needed_to_see_ones_own_watch(client):
     assert page.status_code == 200
     assert page["X-Robots-Tag"] == "noindex, nofollow"
     assert page["Referrer-Policy"] == "same-origin"
+
+
+def test_the_leads_page_runs_a_fixed_number_of_queries(
+    moderator_client, django_assert_max_num_queries
+):
+    for n in range(12):
+        active_watch(f"relative{n}@example.invalid", home_region=region())
+    watches.watch_hits_for_report(report_id=report().pk)
+    assert WatchHit.objects.count() == 12
+    with django_assert_max_num_queries(8):
+        page = moderator_client.get(reverse("reports:leads"))
+    assert page.content.decode().count('data-testid="lead"') == 12
