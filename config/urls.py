@@ -19,6 +19,7 @@ urlpatterns = [
     path("api/v1/ingest/", sources_api.WebhookIngestView.as_view(), name="api-ingest"),
     path("sources/", include("sources.urls")),
     path("reports/", include("reports.urls")),
+    path("watch/", include("reports.watch_urls")),
     path("api/v1/", include("research.api_urls")),
     path("", include("research.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -27,6 +27,7 @@ __all__ = [
     "clean",
     "given_name_candidates",
     "is_clan_surname",
+    "is_dictionary_word",
     "is_lexicon_given_name",
     "latin_spellings",
     "lexicon_given_name",
@@ -1397,3 +1398,23 @@ def parse_query(q: str) -> ParsedQuery:
         script=script,
         name=name,
     )
+
+
+# --------------------------------------------------------------------------------------
+# a name written as a dictionary knows it
+# --------------------------------------------------------------------------------------
+@functools.lru_cache(maxsize=50_000)
+def is_dictionary_word(word: str) -> bool:
+    """Whether a name word, as typed, is one the dictionary knows (in any form: «Иванов»,
+    «Иванова», «Ivanov» read as Иванов), rather than an unknown spelling («Иваов»).
+
+    A known surname typed is most likely the surname meant, not a typo of a similar one:
+    «Иванов» is not a mistyped «Иванцов», while «Иваов» may be a mistyped «Иванов».
+    """
+    cleaned = clean(word).lower()
+    if not cleaned:
+        return False
+    if script_of(cleaned) == "latin":
+        readings = to_cyrillic_candidates(cleaned, limit=1)
+        cleaned = readings[0].lower() if readings else ""
+    return bool(cleaned) and script_of(cleaned) == "cyrillic" and _morph().word_is_known(cleaned)

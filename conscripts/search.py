@@ -27,7 +27,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db import connection
+from django.db import connection, models
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.utils.translation import gettext_lazy as _
 from rapidfuzz import fuzz
@@ -115,6 +115,9 @@ class Word:
     text: str
     keys: set[str] = field(default_factory=set)
     given_keys: set[str] = field(default_factory=set)  # keys of the passport forms
+    #: a word the dictionary knows as typed (names.is_dictionary_word): as a surname, a
+    #: person's other surname one letter away is someone else, not a typo of it
+    known: bool = False
 
 
 @dataclass
@@ -130,10 +133,48 @@ class Interpretation:
         return not self.words and not self.unit_number
 
 
+def interpretation_as_json(interp: Interpretation) -> dict:
+    """An interpretation kept with a saved query (a relative's watch), so that scoring it
+    later needs no morphology."""
+    return {
+        "words": [
+            {
+                "text": w.text,
+                "keys": sorted(w.keys),
+                "given_keys": sorted(w.given_keys),
+                "known": w.known,
+            }
+            for w in interp.words
+        ],
+        "initials": interp.initials,
+        "birth_year": interp.birth_year,
+        "birth_date": interp.birth_date.isoformat() if interp.birth_date else None,
+        "unit_number": interp.unit_number,
+    }
+
+
+def interpretation_from_json(data: dict) -> Interpretation:
+    return Interpretation(
+        words=[
+            Word(
+                text=w["text"],
+                keys=set(w["keys"]),
+                given_keys=set(w["given_keys"]),
+                known=w.get("known", False),
+            )
+            for w in data.get("words", [])
+        ],
+        initials=list(data.get("initials", [])),
+        birth_year=data.get("birth_year"),
+        birth_date=date.fromisoformat(data["birth_date"]) if data.get("birth_date") else None,
+        unit_number=data.get("unit_number"),
+    )
+
+
 def interpret(query: str) -> Interpretation:
     parsed = names.parse_query(query)
     tokens = list(parsed.name_tokens)
-    words = [Word(text=t) for t in tokens]
+    words = [Word(text=t, known=names.is_dictionary_word(t)) for t in tokens]
     for word in words:
         word.keys |= names.skeletons(word.text)
         for candidate in names.given_name_candidates(word.text):
@@ -172,9 +213,13 @@ def interpret(query: str) -> Interpretation:
 
 # --- Stage 1: candidates ---------------------------------------------------------------
 def _vocabulary_matches(
-    words: list[Word], *, wide: bool = False
+    words: list[Word], *, wide: bool = False, vocabulary: type[models.Model] = NameKey
 ) -> list[dict[str, dict[str, float]]]:
-    """Per word and role: matching vocabulary keys with their similarity (0-1)."""
+    """Per word and role: matching vocabulary keys with their similarity (0-1).
+
+    ``vocabulary``: a model of distinct (kind, key) rows with a trigram index on ``key``
+    (``NameKey``, the people's; ``reports.WatchKey``, the relatives' watches').
+    """
     threshold, min_ratio, keep = (
         (WIDE_TRIGRAM_THRESHOLD, WIDE_MIN_RATIO, WIDE_KEYS_PER_WORD)
         if wide
@@ -186,18 +231,16 @@ def _vocabulary_matches(
         with connection.cursor() as cursor:
             cursor.execute("SELECT set_limit(%s)", [threshold])
             cursor.execute(
-                "SELECT q, v.kind, v.key FROM unnest(%s::text[]) AS q "
-                "JOIN conscripts_namekey v ON v.key %% q",
+                "SELECT q, v.kind, v.key FROM unnest(%s::text[]) AS q "  # noqa: S608 - a model's table
+                f"JOIN {vocabulary._meta.db_table} v ON v.key %% q",
                 [probes],
             )
             for probe, kind, key in cursor.fetchall():
                 hits.setdefault(probe, []).append((kind, key))
     elif probes:
-        vocabulary = list(NameKey.objects.values_list("kind", "key"))
+        known = list(vocabulary.objects.values_list("kind", "key"))
         for probe in probes:
-            hits[probe] = [
-                (k, v) for k, v in vocabulary if _similarity(probe, v) * 100 >= min_ratio
-            ]
+            hits[probe] = [(k, v) for k, v in known if _similarity(probe, v) * 100 >= min_ratio]
 
     matches = []
     for word in words:
@@ -270,7 +313,11 @@ def _focused(matches: list[dict[str, dict[str, float]]]) -> list[dict[str, dict[
 
 
 def _widened(
-    words: list[Word], matches: list[dict[str, dict[str, float]]], *, every_word: bool
+    words: list[Word],
+    matches: list[dict[str, dict[str, float]]],
+    *,
+    every_word: bool,
+    vocabulary: type[models.Model] = NameKey,
 ) -> list[dict[str, dict[str, float]]]:
     """The second look: all of ``matches``, plus a wider vocabulary lookup for the words
     no key matched exactly (with ``every_word``, for all words: «Иан» is exactly the
@@ -283,7 +330,7 @@ def _widened(
     ]
     if not weak:
         return matches
-    wide = _vocabulary_matches([words[i] for i in weak], wide=True)
+    wide = _vocabulary_matches([words[i] for i in weak], wide=True, vocabulary=vocabulary)
     out = list(matches)
     for i, extra in zip(weak, wide, strict=True):
         out[i] = {
@@ -379,26 +426,85 @@ def candidates(
     # positions outside its select list: order by annotations.)
     order = {f"_order{i}": expression for i, expression in enumerate(ordering)}
     chosen = qs.annotate(**order).order_by(*order, "pk").values("pk")[:CANDIDATE_LIMIT]
-    return list(
-        Conscript.objects.filter(pk__in=chosen).select_related("home_region", "unit").order_by()
-    )
+    model = base.model
+    chosen_rows = model.objects.filter(pk__in=chosen).order_by()
+    if model is Conscript:
+        chosen_rows = chosen_rows.select_related("home_region", "unit")
+    return list(chosen_rows)
+
+
+def candidates_for(
+    interp: Interpretation,
+    base: QuerySet,
+    *,
+    vocabulary: type[models.Model],
+    wide: bool = False,
+    exclude: Iterable[int] = (),
+) -> list:
+    """Stage 1 for another set of named rows than people (``base``: a queryset of a
+    model with the name parts, their keys and ``birth_year``, whose keys are in
+    ``vocabulary``): the first look, or with ``wide``
+    the second. The caller scores them (``rank``)."""
+    if not interp.words:
+        return []
+    matches = _vocabulary_matches(interp.words, vocabulary=vocabulary)
+    if wide:
+        look = _widened(interp.words, matches, every_word=True, vocabulary=vocabulary)
+    else:
+        look = _focused(matches)
+    return candidates(interp, base, look, exclude=exclude)
 
 
 # --- Stage 2: re-ranking ---------------------------------------------------------------
+#: The score from which a result is called a match («совпадение») rather than a similar
+#: name («похожее имя»), provided nothing the query says contradicts the person.
+#: Calibrated by ``bench/match_threshold.py`` on labelled queries for people who are and
+#: who are not on record (see the README for the figures).
+MATCH_THRESHOLD = 0.89
+#: A name part the query gives that agrees less than this with the person's is a
+#: contradiction («Пётр» for Иван), not another spelling of it. Patronymics share their
+#: endings (-евич, -ович), so two fathers' names agree more: Валерьевич and Андреевич
+#: are 0.67 alike.
+CONTRADICTS_BELOW = {"surname": 0.66, "given": 0.66, "patronymic": 0.8}
+MATCH, SIMILAR = "match", "similar"
+#: The similarity of two spellings of one name (the same key); below it, another name.
+SAME_KEY = 0.999
+
+
 @dataclass
 class Match:
     conscript: Conscript
     score: float
     #: why it matched: {"surname": "exact"|"spelling"|"similar", "birth_year": "match", …}
     reasons: dict[str, str]
+    #: what the query says that the person contradicts: a name part, the birth year or
+    #: date, the initials. A contradicted result is never a match, however it scores.
+    contradicts: tuple[str, ...] = ()
+    #: how well the name alone fits (0-1), before a birth year, date or initials count:
+    #: an agreeing year ranks a namesake first, but does not make a similar name a match.
+    name_score: float = 1.0
+
+    @property
+    def kind(self) -> str:
+        """``"match"`` or ``"similar"``: the one decision every caller shows."""
+        return match_kind(name_score=self.name_score, contradicts=self.contradicts)
+
+    @property
+    def is_match(self) -> bool:
+        return self.kind == MATCH
 
     @property
     def explained(self) -> list[tuple[str, str]]:
         """The reasons in the reader's words: [(«surname», «other spelling or form»), …]."""
-        return [
-            (str(REASON_FIELDS.get(what, what)), str(REASON_HOW.get(how, REASON_HOW["similar"])))
-            for what, how in self.reasons.items()
-        ]
+        return explain(self.reasons)
+
+
+def explain(reasons: dict[str, str]) -> list[tuple[str, str]]:
+    """Why something matched, in the reader's words (a ``Match``'s or a stored lead's)."""
+    return [
+        (str(REASON_FIELDS.get(what, what)), str(REASON_HOW.get(how, REASON_HOW["similar"])))
+        for what, how in reasons.items()
+    ]
 
 
 REASON_FIELDS = {
@@ -410,6 +516,14 @@ REASON_FIELDS = {
     "birth_date": _("birth date"),
     "unit": _("unit"),
 }
+
+
+def match_kind(*, name_score: float, contradicts: Iterable[str] = ()) -> str:
+    """A match when the name fits well enough and nothing the query says contradicts it;
+    otherwise a similar name (which pages show without its status)."""
+    return MATCH if name_score >= MATCH_THRESHOLD and not tuple(contradicts) else SIMILAR
+
+
 REASON_HOW = {
     "exact": _("matches"),
     "match": _("matches"),
@@ -449,20 +563,32 @@ def rank(interp: Interpretation, people: list[Conscript]) -> list[Match]:
 
 
 def _ordered(scored: list[tuple[float, Match]]) -> list[Match]:
-    # Sorted on the raw score: clipping to 0-1 for display must not make an exact
-    # name with a matching year tie with a near one that also has the year.
+    # Matches first, then similar names; each on the raw score: clipping to 0-1 for
+    # display must not make an exact name with a matching year tie with a near one that
+    # also has the year. (A namesake whose year contradicts the query's may score above
+    # a match on its name alone; it is still not the person asked for.)
     scored = sorted(
         scored,
-        key=lambda r: (-r[0], r[1].conscript.surname, r[1].conscript.given_name, r[1].conscript.pk),
+        key=lambda r: (
+            not r[1].is_match,
+            -r[0],
+            r[1].conscript.surname,
+            r[1].conscript.given_name,
+            r[1].conscript.pk,
+        ),
     )
     return [match for _raw, match in scored]
 
 
 def _scored(interp: Interpretation, people: list[Conscript]) -> list[tuple[float, Match]]:
-    """Each person's raw score and ``Match``; people are scored independently."""
+    """Each person's raw score and ``Match``; people are scored independently.
+
+    ``people`` may be anything with a person's name, key and birth attributes (a watch's
+    description is scored the same way, ``reports.watching``).
+    """
     results = []
     # Many candidates share a name (all the Ивановы Иваны): score each name once.
-    name_scores: dict[tuple[str, ...], tuple[float, dict[str, str]]] = {}
+    name_scores: dict[tuple[str, ...], tuple[float, float, dict[str, str], tuple[str, ...]]] = {}
     agreements: dict[tuple[int, str, str, str], float] = {}
     initials = [_initial_readings(i) for i in interp.initials]
     for person in people:
@@ -476,42 +602,62 @@ def _scored(interp: Interpretation, people: list[Conscript]) -> list[tuple[float
         )
         if name not in name_scores:
             name_scores[name] = _name_score(interp.words, name, agreements)
-        score, reasons = name_scores[name]
+        score, name_score, reasons, contradicts = name_scores[name]
         reasons = dict(reasons)
+        contradicted = list(contradicts)
         if initials:
-            score += _initials_bonus(initials, person, reasons)
+            bonus = _initials_bonus(initials, person, reasons)
+            score += bonus
+            if bonus < 0:
+                contradicted.append("initials")
         if interp.birth_date and person.birth_date:
             if person.birth_date == interp.birth_date:
                 score += 0.1
                 reasons["birth_date"] = "match"
             else:
                 score -= 0.1
+                contradicted.append("birth_date")
         elif interp.birth_year and person.birth_year:
             if person.birth_year == interp.birth_year:
                 score += 0.1
                 reasons["birth_year"] = "match"
             else:
                 score -= 0.15
+                contradicted.append("birth_year")
         if interp.unit_number and person.unit_id and person.unit.number == interp.unit_number:
             reasons["unit"] = "match"
-        match = Match(conscript=person, score=max(0.0, min(1.0, score)), reasons=reasons)
+        match = Match(
+            conscript=person,
+            score=max(0.0, min(1.0, score)),
+            reasons=reasons,
+            contradicts=tuple(contradicted),
+            name_score=max(0.0, min(1.0, name_score)),
+        )
         results.append((score, match))
     return results
 
 
 def _name_score(
     words: list[Word], name: tuple[str, ...], agreements: dict[tuple[int, str, str, str], float]
-) -> tuple[float, dict[str, str]]:
-    """How well the query words read as this name, in their best assignment to roles."""
+) -> tuple[float, float, dict[str, str], tuple[str, ...]]:
+    """How well the query words read as this name, in their best assignment to roles:
+    the ranking score, the score the match decision reads, the reasons, and the name
+    parts the query gives that the name contradicts.
+
+    A patronymic the person has none of is unknown, not wrong: it contradicts nothing
+    and the decision leaves it out (a post naming «Тимофей Горлицын» may be the
+    «Горлицын Тимофей Андреевич» a relative looks for), while the ranking still puts a
+    person whose patronymic agrees first.
+    """
     n = len(words)
     if not n:
-        return 1.0, {}
+        return 1.0, 1.0, {}, ()
     stored = {"surname": name[0:2], "given": name[2:4], "patronymic": name[4:6]}
     roles_used = ROLES[: min(n, 3)]
     weight = sum(WEIGHTS[role] for role in roles_used)
-    best_total, best_reasons = -1.0, {}
+    best = (-1.0, -1.0, {}, ())
     for assignment in itertools.permutations(range(n), len(roles_used)):
-        total, why = 0.0, {}
+        total, known, known_weight, why, against = 0.0, 0.0, 0.0, {}, []
         for role, index in zip(roles_used, assignment, strict=True):
             key, text = stored[role]
             cache_key = (index, role, key, text)
@@ -519,12 +665,28 @@ def _name_score(
             if sim is None:
                 sim = agreements[cache_key] = _field_agreement(words[index], key, text, role)
             total += WEIGHTS[role] * sim
+            if key or role != "patronymic":
+                known += WEIGHTS[role] * sim
+                known_weight += WEIGHTS[role]
             if sim >= 0.66:
                 why[role] = _how(words[index], text, sim)
+            if key and sim < CONTRADICTS_BELOW[role]:
+                against.append(role)
+            elif (
+                role == "surname"
+                and key
+                and sim < SAME_KEY
+                and words[index].known
+                and names.is_dictionary_word(text)
+            ):
+                # Two surnames the dictionary knows, a letter apart, are two surnames:
+                # «Иванов» is not a mistyped Иванцов. (An unknown spelling on either side
+                # may be a typo of the other: «Иваов», «Кузнецев».)
+                against.append(role)
         total /= weight
-        if total > best_total:
-            best_total, best_reasons = total, why
-    return best_total, best_reasons
+        if total > best[0]:
+            best = (total, known / known_weight, why, tuple(against))
+    return best
 
 
 def _initial_readings(initial: str) -> set[str]:
@@ -555,6 +717,35 @@ class Filters:
     unit_number: str = ""
     birth_year: int | None = None
 
+    @property
+    def is_empty(self) -> bool:
+        return not (self.status or self.region_id or self.unit_number or self.birth_year)
+
+    def apply(self, people: QuerySet) -> QuerySet:
+        if self.status:
+            people = people.filter(status=self.status)
+        if self.region_id:
+            people = people.filter(home_region_id=self.region_id)
+        if self.unit_number:
+            people = people.filter(unit__number=self.unit_number)
+        if self.birth_year:
+            people = people.filter(birth_year=self.birth_year)
+        return people
+
+
+def browse(filters: Filters) -> QuerySet:
+    """Public people the filters alone select (no name), newest first: region, unit,
+    status or birth year list people without a name to search for.
+
+    Newest first rather than by name: at a million people, sorting the 600,000 missing
+    by name costs over half a second, while the primary key is read in order.
+    """
+    return (
+        filters.apply(Conscript.objects.public())
+        .select_related("home_region", "unit")
+        .order_by("-pk")
+    )
+
 
 @dataclass
 class SearchResult:
@@ -582,15 +773,7 @@ def search(
     a name that fits nobody).
     """
     filters = filters or Filters()
-    base = Conscript.objects.public() if people is None else people
-    if filters.status:
-        base = base.filter(status=filters.status)
-    if filters.region_id:
-        base = base.filter(home_region_id=filters.region_id)
-    if filters.unit_number:
-        base = base.filter(unit__number=filters.unit_number)
-    if filters.birth_year:
-        base = base.filter(birth_year=filters.birth_year)
+    base = filters.apply(Conscript.objects.public() if people is None else people)
     interp = interpret(query) if query.strip() else None
     if interp is None or interp.is_empty:
         return SearchResult(query=query, matches=[], interpretation=interp)
@@ -599,7 +782,7 @@ def search(
     people = candidates(interp, base, focused)
     scored = _scored(interp, people)
     ranked = _ordered(scored)
-    if widen and interp.words and (not ranked or ranked[0].score < WIDEN_BELOW):
+    if widen and interp.words and max((m.score for m in ranked), default=0.0) < WIDEN_BELOW:
         # Nobody fits well: a similar name, or a badly mistyped one. Look again, wider.
         wider = _widened(interp.words, matches, every_word=not people)
         if wider != focused:

@@ -7,7 +7,9 @@ from .search import Match
 
 
 def match_as_dict(match: Match) -> dict:
-    """Public fields of a matched person and their score. Nothing private."""
+    """Public fields of a matched person, their score and whether they are a match
+    (``"match"``) or only a similar name (``"similar"``, ``conscripts.search.match_kind``).
+    Nothing private."""
     person = match.conscript
     return {
         "id": person.pk,
@@ -17,4 +19,5 @@ def match_as_dict(match: Match) -> dict:
         "birth_date": person.birth_date.isoformat() if person.birth_date else None,
         "birth_year": person.birth_year,
         "score": round(match.score, 4),
+        "match": match.kind,
     }

@@ -4,6 +4,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import translation
+from django.utils.functional import cached_property
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -15,9 +16,11 @@ from core.forms import form_key_claim, form_key_used
 from . import selectors, services
 from .forms import ConscriptsMergeForm, EvidenceRetractForm, FollowForm, SearchForm
 from .models import Conscript, Evidence, Follower, Status
-from .search import search
+from .search import browse, search
 
 PAGE_SIZE = 20
+#: Listing without a name stops counting here ("more than 10,000").
+COUNT_CAP = 10_000
 
 
 @require_GET
@@ -26,26 +29,47 @@ def home(request):
     return render(request, "conscripts/home.html", {"totals": totals, "form": SearchForm()})
 
 
+class CappedPaginator(Paginator):
+    """Counts up to ``COUNT_CAP + 1`` rows; ``capped`` says the true count is larger (an
+    exact count of the 600,000 missing of a million people costs half a second)."""
+
+    @cached_property
+    def count(self) -> int:
+        return self.object_list.order_by()[: COUNT_CAP + 1].count()
+
+    @property
+    def capped(self) -> bool:
+        return self.count > COUNT_CAP
+
+
 @require_GET
 def search_page(request):
+    """Search by name (matches, then similar names), list by filters alone, or, with
+    neither, say how to search."""
     form = SearchForm(request.GET or None)
-    page = None
-    result = None
+    context: dict = {"form": form, "mode": "help"}
     if form.is_bound and form.is_valid():
-        result = search(form.cleaned_data["q"] or "", filters=form.filters())
-        page = Paginator(result.matches, PAGE_SIZE).get_page(request.GET.get("page"))
+        query = (form.cleaned_data["q"] or "").strip()
+        filters = form.filters()
+        result = search(query, filters=filters) if query else None
+        if result is not None and result.interpretation and not result.interpretation.is_empty:
+            page = Paginator(result.matches, PAGE_SIZE).get_page(request.GET.get("page"))
+            context.update(
+                mode="search",
+                result=result,
+                page=page,
+                match_count=sum(1 for m in result.matches if m.is_match),
+                similar_count=sum(1 for m in result.matches if not m.is_match),
+                page_matches=[m for m in page.object_list if m.is_match],
+                page_similar=[m for m in page.object_list if not m.is_match],
+            )
+        elif not filters.is_empty:
+            page = CappedPaginator(browse(filters), PAGE_SIZE).get_page(request.GET.get("page"))
+            context.update(mode="browse", page=page, count_cap=COUNT_CAP)
     query_without_page = request.GET.copy()
     query_without_page.pop("page", None)
-    return render(
-        request,
-        "conscripts/search.html",
-        {
-            "form": form,
-            "result": result,
-            "page": page,
-            "query_string": query_without_page.urlencode(),
-        },
-    )
+    context["query_string"] = query_without_page.urlencode()
+    return render(request, "conscripts/search.html", context)
 
 
 @require_GET

@@ -18,6 +18,15 @@ class AuditAction(models.TextChoices):
     MARK_DUPLICATE = "mark_duplicate", _("Marked duplicate")
     REQUEST_INFO = "request_info", _("Information requested")
     NOTIFY = "notify", _("Submitter notified")
+    REPLY = "reply", _("Submitter answered")
+    # Correction and removal requests from a case page
+    REQUEST_CORRECT = "request_correct", _("Record corrected at a request")
+    REQUEST_HIDE = "request_hide", _("Record hidden at a request")
+    # Relatives' watches (the leads moderators decide)
+    WATCH_HIT_CONFIRM = "watch_hit_confirm", _("Lead confirmed: the relative is told")
+    WATCH_HIT_DISMISS = "watch_hit_dismiss", _("Lead dismissed")
+    # Retention: what was deleted (counts only)
+    RETENTION_PURGE = "retention_purge", _("Personal data deleted after the retention period")
     # People and evidence
     CONSCRIPTS_MERGE = "conscripts_merge", _("Two records merged")
     RETRACT_EVIDENCE = "retract_evidence", _("Evidence retracted")

@@ -42,6 +42,10 @@ def follow_rate() -> tuple[int, int]:
     return parse_rate(getattr(settings, "FOLLOW_RATE_LIMIT", DEFAULT_FOLLOW_RATE))
 
 
+def watch_rate() -> tuple[int, int]:
+    return parse_rate(getattr(settings, "WATCH_RATE_LIMIT", DEFAULT_FOLLOW_RATE))
+
+
 def client_ip(request) -> str:
     """The requester's address ("" if unusable), for the rate limits and moderators.
 

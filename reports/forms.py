@@ -14,14 +14,14 @@ from django.core.validators import URLValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from conscripts.models import DatePrecision, EvidenceKind, Region, Status
+from conscripts.models import Conscript, DatePrecision, DraftSeason, EvidenceKind, Region, Status
 from conscripts.services import KEEP, MERGE_FIELDS, TAKE
 from core.dates import local_day, today
 from core.forms import FormKeyField, submission_key
 from core.partial_dates import PartialDate, PartialDateError, parse_partial_date
 
 from . import images
-from .models import Knowledge, Origin, Report, ReportState
+from .models import Knowledge, Origin, Report, ReportKind, ReportState
 
 MAX_EVIDENCE_URLS = 10
 MAX_URL_LENGTH = 500
@@ -165,10 +165,33 @@ class ReportForm(forms.Form):
     )
     # One report per rendered form, however often it is posted (core.forms).
     form_key = FormKeyField()
+    # The case page the form was opened from («I know something about this person»).
+    about = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
     error_messages = {
         "honeypot": _("Your report could not be accepted. Please try again."),
     }
+
+    @classmethod
+    def initial_about(cls, conscript: Conscript) -> dict:
+        """The form prefilled with what the record says about the person."""
+        return {
+            "about": conscript.pk,
+            "surname": conscript.surname,
+            "given_name": conscript.given_name,
+            "patronymic": conscript.patronymic,
+            "birth_date": conscript.birth_date,
+            "birth_year": None if conscript.birth_date else conscript.birth_year,
+            "unit_number": conscript.unit.number
+            if conscript.unit and conscript.unit.number
+            else "",
+            "home_region": conscript.home_region_id,
+        }
+
+    def clean_about(self) -> Conscript | None:
+        pk = self.cleaned_data.get("about")
+        # Only a public record: the field is the visitor's, and must not confirm others.
+        return Conscript.objects.public().filter(pk=pk).first() if pk else None
 
     def clean_homepage(self) -> str:
         if self.cleaned_data.get("homepage"):
@@ -288,6 +311,7 @@ class ReportForm(forms.Form):
             "consent": data["consent"],
             "photo": data.get("photo"),
             "submission_key": self.posted_key(),
+            "about": data.get("about"),
         }
 
     def posted_key(self) -> str:
@@ -316,6 +340,9 @@ class QueueFilterForm(forms.Form):
     origin = forms.ChoiceField(
         label=_("Origin"), required=False, choices=[("", _("Any")), *Origin.choices]
     )
+    kind = forms.ChoiceField(
+        label=_("Kind"), required=False, choices=[("", _("Any")), *ReportKind.choices]
+    )
     age = forms.IntegerField(
         label=_("Older than (days)"), required=False, min_value=0, max_value=3650
     )
@@ -341,6 +368,8 @@ class QueueFilterForm(forms.Form):
             queryset = queryset.filter(claimed_by__isnull=True)
         if data.get("video"):
             queryset = queryset.filter(has_video=True)
+        if data.get("kind"):
+            queryset = queryset.filter(kind=data["kind"])
         return queryset
 
 
@@ -512,3 +541,332 @@ class EvidenceChoiceForm(forms.Form):
             link_public=bool(data.get("link_public")),
             summary=data.get("summary") or "",
         )
+
+
+# --- the public: answers, requests, watches -------------------------------------------------
+class ReplyForm(forms.Form):
+    """The submitter's answer on the receipt page, while more information is needed."""
+
+    text = forms.CharField(
+        label=_("Your answer"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        error_messages={"required": _("Write your answer.")},
+    )
+
+
+class _Honeypot(forms.Form):
+    # A honeypot: hidden from people, filled in by form-filling robots.
+    homepage = forms.CharField(
+        label=_("Leave this field empty"),
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
+    )
+
+    @property
+    def is_robot(self) -> bool:
+        """Filled in the honeypot: answered as if all went well, and nothing is stored."""
+        return bool(self.cleaned_data.get("homepage"))
+
+
+class RequestForm(_Honeypot):
+    """«This is wrong / remove this» on a case page: a correction or removal request."""
+
+    kind = forms.ChoiceField(
+        label=_("What do you ask?"),
+        choices=[
+            (ReportKind.CORRECTION, _("Something on this page is wrong: correct it")),
+            (ReportKind.TAKEDOWN, _("Remove this record from public view (the family's request)")),
+        ],
+        widget=forms.RadioSelect,
+        initial=ReportKind.CORRECTION,
+    )
+    details = forms.CharField(
+        label=_("What is wrong, or why should it be removed?"),
+        max_length=MAX_DETAILS_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        error_messages={"required": _("Say what is wrong, or why the record should go.")},
+    )
+    submitter_name = forms.CharField(label=_("Your name"), max_length=200, required=False)
+    relation = forms.CharField(
+        label=_("Who are you to this person?"),
+        max_length=200,
+        required=False,
+        help_text=_("For example: his mother, his sister, a friend."),
+    )
+    submitter_contact = forms.CharField(
+        label=_("How can we reach you?"),
+        max_length=200,
+        required=False,
+        help_text=_(
+            "Phone, e-mail or Telegram. With an e-mail address we send you the link to your "
+            "request and tell you the decision. Never published."
+        ),
+    )
+    consent = forms.BooleanField(
+        label=_(
+            "I agree that moderators store what I wrote, including my contact details, "
+            "to decide on my request and to answer me. My contact details are never published."
+        ),
+        required=True,
+    )
+
+    def details_text(self) -> str:
+        data = self.cleaned_data
+        relation = data.get("relation", "").strip()
+        label = _("Who the requester is")
+        prefix = f"{label}: {relation}\n\n" if relation else ""
+        return prefix + data["details"].strip()
+
+
+class WatchForm(_Honeypot):
+    """«Tell me when he is reported»: a private watch for a person, without an account."""
+
+    surname = forms.CharField(label=_("Surname"), max_length=100)
+    given_name = forms.CharField(label=_("Given name"), max_length=100)
+    patronymic = forms.CharField(label=_("Patronymic"), max_length=100, required=False)
+    birth_date = forms.DateField(
+        label=_("Birth date"),
+        required=False,
+        widget=_date_input(),
+        input_formats=["%Y-%m-%d", "%d.%m.%Y"],
+    )
+    birth_year = forms.IntegerField(
+        label=_("or birth year"),
+        required=False,
+        min_value=EARLIEST_BIRTH_YEAR,
+        max_value=LATEST_BIRTH_YEAR,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "size": 6}),
+    )
+    unit_number = forms.CharField(
+        label=_("Military unit number"),
+        max_length=40,
+        required=False,
+        help_text=_("Five digits, e.g. «в/ч 12345» or 12345."),
+    )
+    home_region = RegionChoiceField(
+        label=_("Home region"),
+        queryset=Region.objects.all(),
+        required=False,
+        empty_label=_("Not known"),
+    )
+    email = forms.EmailField(
+        label=_("Your e-mail"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
+        help_text=_("We first send a link to confirm it. Never published, never shown to anyone."),
+    )
+    consent = forms.BooleanField(
+        label=_(
+            "I agree that moderators store this description and my address to write to me "
+            "when they find information about this person. I can stop it at any time."
+        ),
+        required=True,
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "watch-%s")
+        super().__init__(*args, **kwargs)
+
+    def clean_email(self) -> str:
+        return self.cleaned_data["email"].strip().lower()
+
+    def clean_unit_number(self) -> str:
+        value = " ".join(self.cleaned_data.get("unit_number", "").split())
+        if not value:
+            return ""
+        match = _UNIT_INPUT_RE.match(value)
+        if not match:
+            raise ValidationError(_("A unit number has five digits."), "invalid")
+        return match.group(1)
+
+    def clean_birth_date(self) -> date | None:
+        value = self.cleaned_data.get("birth_date")
+        if value and not EARLIEST_BIRTH_YEAR <= value.year <= LATEST_BIRTH_YEAR:
+            raise ValidationError(
+                _("A birth date between %(first)s and %(last)s, please."),
+                "out_of_range",
+                params={"first": EARLIEST_BIRTH_YEAR, "last": LATEST_BIRTH_YEAR},
+            )
+        return value
+
+    def clean(self):
+        data = super().clean()
+        birth_date, birth_year = data.get("birth_date"), data.get("birth_year")
+        if birth_date and birth_year and birth_date.year != birth_year:
+            self.add_error(
+                "birth_year",
+                ValidationError(_("This year differs from the birth date."), "mismatch"),
+            )
+        return data
+
+    @classmethod
+    def initial_from_query(cls, query: str) -> dict:
+        """The form prefilled from a search query («Иванова Ивана 2004»)."""
+        from conscripts import names
+
+        parsed = names.parse_query(query or "")
+        initial: dict = {}
+        if parsed.name is not None:
+            initial.update(
+                surname=parsed.name.surname,
+                given_name=parsed.name.given_name,
+                patronymic=parsed.name.patronymic,
+            )
+        elif parsed.name_tokens:
+            words = [*parsed.name_tokens, "", "", ""]
+            initial.update(surname=words[0], given_name=words[1], patronymic=words[2])
+        if parsed.birth_date:
+            initial["birth_date"] = parsed.birth_date
+        elif parsed.birth_year:
+            initial["birth_year"] = parsed.birth_year
+        if parsed.unit_number:
+            initial["unit_number"] = parsed.unit_number
+        return initial
+
+    def watch_kwargs(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "email": data["email"],
+            "surname": data["surname"],
+            "given_name": data["given_name"],
+            "patronymic": data.get("patronymic", ""),
+            "birth_date": data.get("birth_date"),
+            "birth_year": data.get("birth_year"),
+            "unit_number": data.get("unit_number", ""),
+            "home_region": data.get("home_region"),
+        }
+
+
+# --- moderators: requests and leads -----------------------------------------------------------
+class CorrectionForm(forms.Form):
+    """The record's facts, prefilled; what the moderator changes is corrected."""
+
+    prefix = "correct"
+
+    surname = forms.CharField(label=_("Surname"), max_length=100)
+    given_name = forms.CharField(label=_("Given name"), max_length=100)
+    patronymic = forms.CharField(label=_("Patronymic"), max_length=100, required=False)
+    birth_date = forms.DateField(
+        label=_("Birth date"),
+        required=False,
+        widget=_date_input(),
+        input_formats=["%Y-%m-%d", "%d.%m.%Y"],
+    )
+    birth_year = forms.IntegerField(
+        label=_("Birth year"), required=False, min_value=1940, max_value=2015
+    )
+    home_region = RegionChoiceField(
+        label=_("Home region"),
+        queryset=Region.objects.all(),
+        required=False,
+        empty_label=_("Not known"),
+    )
+    unit = forms.CharField(
+        label=_("Military unit number"), max_length=5, required=False, min_length=5
+    )
+    draft_season = forms.ChoiceField(
+        label=_("Draft season"), choices=[("", "—"), *DraftSeason.choices], required=False
+    )
+    draft_year = forms.IntegerField(
+        label=_("Draft year"), required=False, min_value=1990, max_value=2100
+    )
+    last_contact_date = forms.DateField(
+        label=_("Last contact"),
+        required=False,
+        widget=_date_input(),
+        input_formats=["%Y-%m-%d", "%d.%m.%Y"],
+    )
+    last_known_place = forms.CharField(label=_("Last known place"), max_length=200, required=False)
+    note = forms.CharField(
+        label=_("Note to the requester (optional)"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    @classmethod
+    def for_record(cls, conscript: Conscript, data=None) -> CorrectionForm:
+        return cls(
+            data,
+            initial={
+                "surname": conscript.surname,
+                "given_name": conscript.given_name,
+                "patronymic": conscript.patronymic,
+                "birth_date": conscript.birth_date,
+                "birth_year": conscript.birth_year,
+                "home_region": conscript.home_region_id,
+                "unit": conscript.unit.number
+                if conscript.unit_id and conscript.unit.number
+                else "",
+                "draft_season": conscript.draft_season,
+                "draft_year": conscript.draft_year,
+                "last_contact_date": conscript.last_contact_date,
+                "last_known_place": conscript.last_known_place,
+            },
+        )
+
+    def clean_unit(self) -> str:
+        value = self.cleaned_data.get("unit", "").strip()
+        if value and not re.fullmatch(r"\d{5}", value):
+            raise ValidationError(_("A unit number has five digits."), "invalid")
+        return value
+
+    def changes(self, conscript: Conscript) -> dict:
+        """The fields whose value differs from the record's (for ``conscript_update``)."""
+        data = self.cleaned_data
+        current = {
+            "surname": conscript.surname,
+            "given_name": conscript.given_name,
+            "patronymic": conscript.patronymic,
+            "birth_date": conscript.birth_date,
+            "birth_year": conscript.birth_year,
+            "home_region": conscript.home_region,
+            "unit": conscript.unit.number if conscript.unit_id and conscript.unit.number else "",
+            "draft_season": conscript.draft_season,
+            "draft_year": conscript.draft_year,
+            "last_contact_date": conscript.last_contact_date,
+            "last_known_place": conscript.last_known_place,
+        }
+
+        def blank(value):
+            return None if value in ("", None) else value
+
+        # conscript_update takes "" or None alike for an empty text, unit or date.
+        return {
+            name: data.get(name)
+            for name, before in current.items()
+            if blank(data.get(name)) != blank(before)
+        }
+
+
+class HideForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why is the record hidden? (internal)"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    note = forms.CharField(
+        label=_("Note to the requester (optional)"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class DeclineForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why is the request declined? (sent to the requester)"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class HitConfirmForm(forms.Form):
+    message = forms.CharField(
+        label=_("Message to the relative (optional, sent as written)"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("No names of other relatives, no contacts."),
+    )

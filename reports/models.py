@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -48,6 +49,19 @@ def report_photo_path(instance, filename: str) -> str:
     return f"reports/photos/{secrets.token_urlsafe(24)}.{extension}"
 
 
+class ReportKind(models.TextChoices):
+    """What a submission asks for: a report about a person (what the form and the
+    ingested posts send), or a request about a published record from its case page."""
+
+    REPORT = "report", _("Report about a person")
+    CORRECTION = "correction", _("Correction request")
+    TAKEDOWN = "takedown", _("Removal request")
+
+
+#: The kinds that ask to change a published record rather than report a person.
+REQUEST_KINDS = (ReportKind.CORRECTION, ReportKind.TAKEDOWN)
+
+
 class Origin(models.TextChoices):
     FORM = "form", _("Public form")
     SOURCE = "source", _("Ingested source")
@@ -74,6 +88,24 @@ STATE_FOR_SUBMITTER = {
     ReportState.REJECTED: _("Not accepted."),
     ReportState.DUPLICATE: _("We had already received this report."),
 }
+#: What a requester reads about a correction or removal request, where it differs.
+STATE_FOR_REQUESTER = {
+    (ReportKind.CORRECTION, ReportState.APPROVED): _("Done: moderators corrected the record."),
+    (ReportKind.TAKEDOWN, ReportState.APPROVED): _(
+        "Done: the record is no longer shown to the public."
+    ),
+    (ReportKind.CORRECTION, ReportState.REJECTED): _("Moderators did not change the record."),
+    (ReportKind.TAKEDOWN, ReportState.REJECTED): _("Moderators did not remove the record."),
+}
+#: A request's decision as the e-mail names it, where it differs from a report's.
+DECISION_FOR_REQUESTER = {
+    (ReportKind.CORRECTION, ReportState.APPROVED): _("done: the record was corrected"),
+    (ReportKind.TAKEDOWN, ReportState.APPROVED): _(
+        "done: the record is no longer shown to the public"
+    ),
+    (ReportKind.CORRECTION, ReportState.REJECTED): _("declined"),
+    (ReportKind.TAKEDOWN, ReportState.REJECTED): _("declined"),
+}
 #: The decision as the e-mail to the submitter names it.
 DECISION_FOR_SUBMITTER = {
     ReportState.APPROVED: _("accepted and published"),
@@ -91,6 +123,9 @@ class Report(models.Model):
     cleaned form ever reaches a ``Conscript``.
     """
 
+    kind = models.CharField(
+        _("kind"), max_length=10, choices=ReportKind.choices, default=ReportKind.REPORT
+    )
     origin = models.CharField(_("origin"), max_length=10, choices=Origin.choices)
     # e.g. "telegram:channel/123"; a string because reports must not import sources.
     origin_ref = models.CharField(_("origin reference"), max_length=200, blank=True)
@@ -213,6 +248,17 @@ class Report(models.Model):
         on_delete=models.PROTECT,
         related_name="duplicates",
     )
+    # The case page the submission was sent from («I know something about this person»,
+    # «this is wrong / remove this»): for a request, the record it asks to change.
+    about = models.ForeignKey(
+        Conscript,
+        verbose_name=_("sent from the case of"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    receipt_mailed_at = models.DateTimeField(_("receipt link mailed"), null=True, blank=True)
     notified_at = models.DateTimeField(_("submitter notified"), null=True, blank=True)
     notified_state = models.CharField(
         _("state notified"), max_length=12, choices=ReportState.choices, blank=True
@@ -265,8 +311,15 @@ class Report(models.Model):
         return self.state in OPEN_STATES
 
     @property
+    def is_request(self) -> bool:
+        """A correction or removal request about a published record."""
+        return self.kind in REQUEST_KINDS
+
+    @property
     def state_for_submitter(self) -> str:
-        return str(STATE_FOR_SUBMITTER[self.state])
+        return str(
+            STATE_FOR_REQUESTER.get((self.kind, self.state)) or STATE_FOR_SUBMITTER[self.state]
+        )
 
     def claim_is_active(self, now=None) -> bool:
         """True while a moderator's claim has not expired (settings.REPORT_CLAIM_MINUTES)."""
@@ -278,3 +331,203 @@ class Report(models.Model):
 
 def claim_duration() -> timedelta:
     return timedelta(minutes=settings.REPORT_CLAIM_MINUTES)
+
+
+class ReportReply(models.Model):
+    """The submitter's answer to «more information needed», from the receipt page. It
+    joins the report (moderators only) and puts it back in the queue."""
+
+    report = models.ForeignKey(
+        Report, on_delete=models.CASCADE, related_name="replies", verbose_name=_("report")
+    )
+    text = models.TextField(_("answer"))
+    created_at = models.DateTimeField(_("sent"), default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("reply")
+        verbose_name_plural = _("replies")
+
+    def __str__(self) -> str:
+        return f"reply #{self.pk} to report #{self.report_id}"
+
+
+# --- Relatives' private watches (reports.watches) -------------------------------------------
+class WatchQuerySet(models.QuerySet):
+    def active(self) -> "WatchQuerySet":
+        """Confirmed by the relative and not ended: what new reports are matched against."""
+        return self.filter(confirmed_at__isnull=False, ended_at__isnull=True)
+
+
+class Watch(models.Model):
+    """A relative's private description of someone they are looking for, and the address
+    to tell once a moderator confirms that a new report or record may be him.
+
+    Double opt-in like following a case: nothing is matched and nothing mailed until the
+    link in the confirmation mail is opened. The address and the description are shown to
+    nobody but moderators (and the relative, through the signed link).
+    """
+
+    class Language(models.TextChoices):
+        RUSSIAN = "ru", "Русский"
+        ENGLISH = "en", "English"
+
+    email = models.EmailField(_("e-mail"))
+    language = models.CharField(
+        _("language"), max_length=2, choices=Language.choices, default=Language.RUSSIAN
+    )
+    surname = models.CharField(_("surname"), max_length=100)
+    given_name = models.CharField(_("given name"), max_length=100, blank=True)
+    patronymic = models.CharField(_("patronymic"), max_length=100, blank=True)
+    birth_date = models.DateField(_("birth date"), null=True, blank=True)
+    birth_year = models.PositiveSmallIntegerField(_("birth year"), null=True, blank=True)
+    unit_number = models.CharField(_("unit number"), max_length=5, blank=True)
+    home_region = models.ForeignKey(
+        Region,
+        verbose_name=_("home region"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    # The search keys of the nominative name (conscripts.search.name_keys), and the
+    # description read as a search query once (conscripts.search.interpretation_as_json):
+    # a new report is matched by keys, then scored with the watch as the query.
+    surname_key = models.CharField(max_length=100, blank=True, editable=False)
+    given_key = models.CharField(max_length=100, blank=True, editable=False)
+    patronymic_key = models.CharField(max_length=100, blank=True, editable=False)
+    query = models.JSONField(default=dict, editable=False)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    confirmation_mailed_at = models.DateTimeField(_("confirmation mailed"), null=True, blank=True)
+    confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
+    ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
+
+    objects = WatchQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("watch")
+        verbose_name_plural = _("watches")
+        indexes = [
+            models.Index(
+                fields=["surname_key", "given_key"],
+                condition=models.Q(confirmed_at__isnull=False, ended_at__isnull=True),
+                name="watch_active_keys",
+            ),
+            models.Index(fields=["email", "confirmation_mailed_at"], name="watch_email"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(email=Lower("email")),
+                name="watch_email_lower",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        # No address and no name: __str__ ends up in logs and error reports.
+        return f"watch #{self.pk}"
+
+    @property
+    def full_name(self) -> str:
+        return " ".join(p for p in (self.surname, self.given_name, self.patronymic) if p)
+
+    @property
+    def is_active(self) -> bool:
+        return self.confirmed_at is not None and self.ended_at is None
+
+
+class WatchKey(models.Model):
+    """The vocabulary of the watches' name keys, matched by trigram similarity like
+    ``conscripts.NameKey`` (a table of its own: the search never sees the watches)."""
+
+    kind = models.CharField(max_length=10)
+    key = models.CharField(max_length=100)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["kind", "key"], name="watchkey_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.key}"
+
+
+class HitState(models.TextChoices):
+    OPEN = "open", _("To check")
+    CONFIRMED = "confirmed", _("Confirmed: the relative was told")
+    DISMISSED = "dismissed", _("Dismissed: someone else")
+
+
+class WatchHit(models.Model):
+    """A lead for moderators: a new report (or an approved record) whose person fits a
+    relative's watch. The relative hears of it only once a moderator confirms it."""
+
+    watch = models.ForeignKey(
+        Watch, on_delete=models.CASCADE, related_name="hits", verbose_name=_("watch")
+    )
+    report = models.ForeignKey(
+        Report,
+        verbose_name=_("report"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="watch_hits",
+    )
+    conscript = models.ForeignKey(
+        Conscript,
+        verbose_name=_("record"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    score = models.FloatField(_("score"))
+    reasons = models.JSONField(_("why"), default=dict)
+    state = models.CharField(
+        _("state"), max_length=10, choices=HitState.choices, default=HitState.OPEN
+    )
+    created_at = models.DateTimeField(_("found"), default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    # Sent to the relative as written, with the confirmation.
+    message = models.TextField(_("message to the relative"), blank=True)
+    notified_at = models.DateTimeField(_("relative told"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("watch hit")
+        verbose_name_plural = _("watch hits")
+        indexes = [
+            models.Index(
+                fields=["created_at", "id"],
+                condition=models.Q(state="open"),
+                name="watchhit_open",
+            ),
+            models.Index(fields=["report", "state"], name="watchhit_report"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["watch", "report"],
+                condition=models.Q(report__isnull=False),
+                name="watchhit_watch_report",
+            ),
+            models.UniqueConstraint(
+                fields=["watch", "conscript"],
+                condition=models.Q(report__isnull=True),
+                name="watchhit_watch_record",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"hit #{self.pk} of watch #{self.watch_id}"
+
+    @property
+    def explained(self) -> list[tuple[str, str]]:
+        from conscripts.search import explain
+
+        return explain(self.reasons or {})

@@ -16,7 +16,7 @@ from django.utils import timezone, translation
 from core.audit import audit_record
 from core.models import AuditAction
 
-from .models import DECISION_FOR_SUBMITTER, Report, ReportState
+from .models import DECISION_FOR_REQUESTER, DECISION_FOR_SUBMITTER, Report, ReportState
 
 
 def receipt_url(report: Report) -> str:
@@ -34,8 +34,13 @@ def decision_email(report: Report) -> tuple[str, str]:
     record_url = ""
     if report.conscript_id and report.conscript.is_public:
         record_url = settings.SITE_URL + report.conscript.get_absolute_url()
+    decision = DECISION_FOR_REQUESTER.get((report.kind, report.state))
     context = {
-        "decision": DECISION_FOR_SUBMITTER[report.state],
+        "decision": decision or DECISION_FOR_SUBMITTER[report.state],
+        "is_request": report.is_request,
+        # A request's requester is told why (a declined removal, a correction's note);
+        # a rejected report's reason stays internal.
+        "reason": report.decision_reason if report.is_request else "",
         "state": report.state,
         "created": timezone.localtime(report.created_at),
         "info_request": report.info_request,
@@ -80,4 +85,28 @@ def submitter_notify(*, report_id: int) -> bool:
             before=before,
             after={"notified_at": report.notified_at, "notified_state": report.notified_state},
         )
+    return True
+
+
+def receipt_mail(*, report_id: int) -> bool:
+    """Mail a submitter who gave an e-mail address the private link to their report,
+    once: closing the tab must not lose it. True if a mail was sent."""
+    with transaction.atomic():
+        report = Report.objects.select_for_update().filter(pk=report_id).first()
+        if report is None or not report.submitter_email or report.receipt_mailed_at:
+            return False
+        language = report.submitter_language if report.submitter_language in ("ru", "en") else "ru"
+        context = {
+            "created": timezone.localtime(report.created_at),
+            "is_request": report.is_request,
+            "receipt_url": receipt_url(report),
+        }
+        with translation.override(language):
+            subject = render_to_string("reports/email/receipt_subject.txt", context)
+            body = render_to_string("reports/email/receipt_body.txt", context)
+        send_mail(
+            " ".join(subject.split()), body, settings.DEFAULT_FROM_EMAIL, [report.submitter_email]
+        )
+        report.receipt_mailed_at = timezone.now()
+        report.save(update_fields=["receipt_mailed_at"])
     return True

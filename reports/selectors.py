@@ -13,7 +13,7 @@ from django.utils import timezone
 from conscripts import search
 from conscripts.models import Conscript
 
-from .models import OPEN_STATES, Report
+from .models import OPEN_STATES, HitState, Report, WatchHit
 
 #: How much a matching unit number lifts a candidate over a namesake.
 UNIT_BONUS = 0.05
@@ -116,3 +116,37 @@ def report_candidates(*, report: Report, limit: int = 5) -> list[Candidate]:
         )
     candidates.sort(key=lambda c: -(c.score + (UNIT_BONUS if "unit_number" in c.agree else 0)))
     return candidates[:limit]
+
+
+# --- leads from relatives' watches (moderators only) ------------------------------------
+def open_leads() -> QuerySet[WatchHit]:
+    """Leads waiting for a moderator, oldest first, with what they point at."""
+    return (
+        WatchHit.objects.filter(state=HitState.OPEN)
+        .select_related("watch__home_region", "report", "conscript")
+        .order_by("created_at", "pk")
+    )
+
+
+def open_leads_count() -> int:
+    return WatchHit.objects.filter(state=HitState.OPEN).count()
+
+
+def report_leads(*, report: Report) -> list[WatchHit]:
+    """Every lead on a report, open or decided, best first."""
+    return list(
+        WatchHit.objects.filter(report=report)
+        .select_related("watch__home_region", "conscript", "decided_by")
+        .order_by("-score", "pk")
+    )
+
+
+def reports_with_open_leads(*, report_ids: list[int]) -> set[int]:
+    """Which of these reports have a lead waiting (one query for a queue page)."""
+    if not report_ids:
+        return set()
+    return set(
+        WatchHit.objects.filter(report_id__in=report_ids, state=HitState.OPEN)
+        .values_list("report_id", flat=True)
+        .distinct()
+    )

@@ -40,11 +40,15 @@ from core.outbox import outbox_enqueue
 from .images import CleanImage
 from .models import (
     OPEN_STATES,
+    REQUEST_KINDS,
     Origin,
     Report,
+    ReportKind,
+    ReportReply,
     ReportState,
     links_have_video,
 )
+from .watches import watch_hits_after_commit
 
 
 class ReportError(Exception):
@@ -61,6 +65,7 @@ class ReportClaimedError(ReportError):
 
 # --- helpers -----------------------------------------------------------------------------
 _SNAPSHOT_FIELDS = (
+    "kind",
     "state",
     "claimed_by_id",
     "claimed_at",
@@ -102,6 +107,14 @@ def _require_moderator(user: AbstractBaseUser | None) -> None:
 
 def _lock(report: Report) -> Report:
     return Report.objects.select_for_update().get(pk=report.pk)
+
+
+def _check_report_kind(report: Report, *kinds: str) -> None:
+    if report.kind not in kinds:
+        raise ReportStateError(
+            f"Report #{report.pk} is a {report.get_kind_display().lower()}; "
+            "this decision is not for it."
+        )
 
 
 def _check_open(report: Report, moderator: AbstractBaseUser, now) -> None:
@@ -179,12 +192,21 @@ def report_submit(
     ip: str | None = None,
     photo: CleanImage | None = None,
     submission_key: str = "",
+    kind: str = ReportKind.REPORT,
+    about: Conscript | None = None,
 ) -> Report:
     """Record a new pending report. Needs no account.
 
     ``submission_key``: the form's one-time key (``core.forms``). A second post with the
     same key (a double click, a resubmitted page) returns the report the first created,
     even when both arrive at once: the database's unique key decides.
+
+    ``kind``: a report about a person, or a correction or removal request about the
+    published record ``about`` (sent from its case page; ``details`` says what is wrong).
+    ``about`` on a report: the case page it was sent from («I know something»).
+    A submitter who gave an e-mail address is mailed the receipt link; a report about a
+    person is matched against the relatives' watches (``reports.watches``); both are
+    queued with the report (``core.outbox``).
 
     A report from the public form needs the submitter's consent to store
     their contact details; invalid links or a birth year that contradicts the
@@ -203,6 +225,10 @@ def report_submit(
             return existing
     if origin == Origin.FORM and not consent:
         raise ValidationError("Consent is required to store a report from the form.")
+    if kind not in ReportKind.values:
+        raise ValidationError(f"Unknown kind {kind!r}.")
+    if kind in REQUEST_KINDS and (about is None or not details.strip()):
+        raise ValidationError("A request needs the record it is about and what is wrong.")
     if not names.clean(surname):
         raise ValidationError("A report needs a surname.")
     if birth_date is not None:
@@ -216,6 +242,8 @@ def report_submit(
     email = email_from_contact(submitter_email) or email_from_contact(submitter_contact)
     now = timezone.now()
     report = Report(
+        kind=kind,
+        about=about,
         origin=origin,
         origin_ref=origin_ref,
         surname_raw=surname.strip(),
@@ -275,6 +303,11 @@ def _report_store(report: Report, *, photo: CleanImage | None) -> None:
         report.photo.save(f"photo.{photo.extension}", ContentFile(photo.data), save=False)
         Report.objects.filter(pk=report.pk).update(photo=report.photo.name)
     _audit(action=AuditAction.SUBMIT, actor=None, report=report, after=_snapshot(report))
+    if report.submitter_email and report.origin == Origin.FORM:
+        outbox_enqueue(
+            task="reports.receipt_mail", args=[report.pk], dedup_key=f"receipt:{report.pk}"
+        )
+    watch_hits_after_commit(report=report)
 
 
 # --- claims --------------------------------------------------------------------------------
@@ -468,6 +501,7 @@ def report_approve_new(
         report = _lock(report)
         now = timezone.now()
         _check_open(report, moderator, now)
+        _check_report_kind(report, ReportKind.REPORT)
         before = _snapshot(report)
         unit = (
             conscript_services.unit_get_or_create(number=report.unit_number)
@@ -501,6 +535,7 @@ def report_approve_new(
             after=_snapshot(report) | _evidence_audit(added),
         )
         _notify_after_commit(report)
+        watch_hits_after_commit(report=report, approved=True)
     return conscript
 
 
@@ -534,6 +569,7 @@ def report_merge(
         report = _lock(report)
         now = timezone.now()
         _check_open(report, moderator, now)
+        _check_report_kind(report, ReportKind.REPORT)
         conscript = Conscript.objects.select_for_update().get(pk=conscript.pk)
         if conscript.merged_into_id is not None:
             raise ReportStateError(
@@ -561,6 +597,7 @@ def report_merge(
             after=after | plan.as_audit() | _evidence_audit(added),
         )
         _notify_after_commit(report)
+        watch_hits_after_commit(report=report, approved=True)
     return plan
 
 
@@ -661,4 +698,139 @@ def report_request_info(*, report: Report, moderator: AbstractBaseUser, message:
             after=_snapshot(report),
         )
         _notify_after_commit(report)
+    return report
+
+
+# --- the submitter answers -------------------------------------------------------------
+MAX_REPLY_LENGTH = 5000
+
+
+def report_reply(*, report: Report, text: str) -> ReportReply:
+    """The submitter's answer to «more information needed», from the receipt page: it
+    joins the report and puts it back in the queue (pending). Only while the report
+    waits for information; the receipt link is the submitter's key."""
+    text = text.strip()
+    if not text:
+        raise ValidationError("Write your answer.")
+    if len(text) > MAX_REPLY_LENGTH:
+        raise ValidationError("The answer is too long.")
+    with transaction.atomic():
+        report = _lock(report)
+        if report.state != ReportState.NEEDS_INFO:
+            raise ReportStateError(f"Report #{report.pk} is not waiting for an answer.")
+        before = _snapshot(report)
+        reply = ReportReply.objects.create(report=report, text=text)
+        report.state = ReportState.PENDING
+        report.save(update_fields=["state", "updated_at"])
+        # The answer itself stays on the report (it may hold contacts): ids in the log.
+        _audit(
+            action=AuditAction.REPLY,
+            actor=None,
+            report=report,
+            before=before,
+            after=_snapshot(report) | {"reply_id": reply.pk},
+        )
+    return reply
+
+
+# --- correction and removal requests -----------------------------------------------------
+def _request_lock(report: Report, moderator: AbstractBaseUser, *kinds: str):
+    """The request locked and checked open, with its record locked too."""
+    report = _lock(report)
+    _check_open(report, moderator, timezone.now())
+    _check_report_kind(report, *kinds)
+    if report.about_id is None:
+        raise ReportStateError(f"Request #{report.pk} names no record.")
+    return report
+
+
+def report_correct(
+    *, report: Report, moderator: AbstractBaseUser, changes: dict[str, Any], note: str = ""
+) -> Report:
+    """Correct the record a request is about through ``conscripts.services.
+    conscript_update`` (audited there too), and close the request as done. ``note`` is
+    sent to the requester as written. Nothing to change is an error: decline instead."""
+    _require_moderator(moderator)
+    with transaction.atomic():
+        report = _request_lock(report, moderator, ReportKind.CORRECTION, ReportKind.TAKEDOWN)
+        record = Conscript.objects.get(pk=report.about_id)
+        before_record = conscript_services.conscript_snapshot(record)
+        updated = conscript_services.conscript_update(
+            conscript=record,
+            changes=changes,
+            acting_user=moderator,
+            reason=f"request #{report.pk}",
+        )
+        after_record = conscript_services.conscript_snapshot(updated)
+        moved = sorted(k for k in after_record if after_record[k] != before_record[k])
+        if not moved:
+            raise ValidationError("Nothing was changed: decline the request instead.")
+        before = _snapshot(report)
+        _decide(report, state=ReportState.APPROVED, moderator=moderator, now=timezone.now())
+        report.decision_reason = note.strip()
+        report.conscript = updated
+        report.save()
+        _audit(
+            action=AuditAction.REQUEST_CORRECT,
+            actor=moderator,
+            report=report,
+            conscript_id=updated.pk,
+            before=before | {"record": {k: before_record[k] for k in moved}},
+            after=_snapshot(report) | {"record": {k: after_record[k] for k in moved}},
+        )
+        _notify_after_commit(report)
+        watch_hits_after_commit(report=report, approved=True)
+    return report
+
+
+def report_hide(
+    *, report: Report, moderator: AbstractBaseUser, reason: str, note: str = ""
+) -> Report:
+    """Hide the record a request is about (``conscripts.services.conscript_set_public``):
+    it leaves public pages, search, the API, exports and statistics, and stays for
+    moderators and in the audit. ``reason`` is internal; ``note`` goes to the requester."""
+    _require_moderator(moderator)
+    if not reason.strip():
+        raise ValidationError("Say why the record is hidden.")
+    with transaction.atomic():
+        report = _request_lock(report, moderator, ReportKind.CORRECTION, ReportKind.TAKEDOWN)
+        record = Conscript.objects.get(pk=report.about_id)
+        was_public = record.is_public
+        hidden = conscript_services.conscript_set_public(
+            conscript=record,
+            is_public=False,
+            acting_user=moderator,
+            reason=f"request #{report.pk}: {reason.strip()}",
+        )
+        before = _snapshot(report)
+        # A takedown from here on, whatever the requester ticked: the receipt and the
+        # e-mail then say the record was removed.
+        report.kind = ReportKind.TAKEDOWN
+        _decide(report, state=ReportState.APPROVED, moderator=moderator, now=timezone.now())
+        report.decision_reason = note.strip()
+        report.conscript = hidden
+        report.save()
+        _audit(
+            action=AuditAction.REQUEST_HIDE,
+            actor=moderator,
+            report=report,
+            conscript_id=hidden.pk,
+            before=before | {"record": {"is_public": was_public}},
+            after=_snapshot(report) | {"record": {"is_public": False}, "reason": reason.strip()},
+        )
+        _notify_after_commit(report)
+    return report
+
+
+def report_decline(*, report: Report, moderator: AbstractBaseUser, reason: str) -> Report:
+    """Decline a correction or removal request; the ``reason`` is sent to the requester
+    (unlike a rejected report's, which stays internal)."""
+    _require_moderator(moderator)
+    if not reason.strip():
+        raise ValidationError("Say why the request is declined.")
+    with transaction.atomic():
+        report = _request_lock(report, moderator, ReportKind.CORRECTION, ReportKind.TAKEDOWN)
+        _reject_locked(
+            report=report, moderator=moderator, reason=reason.strip(), now=timezone.now()
+        )
     return report

@@ -8,6 +8,11 @@ app_name = "reports"
 urlpatterns = [
     path("new/", views.report_new, name="new"),
     path("receipt/<str:token>/", views.receipt, name="receipt"),
+    path("receipt/<str:token>/reply/", views.receipt_reply, name="receipt-reply"),
+    path("request/<int:pk>/", views.request_new, name="request"),
+    path("leads/", views.leads, name="leads"),
+    path("leads/<int:pk>/confirm/", views.hit_confirm, name="hit-confirm"),
+    path("leads/<int:pk>/dismiss/", views.hit_dismiss, name="hit-dismiss"),
     path("queue/", views.queue, name="queue"),
     path("queue/reject/", views.bulk_reject, name="bulk-reject"),
     # Moved to /people/ (conscripts owns people and evidence); kept for old forms.
@@ -22,4 +27,7 @@ urlpatterns = [
     path("<int:pk>/reject/", views.report_reject, name="reject"),
     path("<int:pk>/duplicate/", views.report_duplicate, name="duplicate"),
     path("<int:pk>/request-info/", views.report_request_info, name="request-info"),
+    path("<int:pk>/correct/", views.report_correct, name="correct"),
+    path("<int:pk>/hide/", views.report_hide, name="hide"),
+    path("<int:pk>/decline/", views.report_decline, name="decline"),
 ]

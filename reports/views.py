@@ -26,19 +26,25 @@ from conscripts.models import Conscript
 from core import access, ratelimit
 from core.models import AuditEntry
 
-from . import selectors, services
+from . import selectors, services, watches
 from .forms import (
     FIELD_LABELS,
     BulkRejectForm,
+    CorrectionForm,
+    DeclineForm,
     DuplicateForm,
     EvidenceChoiceForm,
+    HideForm,
+    HitConfirmForm,
     InfoRequestForm,
     MergeForm,
     QueueFilterForm,
     ReasonForm,
+    ReplyForm,
     ReportForm,
+    RequestForm,
 )
-from .models import Report
+from .models import Report, WatchHit
 
 QUEUE_PAGE_SIZE = 50
 RATE_SCOPE = "report-submit"
@@ -50,18 +56,16 @@ not_stored = access.private_response
 
 
 def private_page(view):
-    """A page whose address is its key (the receipt): also never sent as a referrer.
-
-    With ``no-referrer`` Chromium sends ``Origin: null`` on the page's own POST
-    forms, which CSRF checks refuse; so such pages must not need POST forms
-    (the language is switched with ``?lang=``).
-    """
+    """A page whose address is its key (the receipt): never sent as a referrer to
+    another site. ``same-origin``, not ``no-referrer``: with that, Chromium sends
+    ``Origin: null`` on the page's own POST forms (the answer box), which CSRF checks
+    refuse; our own site knows the address already."""
 
     @wraps(view)
     @not_stored
     def wrapper(request, *args, **kwargs):
         response = view(request, *args, **kwargs)
-        response["Referrer-Policy"] = "no-referrer"
+        response["Referrer-Policy"] = "same-origin"
         return response
 
     return wrapper
@@ -91,12 +95,22 @@ def _report_submit(request, form: ReportForm) -> Report:
     )
 
 
+def _about(request) -> Conscript | None:
+    """The public record «I know something about this person» was clicked on."""
+    pk = request.GET.get("about", "")
+    if not pk.isdigit():
+        return None
+    return Conscript.objects.public().select_related("unit").filter(pk=int(pk)).first()
+
+
 @require_http_methods(["GET", "POST"])
 def report_new(request):
     rate = ratelimit.report_rate()
     ident = ratelimit.client_ip(request)
     if request.method != "POST":
-        return render(request, "reports/new.html", {"form": ReportForm()})
+        about = _about(request)
+        form = ReportForm(initial=ReportForm.initial_about(about) if about else None)
+        return render(request, "reports/new.html", {"form": form, "about": about})
     form = ReportForm(request.POST, request.FILES)
     # A second post of the same form (a double click, a resubmitted page) gets the
     # first one's receipt, and is not counted against the limit.
@@ -117,17 +131,96 @@ def report_new(request):
     return render(request, "reports/new.html", {"form": form}, status=400)
 
 
-@require_GET
-@private_page
-def receipt(request, token: str):
-    report = get_object_or_404(Report.objects.select_related("home_region"), receipt_token=token)
+def _receipt_page(request, report: Report, *, reply_form=None, status: int = 200):
     language = request.GET.get("lang", "")
     if language not in dict(settings.LANGUAGES):
         language = get_language()
     with translation.override(language):
-        response = render(request, "reports/receipt.html", {"report": report})
+        response = render(
+            request,
+            "reports/receipt.html",
+            {
+                "report": report,
+                "reply_form": reply_form or ReplyForm(),
+                "replies": list(report.replies.all()),
+            },
+            status=status,
+        )
     response["Content-Language"] = language
     return response
+
+
+@require_GET
+@private_page
+def receipt(request, token: str):
+    report = get_object_or_404(Report.objects.select_related("home_region"), receipt_token=token)
+    return _receipt_page(request, report)
+
+
+@require_POST
+@private_page
+def receipt_reply(request, token: str):
+    """The answer box on the receipt page, while more information is requested."""
+    report = get_object_or_404(Report.objects.select_related("home_region"), receipt_token=token)
+    form = ReplyForm(request.POST)
+    ident = ratelimit.client_ip(request)
+    if not ratelimit.hit(scope=RATE_SCOPE, ident=ident, rate=ratelimit.report_rate()):
+        messages.error(request, _("Too many messages from your connection. Try again later."))
+        return _receipt_page(request, report, reply_form=form, status=429)
+    if not form.is_valid():
+        return _receipt_page(request, report, reply_form=form, status=400)
+    try:
+        services.report_reply(report=report, text=form.cleaned_data["text"])
+    except ACTION_ERRORS as error:
+        form.add_error(None, str(error) if not isinstance(error, ValidationError) else error)
+        return _receipt_page(request, report, reply_form=form, status=409)
+    messages.success(
+        request, _("Thank you. Your answer was added to the report, and moderators will review it.")
+    )
+    return redirect("reports:receipt", token=report.receipt_token)
+
+
+@require_http_methods(["GET", "POST"])
+def request_new(request, pk: int):
+    """«This is wrong / remove this» on a case page: a request in the queue."""
+    conscript, merged = conscript_selectors.public_conscript_or_successor_get(pk=pk)
+    if merged:
+        return redirect("reports:request", pk=conscript.pk)
+    if request.method != "POST":
+        return render(request, "reports/request.html", {"form": RequestForm(), "case": conscript})
+    form = RequestForm(request.POST)
+    rate = ratelimit.report_rate()
+    ident = ratelimit.client_ip(request)
+    if not form.is_valid():
+        return render(
+            request, "reports/request.html", {"form": form, "case": conscript}, status=400
+        )
+    if not ratelimit.hit(scope=RATE_SCOPE, ident=ident, rate=rate):
+        return render(
+            request,
+            "reports/request.html",
+            {"form": form, "case": conscript, "limited": True},
+            status=429,
+        )
+    if form.is_robot:  # answered as if all went well; nothing is stored
+        return render(request, "reports/request.html", {"form": RequestForm(), "case": conscript})
+    data = form.cleaned_data
+    report = services.report_submit(
+        kind=data["kind"],
+        about=conscript,
+        surname=conscript.surname,
+        given_name=conscript.given_name,
+        patronymic=conscript.patronymic,
+        birth_date=conscript.birth_date,
+        birth_year=conscript.birth_year,
+        details=form.details_text(),
+        submitter_name=data["submitter_name"],
+        submitter_contact=data["submitter_contact"],
+        consent=data["consent"],
+        ip=ident or None,
+        submitter_language=(get_language() or "ru")[:2],
+    )
+    return redirect("reports:receipt", token=report.receipt_token)
 
 
 # --- moderators: lists --------------------------------------------------------------------
@@ -151,6 +244,10 @@ def queue(request):
         {
             "form": form,
             "page": page,
+            "with_leads": selectors.reports_with_open_leads(
+                report_ids=[r.pk for r in page.object_list]
+            ),
+            "open_leads": selectors.open_leads_count(),
             "query_string": params.urlencode(),
             "bulk_form": BulkRejectForm(),
             "merge_people_form": ConscriptsMergeForm(),
@@ -183,7 +280,13 @@ def bulk_reject(request):
 def _report_get(pk: int) -> Report:
     return get_object_or_404(
         Report.objects.select_related(
-            "home_region", "claimed_by", "decided_by", "conscript", "duplicate_of"
+            "home_region",
+            "claimed_by",
+            "decided_by",
+            "conscript",
+            "duplicate_of",
+            "about__home_region",
+            "about__unit",
         ),
         pk=pk,
     )
@@ -208,9 +311,26 @@ def _detail_context(request, report: Report, **extra) -> dict:
         "duplicate_form": DuplicateForm(),
         "info_form": InfoRequestForm(),
         "merge_form": MergeForm(),
-        "evidence_form": EvidenceChoiceForm(report=report) if report.is_open else None,
+        "evidence_form": (
+            EvidenceChoiceForm(report=report) if report.is_open and not report.is_request else None
+        ),
         "merge_people_form": ConscriptsMergeForm(),
+        "replies": list(report.replies.all()),
+        "leads": selectors.report_leads(report=report),
+        "hit_form": HitConfirmForm(),
+        **_request_forms(report),
         **extra,
+    }
+
+
+def _request_forms(report: Report) -> dict:
+    """A correction or removal request: the record it is about and the three decisions."""
+    if not report.is_request or report.about is None:
+        return {}
+    return {
+        "correction_form": CorrectionForm.for_record(report.about),
+        "hide_form": HideForm(),
+        "decline_form": DeclineForm(),
     }
 
 
@@ -363,3 +483,85 @@ def report_merge(request, pk: int):
         % {"name": result.conscript.full_name, "pk": result.conscript.pk},
     )
     return redirect("reports:detail", pk=report.pk)
+
+
+# --- moderators: correction and removal requests ----------------------------------------
+def _correct(request, report: Report) -> None:
+    if report.about is None:
+        raise ValidationError(_("This request names no record."))
+    form = CorrectionForm.for_record(report.about, data=request.POST)
+    if not form.is_valid():
+        raise ValidationError(
+            [f"{form.fields[name].label}: {m}" for name, ms in form.errors.items() for m in ms]
+        )
+    services.report_correct(
+        report=report,
+        moderator=request.user,
+        changes=form.changes(report.about),
+        note=form.cleaned_data.get("note", ""),
+    )
+
+
+report_correct = _action(_correct, gettext_lazy("The record was corrected; the requester is told."))
+
+
+def _hide(request, report: Report) -> None:
+    data = _valid(HideForm, request)
+    services.report_hide(
+        report=report, moderator=request.user, reason=data["reason"], note=data["note"]
+    )
+
+
+report_hide = _action(
+    _hide, gettext_lazy("The record is hidden from the public; the requester is told.")
+)
+report_decline = _action(
+    lambda request, report: services.report_decline(
+        report=report, moderator=request.user, reason=_valid(DeclineForm, request)["reason"]
+    ),
+    gettext_lazy("Request declined; the requester is told why."),
+)
+
+
+# --- moderators: leads from relatives' watches ---------------------------------------------
+LEADS_PAGE_SIZE = 50
+
+
+@require_GET
+@moderator_required
+@not_stored
+def leads(request):
+    """Open leads: new reports or records that fit a relative's watch."""
+    page = Paginator(selectors.open_leads(), LEADS_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "reports/leads.html", {"page": page, "hit_form": HitConfirmForm()})
+
+
+def _hit_action(decide, success_message):
+    @require_POST
+    @moderator_required
+    def view(request, pk: int):
+        hit = get_object_or_404(WatchHit.objects.select_related("report"), pk=pk)
+        try:
+            decide(request, hit)
+        except (watches.WatchHitError, ValidationError) as error:
+            _error_message(request, error)
+        else:
+            messages.success(request, success_message)
+        back = request.POST.get("back", "")
+        if back == "leads" or hit.report_id is None:
+            return redirect("reports:leads")
+        return redirect("reports:detail", pk=hit.report_id)
+
+    return view
+
+
+hit_confirm = _hit_action(
+    lambda request, hit: watches.watch_hit_confirm(
+        hit=hit, moderator=request.user, message=_valid(HitConfirmForm, request)["message"]
+    ),
+    gettext_lazy("Lead confirmed: the relative will get one e-mail."),
+)
+hit_dismiss = _hit_action(
+    lambda request, hit: watches.watch_hit_dismiss(hit=hit, moderator=request.user),
+    gettext_lazy("Lead dismissed: the relative hears nothing."),
+)

@@ -13,6 +13,9 @@ or for invalid parameters each parameter mapped to its messages,
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from typing import Any
+
 from django import forms
 from django.conf import settings
 from django_filters import rest_framework as filters
@@ -34,7 +37,7 @@ from rest_framework.views import APIView
 
 from conscripts.forms import SearchForm
 from conscripts.models import Evidence, EvidenceKind, MilitaryUnit, Region
-from conscripts.search import search
+from conscripts.search import browse, search
 
 from . import selectors
 from .filters import ConscriptFilter
@@ -272,9 +275,25 @@ def _search_parameters() -> list[OpenApiParameter]:
     ]
 
 
+@dataclass(frozen=True)
+class _Listed:
+    """A person listed by filters alone, read as a search result with no score."""
+
+    conscript: Any
+    score: None = None
+    kind: None = None
+    reasons: dict = field(default_factory=dict)
+
+
+#: Listing without a name stops counting here, as the search page does.
+BROWSE_COUNT_CAP = 10_000
+
+
 class ConscriptSearchView(_DebugBrowsable, APIView):
     """Public people by name, best first: the ranking of the search page and of
-    ``manage.py search_conscripts``. A page past the last one is empty."""
+    ``manage.py search_conscripts``, each result a ``match`` or a ``similar`` name.
+    Without ``q``, the filters alone (region, unit, status, birth year) list people,
+    newest first. A page past the last one is empty."""
 
     @extend_schema(
         operation_id="conscripts_search",
@@ -290,17 +309,17 @@ class ConscriptSearchView(_DebugBrowsable, APIView):
             raise ValidationError({**errors, **paging.errors})
         page = paging.validated_data["page"]
         size = min(paging.validated_data["page_size"], SEARCH_MAX_PAGE_SIZE)
-        result = search(form.cleaned_data["q"] or "", filters=form.filters())
+        query = (form.cleaned_data["q"] or "").strip()
+        filters = form.filters()
         start = (page - 1) * size
-        results = SearchResultSerializer(
-            result.matches[start : start + size], many=True, context={"request": request}
-        )
+        if query or filters.is_empty:
+            result = search(query, filters=filters)
+            count, window = len(result.matches), result.matches[start : start + size]
+        else:
+            people = browse(filters)
+            count = people.order_by()[: BROWSE_COUNT_CAP + 1].count()
+            window = [_Listed(conscript=p) for p in people[start : start + size]]
+        results = SearchResultSerializer(window, many=True, context={"request": request})
         return Response(
-            {
-                "q": result.query,
-                "count": len(result.matches),
-                "page": page,
-                "page_size": size,
-                "results": results.data,
-            }
+            {"q": query, "count": count, "page": page, "page_size": size, "results": results.data}
         )

@@ -102,6 +102,14 @@ class SearchResultSerializer(serializers.Serializer):
     fields, the score and what matched."""
 
     score = serializers.SerializerMethodField()
+    match = serializers.ChoiceField(
+        source="kind",
+        choices=["match", "similar"],
+        allow_null=True,
+        help_text="match: the person the query names, as far as it can tell; similar: only a "
+        "similar name (shown apart, without a status on the search page). Null when people "
+        "are listed by filters alone, with no name.",
+    )
     matched = serializers.DictField(
         child=serializers.CharField(),
         source="reasons",
@@ -117,8 +125,8 @@ class SearchResultSerializer(serializers.Serializer):
         }
         return {**person, **super().get_fields()}
 
-    def get_score(self, match) -> float:
-        return round(match.score, 4)
+    def get_score(self, match) -> float | None:
+        return None if match.score is None else round(match.score, 4)
 
     def get_url(self, match) -> str:
         return _case_url(self, match.conscript)
@@ -128,7 +136,9 @@ class SearchPageSerializer(serializers.Serializer):
     """A page of name-search results, best first."""
 
     q = serializers.CharField(help_text="The query as given.")
-    count = serializers.IntegerField(help_text="Matches in all (at most 200).")
+    count = serializers.IntegerField(
+        help_text="Matches in all (at most 200); listed by filters alone, counted up to 10,001."
+    )
     page = serializers.IntegerField()
     page_size = serializers.IntegerField()
     results = SearchResultSerializer(many=True)

@@ -378,6 +378,20 @@ def mails(directory: Path) -> list[str]:
     return out
 
 
+def addressed(directory: Path) -> list[tuple[str, str]]:
+    """(recipient, subject) of every mail written, in order."""
+    import email
+    from email.header import decode_header, make_header
+
+    out = []
+    for text in mails(directory):
+        message = email.message_from_string(text.strip())
+        if message["To"]:
+            subject = str(make_header(decode_header(message["Subject"] or "")))
+            out.append((message["To"], subject))
+    return out
+
+
 def recipients(directory: Path) -> list[str]:
     return [
         match.group(1)

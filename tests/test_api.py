@@ -147,7 +147,7 @@ def test_the_name_search_shows_public_fields_of_public_people_only(client, peopl
     assert found["url"].endswith(f"/people/{people[0].pk}/")
     assert set(found) == {
         "id", "surname", "given_name", "patronymic", "birth_date", "birth_year", "region",
-        "unit_number", "status", "status_since", "score", "matched", "url",
+        "unit_number", "status", "status_since", "score", "match", "matched", "url",
     }  # fmt: skip
 
 

@@ -305,7 +305,10 @@ def test_following_again_after_unsubscribing_needs_a_new_confirmation(
     client, mailoutbox, django_capture_on_commit_callbacks
 ):
     person = ConscriptFactory()
-    follower = confirmed(person)
+    with django_capture_on_commit_callbacks(execute=True):  # the link is mailed…
+        follower = services.follow_request(conscript=person, email=MOTHER, language="ru")
+    services.follow_confirm(token=services.follow_token(follower, "confirm"))  # …and opened
+    mailoutbox.clear()
     services.unfollow(token=services.follow_token(follower, "unfollow"))
     with django_capture_on_commit_callbacks(execute=True):
         follow(client, person, MOTHER)

@@ -214,6 +214,7 @@ def test_command_batch_mode_writes_one_json_line_per_query(people, tmp_path):
         "birth_date": None,
         "birth_year": 2005,
         "score": lines[1]["results"][0]["score"],
+        "match": "match",
     }
     assert 0 < lines[1]["results"][0]["score"] <= 1
     assert lines[2]["results"] == []

@@ -204,6 +204,16 @@ FOLLOW_CONFIRM_MAX_AGE = env.int("FOLLOW_CONFIRM_MAX_AGE", default=3 * 24 * 3600
 FOLLOW_RESEND_SECONDS = env.int("FOLLOW_RESEND_SECONDS", default=600)
 FOLLOW_MAILS_PER_ADDRESS_HOUR = env.int("FOLLOW_MAILS_PER_ADDRESS_HOUR", default=5)
 
+# --- Relatives' watches (reports.watches) ------------------------------------
+WATCH_RATE_LIMIT = env("WATCH_RATE_LIMIT", default="10/hour")  # form posts per client IP
+WATCH_CONFIRM_MAX_AGE = env.int("WATCH_CONFIRM_MAX_AGE", default=3 * 24 * 3600)  # seconds
+WATCH_MAILS_PER_ADDRESS_HOUR = env.int("WATCH_MAILS_PER_ADDRESS_HOUR", default=5)
+
+# --- Retention (reports.retention): days after the decision, unsubscribing, ending --------
+RETENTION_CONTACT_DAYS = env.int("RETENTION_CONTACT_DAYS", default=180)
+RETENTION_FOLLOWER_DAYS = env.int("RETENTION_FOLLOWER_DAYS", default=180)
+RETENTION_WATCH_DAYS = env.int("RETENTION_WATCH_DAYS", default=180)
+
 # --- E-mail ----------------------------------------------------------------
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="noreply@conscripts.invalid")
@@ -323,6 +333,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "conscripts.followers_purge_unconfirmed",
         "schedule": 24 * 3600.0,
     },
+    # Contacts, followers' and watches' addresses past their retention (reports.retention).
+    "retention-purge": {"task": "reports.retention_purge", "schedule": 24 * 3600.0},
     "sources-poll-due": {"task": "sources.poll_due_sources", "schedule": 60.0},
     "sources-requeue-stale": {"task": "sources.requeue_stale_items", "schedule": 300.0},
 }

@@ -31,6 +31,7 @@ from .follow import (
     follower_for_token,
     followers_notify,
     followers_purge_unconfirmed,
+    followers_purge_unsubscribed,
     unfollow,
 )
 from .people import (
@@ -85,6 +86,7 @@ __all__ = [
     "follower_for_token",
     "followers_notify",
     "followers_purge_unconfirmed",
+    "followers_purge_unsubscribed",
     "merge_plan",
     "merge_plan_execute",
     "name_keys_set",

@@ -9,7 +9,7 @@ Tasks get ids only: addresses stay out of the broker and its logs.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core import signing
@@ -37,9 +37,10 @@ def follow_request(*, conscript: Conscript, email: str, language: str) -> Follow
     """Ask to follow ``conscript``; the address is mailed a confirmation link.
 
     Whatever the address's state (new, waiting, confirmed, unsubscribed) this returns
-    normally, so a caller cannot tell anyone what it is. A link is mailed (after
-    commit) only if the address is not following already, none was requested for this
-    case within ``FOLLOW_RESEND_SECONDS`` and the address has asked for fewer than
+    normally and does the same work, so a caller cannot tell anyone what it is, not
+    even by the time it takes. A link is mailed (by the task queued after commit) only
+    if the address is not following already, none was requested for this case within
+    ``FOLLOW_RESEND_SECONDS`` and the address has asked for fewer than
     ``FOLLOW_MAILS_PER_ADDRESS_HOUR`` links in the last hour. A merged record is
     followed through the record it was merged into; a hidden one raises ``FollowError``.
     """
@@ -57,21 +58,29 @@ def follow_request(*, conscript: Conscript, email: str, language: str) -> Follow
         raise FollowError(f"Record #{conscript.pk} cannot be followed.")
     now = timezone.now()
     with transaction.atomic():
-        follower, _created = Follower.objects.select_for_update().get_or_create(
-            conscript_id=target.pk, email=email, defaults={"language": language}
+        # The same statements whatever the address's state, so that the answer's timing
+        # tells nothing: one upsert (new or known address alike), the row locked, the
+        # hourly count, one update, and a task queued that decides whether to mail.
+        Follower.objects.bulk_create(
+            [Follower(conscript_id=target.pk, email=email, language=language)],
+            update_conflicts=True,
+            unique_fields=["conscript", "email"],
+            update_fields=["email"],
         )
-        if follower.is_following:
-            return follower
-        last = follower.confirmation_requested_at
-        if last is not None and now - last < timedelta(seconds=settings.FOLLOW_RESEND_SECONDS):
-            return follower
+        follower = Follower.objects.select_for_update().get(conscript_id=target.pk, email=email)
         asked = Follower.objects.filter(
             email=email, confirmation_requested_at__gte=now - timedelta(hours=1)
         ).count()
-        if asked >= settings.FOLLOW_MAILS_PER_ADDRESS_HOUR:
-            return follower
-        follower.language = language
-        follower.confirmation_requested_at = now
+        last = follower.confirmation_requested_at
+        due = (
+            not follower.is_following
+            and (last is None or now - last >= timedelta(seconds=settings.FOLLOW_RESEND_SECONDS))
+            and asked < settings.FOLLOW_MAILS_PER_ADDRESS_HOUR
+        )
+        if due:
+            follower.language = language
+            follower.confirmation_requested_at = now
+        # Saved with or without news: the task mails only a request not mailed yet.
         follower.save(update_fields=["language", "confirmation_requested_at"])
         outbox_enqueue(
             task="conscripts.follow_confirmation",
@@ -200,6 +209,13 @@ def followers_purge_unconfirmed() -> int:
     deleted, _ = Follower.objects.filter(
         confirmed_at__isnull=True, confirmation_requested_at__lt=expired
     ).delete()
+    return deleted
+
+
+def followers_purge_unsubscribed(*, before: datetime) -> int:
+    """Delete the addresses that unsubscribed before ``before`` (the retention period,
+    ``reports.retention``): nobody is mailed at them any more. Returns how many."""
+    deleted, _ = Follower.objects.filter(unsubscribed_at__lt=before).delete()
     return deleted
 
 

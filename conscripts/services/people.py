@@ -18,6 +18,7 @@ from django.db import transaction
 from core import access
 from core.audit import audit_record
 from core.models import AuditAction
+from core.outbox import outbox_enqueue
 
 from .. import search
 from ..models import Conscript, DraftSeason, Evidence, MilitaryUnit, Region, StatusChange
@@ -188,6 +189,10 @@ def conscript_set_public(
             before={"is_public": not is_public},
             after={"is_public": is_public} | ({"reason": reason} if reason else {}),
         )
+        # The cached statistics would still count (and list the unit of) a record just
+        # hidden for up to three refresh periods: recompute them now.
+        # By name: the statistics are the research app's, above this one.
+        outbox_enqueue(task="conscripts.statistics_refresh", dedup_key="statistics-refresh")
     return locked
 
 

@@ -5,8 +5,9 @@
 
 Batch mode reads one query per line and writes one JSON line per query:
 {"q": "...", "results": [{"id", "surname", "given_name", "patronymic",
-"birth_date", "birth_year", "score"}, ...]}. The ranking is the same as the
-search page's and the API's.
+"birth_date", "birth_year", "score", "match"}, ...]}, where "match" is "match" or
+"similar" (a similar name, not a match: conscripts.search.match_kind). The ranking
+and the decision are the same as the search page's and the API's.
 """
 
 import json
@@ -47,8 +48,8 @@ class Command(BaseCommand):
             person = match.conscript
             born = person.birth_date or person.birth_year or "?"
             self.stdout.write(
-                f"{match.score:.3f}  #{person.pk:<8} {person.full_name} ({born})  "
-                f"{person.get_status_display()}"
+                f"{match.score:.3f} {match.kind:<7}  #{person.pk:<8} {person.full_name} "
+                f"({born})  {person.get_status_display()}"
             )
 
     def _batch(self, path: str, limit: int) -> None:
