@@ -18,10 +18,12 @@ class AuditAction(models.TextChoices):
     MARK_DUPLICATE = "mark_duplicate", _("Marked duplicate")
     REQUEST_INFO = "request_info", _("Information requested")
     NOTIFY = "notify", _("Submitter notified")
+    LIST_UPLOAD = "list_upload", _("List uploaded into the queue")
     # People and evidence
     CONSCRIPTS_MERGE = "conscripts_merge", _("Two records merged")
     RETRACT_EVIDENCE = "retract_evidence", _("Evidence retracted")
     CONSCRIPT_UPDATE = "conscript_update", _("Record corrected")
+    LIST_EVIDENCE = "list_evidence", _("Evidence added from a list")
 
 
 class AuditEntry(models.Model):

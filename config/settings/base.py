@@ -211,6 +211,13 @@ INSTALLED_APPS += [  # appended so the list above stays easy to merge
 ]
 #: Exports with more rows than this are written by a Celery worker.
 EXPORT_SYNC_LIMIT = env.int("EXPORT_SYNC_LIMIT", default=2000)
+# Uploaded lists (reports.uploads): files up to this size; lists with more rows than
+# LIST_UPLOAD_SYNC_ROWS are read by a Celery worker while the page shows progress.
+LIST_UPLOAD_MAX_BYTES = env.int("LIST_UPLOAD_MAX_BYTES", default=20 * 1024 * 1024)
+LIST_UPLOAD_SYNC_ROWS = env.int("LIST_UPLOAD_SYNC_ROWS", default=300)
+# Pasted lists (sources.lists): more lines than this are matched by a Celery worker.
+LIST_PASTE_SYNC_LINES = env.int("LIST_PASTE_SYNC_LINES", default=60)
+LIST_PASTE_MAX_LINES = env.int("LIST_PASTE_MAX_LINES", default=5000)
 #: How long the statistics aggregates are cached (0 turns the cache off).
 STATISTICS_CACHE_SECONDS = env.int("STATISTICS_CACHE_SECONDS", default=60)
 #: Read per request by conscripts.api throttles (DRF's own setting is read at import).
