@@ -221,9 +221,11 @@ def list_upload_map(
 
 
 # --- 3. Queue it ---------------------------------------------------------------------------
-def list_upload_start(*, upload: ListUpload, moderator: AbstractBaseUser | None) -> ListUpload:
-    """Queue the rows under the saved mapping: at once for a small list, else by a worker
-    (after commit). Audited."""
+def list_upload_start(
+    *, upload: ListUpload, moderator: AbstractBaseUser | None, in_process: bool = False
+) -> ListUpload:
+    """Queue the rows under the saved mapping: at once for a small list (or when
+    ``in_process``, as the command asks), else by a worker (after commit). Audited."""
     _require(moderator)
     with transaction.atomic():
         upload = ListUpload.objects.select_for_update().get(pk=upload.pk)
@@ -246,7 +248,7 @@ def list_upload_start(*, upload: ListUpload, moderator: AbstractBaseUser | None)
                 "rows": upload.rows_total,
             },
         )
-        in_request = upload.rows_total <= settings.LIST_UPLOAD_SYNC_ROWS
+        in_request = in_process or upload.rows_total <= settings.LIST_UPLOAD_SYNC_ROWS
         if not in_request:
             from .tasks import list_upload_read_task
 
