@@ -7,12 +7,10 @@ import datetime
 import re
 import time
 import uuid
-from io import StringIO
 
 import pytest
 from django.conf import settings as django_settings
 from django.core import signing
-from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone

@@ -83,7 +83,7 @@ def test_reimporting_the_same_file_queues_nothing_new(tmp_path):
 
 def test_a_row_without_a_name_fails_the_command_but_the_others_are_queued(tmp_path):
     path = write(tmp_path, "ФИО;Год рождения\nКречетов Тимофей;2005\n;2004\n")
-    code, out, err = run(path)
+    code, _, err = run(path)
     assert code == 1
     assert "row 3: error: no name" in err
     assert Report.objects.count() == 1
