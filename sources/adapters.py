@@ -15,8 +15,11 @@ Formats:
   ``owner_id``, ``from_id``, ``date`` (unix), ``text``, ``attachments[]`` (``video``,
   ``link``) and ``copy_history`` (reposts, whose text is kept).
 * ``rss`` — RSS 2.0 or Atom, read by feedparser; HTML in entries is reduced to text.
-* ``csv`` — UTF-8 CSV with the header ``external_id,published_at,author,url,text``;
-  ``published_at`` is ISO 8601 (UTC when it has no offset).
+* ``csv`` — CSV with the columns ``external_id,published_at,author,url,text`` in any
+  order, also named in Russian or otherwise (``POST_COLUMNS``: «№», «Дата», «Автор»,
+  «Ссылка», «Текст», …); any common encoding and delimiter (``core.tables``).
+  ``published_at`` is ISO 8601 (UTC when it has no offset). ``ParseResult.columns``
+  says which column was read as which field.
 * ``webhook`` — JSON ``{"items": [{"external_id", "published_at", "url", "author",
   "text"}]}``, the same fields as CSV.
 """
@@ -34,9 +37,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from core import tables
+
 __all__ = [
     "CSV_HEADER",
     "MAX_TEXT_CHARS",
+    "POST_COLUMNS",
     "BadItem",
     "ParseResult",
     "ParsedItem",
@@ -45,6 +51,26 @@ __all__ = [
 ]
 
 CSV_HEADER = ("external_id", "published_at", "author", "url", "text")
+#: The names a CSV export may give each field (compared as ``core.tables.normal_header``).
+POST_COLUMNS: dict[str, tuple[str, ...]] = {
+    "external_id": ("external_id", "id", "post id", "message id", "№", "номер", "ид", "код"),
+    "published_at": (
+        "published_at",
+        "published",
+        "date",
+        "datetime",
+        "timestamp",
+        "time",
+        "дата",
+        "дата публикации",
+        "время",
+        "опубликовано",
+    ),
+    "author": ("author", "from", "channel", "автор", "от кого", "канал", "источник"),
+    "url": ("url", "link", "href", "ссылка", "ссылка на пост", "адрес"),
+    "text": ("text", "body", "message", "post", "content", "текст", "сообщение", "пост"),
+}
+_POST_INDEX = tables.synonym_index(POST_COLUMNS)
 #: Longer posts are refused: no relatives' post is that long, and extraction time grows with it.
 MAX_TEXT_CHARS = 20_000
 _MAX_ID_CHARS = 200
@@ -82,6 +108,9 @@ class ParseResult:
     items: list[ParsedItem] = field(default_factory=list)
     bad: list[BadItem] = field(default_factory=list)
     cursor: dict[str, Any] = field(default_factory=dict)
+    #: CSV: the header each field was read from, and the headers not used.
+    columns: dict[str, str] = field(default_factory=dict)
+    ignored: list[str] = field(default_factory=list)
 
     @property
     def read(self) -> int:
@@ -449,37 +478,66 @@ def _id_field(record: Any) -> Any:
     return record.get("external_id") if isinstance(record, dict) else None
 
 
+def _csv_header(text: str) -> tuple[str, list[str], list[str | None]]:
+    """(delimiter, header cells, field of each): the delimiter under which the first line
+    names the most fields (a comma when none does better)."""
+    first = text.split("\n", 1)[0]
+    best = (",", [], [])
+    best_hits = -1
+    for delimiter in (",", ";", "\t", "|"):
+        try:
+            cells = next(csv.reader([first], delimiter=delimiter), [])
+        except csv.Error:
+            continue
+        mapping = tables.match_header(cells, _POST_INDEX)
+        hits = sum(1 for m in mapping if m)
+        if hits > best_hits:
+            best, best_hits = (delimiter, cells, mapping), hits
+    return best
+
+
 def parse_csv(data: bytes | str) -> ParseResult:
     if isinstance(data, bytes):
         try:
-            data = data.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise SourceFormatError(f"not UTF-8: {exc}") from None
-    reader = csv.DictReader(io.StringIO(clean_str(data), newline=""))
+            data, _encoding = tables.decode(data)
+        except tables.TableError as exc:
+            raise SourceFormatError(f"unreadable CSV: {exc}") from None
+    text = clean_str(data).removeprefix("\ufeff")
+    delimiter, _first, _mapping = _csv_header(text)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
-        header = [h.strip() for h in (reader.fieldnames or [])]
+        header = [h.strip() for h in next(reader, [])]
     except csv.Error as exc:
         raise SourceFormatError(f"unreadable CSV header: {exc}") from None
-    missing = [h for h in ("external_id", "text") if h not in header]
+    mapping = tables.match_header(header, _POST_INDEX)
+    missing = [h for h in ("external_id", "text") if h not in mapping]
     if missing:
         raise SourceFormatError(
-            f"CSV header must be {','.join(CSV_HEADER)}; missing {', '.join(missing)}"
+            f"CSV header must be {','.join(CSV_HEADER)} (or their Russian names: №, Дата, "
+            f"Автор, Ссылка, Текст); missing {', '.join(missing)} in "
+            f"{', '.join(repr(h) for h in header) or 'an empty header'}"
         )
-    reader.fieldnames = header
-    result = ParseResult()
+    result = ParseResult(
+        columns={name: header[i] for i, name in enumerate(mapping) if name},
+        ignored=[h for h, name in zip(header, mapping, strict=True) if not name],
+    )
+    fields = list(enumerate(mapping))
 
     def rows() -> Iterable[Any]:
         while True:
             try:
-                row = next(reader)
+                cells = next(reader)
             except StopIteration:
                 return
             except csv.Error as exc:
                 # Keep going: the next line is usually readable again.
                 yield {"external_id": None, "_error": str(exc), "_line": reader.line_num}
                 continue
-            if None in row:  # more cells than header columns
-                row = {**row, "_extra": row.pop(None)}
+            if not cells:  # a blank line is no post
+                continue
+            row = {name: cells[i] if i < len(cells) else None for i, name in fields if name}
+            if len(cells) > len(header):
+                row["_extra"] = cells[len(header) :]
             yield row
 
     def one(row: dict) -> ParsedItem:

@@ -71,6 +71,8 @@ class StoreResult:
     stats: IngestStats
     new_item_ids: list[int]  # stored as ``new``: to extract
     bad: list[adapters.BadItem] = field(default_factory=list)  # unreadable in this document
+    columns: dict[str, str] = field(default_factory=dict)  # CSV: field → header read
+    ignored: list[str] = field(default_factory=list)  # CSV: headers not used
 
 
 # --- sources --------------------------------------------------------------------------------
@@ -167,7 +169,13 @@ def items_store(*, source: Source, parsed: adapters.ParseResult) -> StoreResult:
     )
     stats.duplicate = stats.read - stats.new - stats.failed
     new_ids = sorted(pk for pk, _, state in inserted if state == ItemState.NEW)
-    return StoreResult(stats=stats, new_item_ids=new_ids, bad=parsed.bad)
+    return StoreResult(
+        stats=stats,
+        new_item_ids=new_ids,
+        bad=parsed.bad,
+        columns=parsed.columns,
+        ignored=parsed.ignored,
+    )
 
 
 def _enqueue_extraction(item_ids: list[int]) -> None:

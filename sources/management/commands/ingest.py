@@ -16,9 +16,10 @@ _KINDS = [SourceKind.TELEGRAM, SourceKind.VK, SourceKind.RSS, SourceKind.CSV]
 class Command(BaseCommand):
     help = (
         "Read a Telegram export, VK wall.get JSON, RSS/Atom feed or CSV file into a source, "
-        "then extract its new posts into reports. CSV header: "
+        "then extract its new posts into reports. CSV columns: "
         + ",".join(adapters.CSV_HEADER)
-        + "."
+        + ", in any order, in any common encoding and delimiter, also named in Russian "
+        "(№, Дата, Автор, Ссылка, Текст) or otherwise; the command says which it used."
     )
 
     def add_arguments(self, parser):
@@ -50,6 +51,12 @@ class Command(BaseCommand):
         except adapters.SourceFormatError as exc:
             raise CommandError(f"{path}: {exc}") from None
         stats = result.stats
+        if result.columns:
+            used = ", ".join(f"{name} ← «{header}»" for name, header in result.columns.items())
+            self.stdout.write(f"columns used: {used}")
+            if result.ignored:
+                ignored = ", ".join(f"«{h}»" for h in result.ignored)
+                self.stdout.write(f"columns not used: {ignored}")
         if in_process:
             from tqdm import tqdm
 
