@@ -152,6 +152,8 @@ CELERY_TASK_QUEUES = {
 CELERY_TASK_ROUTES = {
     "sources.extract_item": {"queue": "extraction"},
     "sources.extract_items": {"queue": "extraction"},
+    # A pasted announcement: its names are extracted with natasha.
+    "sources.pasted_list_extract": {"queue": "extraction"},
 }
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {

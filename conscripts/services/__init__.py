@@ -4,7 +4,8 @@ changes and, where a moderator acts, writes an audit entry in that transaction.
 - ``people``: create, correct, hide, merge two records (``merge_plan``: a pure plan the
   merge executes);
 - ``evidence``: add and retract evidence; the status that follows from it;
-- ``follow``: relatives following a case by e-mail.
+- ``follow``: relatives following a case by e-mail;
+- ``lists``: the same evidence for every confirmed line of a list.
 
 Callers import from here (``from conscripts import services``).
 """
@@ -33,6 +34,7 @@ from .follow import (
     followers_purge_unconfirmed,
     unfollow,
 )
+from .lists import ListEvidence, ListLine, list_evidence_add
 from .people import (
     KEEP,
     MERGE_FIELDS,
@@ -65,6 +67,8 @@ __all__ = [
     "EvidenceAlreadyRetracted",
     "EvidenceRetractError",
     "FollowError",
+    "ListEvidence",
+    "ListLine",
     "MergePlan",
     "change_fields",
     "conscript_create",
@@ -85,6 +89,7 @@ __all__ = [
     "follower_for_token",
     "followers_notify",
     "followers_purge_unconfirmed",
+    "list_evidence_add",
     "merge_plan",
     "merge_plan_execute",
     "name_keys_set",
