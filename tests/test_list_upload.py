@@ -109,7 +109,7 @@ def test_each_person_becomes_one_pending_report_with_its_origin(moderator):
     # Contacts are for moderators only: the submitter fields, and nobody is e-mailed.
     assert kr.submitter_contact == "+7 912 345-67-89 мама" and kr.submitter_email == ""
     # The same person in row 7 was folded into this report; the details say so.
-    assert "list.csv, rows 3, 7" in kr.details
+    assert "list.csv, строки 3, 7" in kr.details  # in the uploader's language
     zy = reports["Зябликов"]
     assert (zy.given_name, zy.birth_date, zy.claimed_status) == (
         "Кирилл",
