@@ -129,7 +129,8 @@ def _cells(person, rng: random.Random) -> list:
     contact = ""
     how = rng.random()
     if how < 0.3:
-        contact = f"+7 9{rng.randrange(10, 99)} {rng.randrange(100, 999)}-{rng.randrange(10, 99)}-{rng.randrange(10, 99)} мама"
+        digits = rng.randrange(10**8, 10**9)
+        contact = f"+7 9{digits // 10**6:02d} {digits // 1000 % 1000:03d}-{digits % 1000:03d} мама"
     elif how < 0.35:
         contact = f"7,9{rng.randrange(1, 9)}E+10"
     video = (
