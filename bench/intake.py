@@ -241,8 +241,9 @@ def _typo(word: str, rng: random.Random) -> str:
     return word[:i] + word[i + 1 :]
 
 
-def pasted_names(n: int, *, seed: int = 14) -> tuple[str, list[int | None]]:
-    """(the pasted text, the person each line is about or None), as described above."""
+def pasted_names(n: int, *, seed: int = 14) -> tuple[str, list[tuple[int | None, bool]]]:
+    """(the pasted text, for each line the person it is about (or None) and whether the
+    line gives his birth year), as described above."""
     rng = random.Random(seed)
     people = sample_people(n - n // 10, rng)
     lines, expected = [], []
@@ -253,19 +254,20 @@ def pasted_names(n: int, *, seed: int = 14) -> tuple[str, list[int | None]]:
             name = name.upper()
         elif how < 0.3:
             name = f"{_typo(surname, rng)} {given} {patronymic}".strip()
-        if year and rng.random() < 0.5:
+        with_year = bool(year) and rng.random() < 0.5
+        if with_year:
             name += f", {year} г.р."
         lines.append(f"{i}. {name}" if rng.random() < 0.5 else name)
-        expected.append(pk)
+        expected.append((pk, with_year))
     for _ in range(n - len(people)):
         lines.append(rng.choice(["Небывалов", "Выдумкин", "Несуществующий"]) + " Аркадий Львович")
-        expected.append(None)
+        expected.append((None, False))
     order = list(range(len(lines)))
     rng.shuffle(order)
     return "\n".join(lines[i] for i in order), [expected[i] for i in order]
 
 
-def run_paste(text: str, expected: list[int | None], *, user) -> dict:
+def run_paste(text: str, expected: list[tuple[int | None, bool]], *, user) -> dict:
     from django.test import override_settings
 
     from sources import lists
@@ -276,22 +278,33 @@ def run_paste(text: str, expected: list[int | None], *, user) -> dict:
         pasted = lists.pasted_list_create(text=text, user=user)
         seconds = time.perf_counter() - start
     lines = [line for line in pasted.lines if not line["skip"]]
-    hits = sum(
-        1
-        for line, pk in zip(lines, expected, strict=True)
-        if pk is not None and line["candidates"] and line["candidates"][0]["id"] == pk
-    )
-    false_found = sum(
-        1 for line, pk in zip(lines, expected, strict=True) if pk is None and line["candidates"]
-    )
-    known = sum(1 for pk in expected if pk is not None)
+    pairs = list(zip(lines, expected, strict=True))
+    known = [(line, pk, year) for line, (pk, year) in pairs if pk is not None]
+    with_year = [(line, pk) for line, pk, year in known if year]
+
+    def best(line) -> int | None:
+        return line["candidates"][0]["id"] if line["candidates"] else None
+
     return {
         "seconds": seconds,
         "lines": len(lines),
-        "best_is_right": hits / max(known, 1),
-        "unknown_with_candidates": false_found,
+        # Without a year, namesakes with the very same full name cannot be told apart:
+        # the one meant is among the candidates, and the line's confidence is not «high».
+        "meant_among_candidates": sum(
+            1 for line, pk, _y in known if pk in {c["id"] for c in line["candidates"]}
+        )
+        / max(len(known), 1),
+        "best_is_right_with_year": sum(1 for line, pk in with_year if best(line) == pk)
+        / max(len(with_year), 1),
+        "high_and_wrong": sum(
+            1 for line, pk, _y in known if line["confidence"] == "high" and best(line) != pk
+        ),
         "confidence": {
             c: sum(1 for line in lines if line["confidence"] == c)
+            for c in ("high", "medium", "low", "none")
+        },
+        "confidence_of_names_nobody_has": {
+            c: sum(1 for line, (pk, _y) in pairs if pk is None and line["confidence"] == c)
             for c in ("high", "medium", "low", "none")
         },
     }
@@ -417,9 +430,14 @@ def main() -> None:
             f"load {loadavg()}"
         )
         print(
-            f"  best match is the person meant: {paste['best_is_right']:.3f}; "
-            f"names nobody has that got a candidate: {paste['unknown_with_candidates']}; "
-            f"confidence: {paste['confidence']}"
+            f"  the person meant is among the candidates: "
+            f"{paste['meant_among_candidates']:.3f}; the best match when the line gives "
+            f"the birth year: {paste['best_is_right_with_year']:.3f}; «high» but wrong: "
+            f"{paste['high_and_wrong']}"
+        )
+        print(
+            f"  confidence: {paste['confidence']}; of the names nobody has: "
+            f"{paste['confidence_of_names_nobody_has']}"
         )
     finally:
         connection.close()

@@ -48,5 +48,6 @@ def test_the_names_part_matches_a_small_pasted_list():
     assert len(text.splitlines()) == len(expected) == 10
     result = intake.run_paste(text, expected, user=intake.bench_user())
     assert result["lines"] == 10
-    assert result["best_is_right"] >= 0.8
-    assert result["confidence"]["none"] >= 1  # the name nobody has
+    assert result["meant_among_candidates"] == 1.0
+    assert result["best_is_right_with_year"] == 1.0 and result["high_and_wrong"] == 0
+    assert result["confidence_of_names_nobody_has"]["none"] == 1  # the name nobody has
