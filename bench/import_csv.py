@@ -1,4 +1,5 @@
-"""Time ``manage.py import_conscripts`` on a 20,000-row CSV, then its idempotent re-import.
+"""Time ``manage.py import_conscripts`` on a 20,000-row CSV (every person becomes a pending
+report in the review queue), then its idempotent re-import.
 
 Usage (from the repository root; PostgreSQL at 127.0.0.1:5432, user postgres):
 
@@ -109,9 +110,9 @@ def write_csv(path: Path, *, rows: int, bad: int, seed: int, delimiter: str) -> 
         writer.writerows(lines)
 
 
-def people_count(url: str) -> int:
+def reports_count(url: str) -> int:
     with psycopg.connect(url) as conn:
-        return conn.execute("SELECT count(*) FROM conscripts_conscript").fetchone()[0]
+        return conn.execute("SELECT count(*) FROM reports_report").fetchone()[0]
 
 
 def run_import(url: str, path: Path) -> tuple[float, str]:
@@ -161,22 +162,22 @@ def main() -> None:
                 f"running: DATABASE_URL={url} .venv/bin/python manage.py import_conscripts "
                 f"FILE.csv --source-name Бенчмарк"
             )
-            before = people_count(url)
+            before = reports_count(url)
             seconds, summary = run_import(url, path)
-            after_first = people_count(url)
+            after_first = reports_count(url)
             total = args.rows + args.bad
             print(f"import:    {seconds:6.1f} s  {total / seconds:8,.0f} rows/s  | {summary}")
             seconds, summary = run_import(url, path)
-            after_second = people_count(url)
+            after_second = reports_count(url)
             print(f"re-import: {seconds:6.1f} s  {total / seconds:8,.0f} rows/s  | {summary}")
             created = after_second - after_first
             print(
-                f"people: {before:,} before, {after_first:,} after the import, "
-                f"{after_second:,} after the re-import ({created} new people on re-import)"
+                f"reports: {before:,} before, {after_first:,} after the import, "
+                f"{after_second:,} after the re-import ({created} new on re-import)"
             )
-            new = re.search(r"new people (\d+)", summary)
+            new = re.search(r"reports queued (\d+)", summary)
             if created or (new and new[1] != "0"):
-                sys.exit("the re-import created people: it is not idempotent")
+                sys.exit("the re-import queued reports: it is not idempotent")
         finally:
             if scratch and not args.keep:
                 drop_database(args.database)
