@@ -352,8 +352,3 @@ class ListUpload(models.Model):
     @property
     def is_running(self) -> bool:
         return self.state in (UploadState.QUEUED, UploadState.READING)
-
-    @property
-    def label(self) -> str:
-        """What the evidence from this list is called: the source name, else the file's."""
-        return self.source_name or self.file_name

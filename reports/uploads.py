@@ -388,7 +388,9 @@ def _report(upload: ListUpload, row: lists.ListRow, ref: str, regions: dict[str,
         event_date=event.value if event else None,
         event_precision=event.precision if event else DatePrecision.DAY,
         source_kind=EvidenceSource.UPLOAD,
-        source_name=upload.label[:200],
+        # Shown with the evidence on the public case page: only what the moderator named
+        # the source, never the file's name (it may name the volunteer who sent it).
+        source_name=upload.source_name[:200],
         source_private=True,
         evidence_urls=row.video_urls,
         has_video=links_have_video(row.video_urls),

@@ -128,6 +128,26 @@ def test_each_person_becomes_one_pending_report_with_its_origin(moderator):
     assert AuditEntry.objects.filter(action=AuditAction.LIST_UPLOAD, actor=moderator).count() == 1
 
 
+def test_an_approved_row_is_evidence_from_an_uploaded_list_never_named_by_its_file(moderator):
+    from reports import services
+
+    upload = queue(
+        upload_bytes(MESSY.encode("cp1251"), moderator, name="Иванова_список.csv"), moderator
+    )
+    report = Report.objects.get(upload=upload, surname="Кречетов")
+    services.report_claim(report=report, moderator=moderator)
+    person = services.report_approve_new(report=report, moderator=moderator)
+    evidence = person.evidence.get()
+    assert (evidence.kind, evidence.claimed_status, evidence.source_kind) == (
+        EvidenceKind.OTHER,
+        "missing",
+        EvidenceSource.UPLOAD,
+    )
+    assert evidence.source_label == "Загруженный список"
+    assert "Иванова" not in evidence.source_label and evidence.public_url == ""
+    assert "Иванова_список.csv" in evidence.archived_text  # for moderators
+
+
 def test_each_rows_problems_are_kept_by_row_number(moderator):
     upload = queue(upload_bytes(MESSY.encode("cp1251"), moderator), moderator)
     by_row = dict(uploads.problems_by_row(upload))
@@ -213,7 +233,7 @@ def test_the_pages_take_a_list_through_mapping_to_the_queue(moderator_client):
     assert 'data-row="4"' in result and "7,92E+10" in result
     queue_page = moderator_client.get(reverse("reports:queue"), {"upload": upload.pk})
     assert queue_page.context["page"].paginator.count == 2
-    assert "список.csv" in queue_page.content.decode()
+    assert reverse("reports:upload-detail", args=[upload.pk]) in queue_page.content.decode()
     problems = moderator_client.get(reverse("reports:upload-problems", args=[upload.pk]))
     rows = list(csv.reader(io.StringIO(problems.content.decode("utf-8-sig")), delimiter=";"))
     assert rows[0][0] == "Строка"
