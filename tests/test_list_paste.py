@@ -209,3 +209,16 @@ def test_only_moderators_confirm(people, researcher, researcher_client):
         {**evidence_post(), "line": [1], "pick_1": people["kr"].pk, "action": "write"},
     )
     assert response.status_code == 403 and not Evidence.objects.exists()
+
+
+def test_the_paste_page_lists_ones_lists_in_a_constant_number_of_queries(
+    people, researcher, researcher_client, django_assert_max_num_queries
+):
+    lists.pasted_list_create(text="Кречетов Тимофей", user=researcher)
+    with django_assert_max_num_queries(12) as few:
+        researcher_client.get(reverse("sources:list-paste"))
+    for _ in range(5):
+        lists.pasted_list_create(text="Зябликов Кирилл", user=researcher)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = researcher_client.get(reverse("sources:list-paste"))
+    assert response.content.decode().count("/sources/lists/") >= 6

@@ -252,3 +252,16 @@ def test_the_upload_pages_are_for_moderators_only(client, researcher_client, mod
         assert researcher_client.get(url).status_code == 403
     client.logout()
     assert client.get(reverse("reports:upload")).status_code == 302
+
+
+def test_the_upload_page_lists_uploads_in_a_constant_number_of_queries(
+    moderator_client, moderator, django_assert_max_num_queries
+):
+    upload_bytes(MESSY.encode(), moderator)
+    with django_assert_max_num_queries(12) as few:
+        moderator_client.get(reverse("reports:upload"))
+    for n in range(5):
+        upload_bytes(MESSY.encode(), moderator, name=f"list-{n}.csv")
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = moderator_client.get(reverse("reports:upload"))
+    assert response.content.decode().count("list-") >= 5
