@@ -40,6 +40,7 @@ from core import access, tables
 from core.audit import audit_record
 from core.dates import today
 from core.models import AuditAction, AuditEntry
+from core.tasks import TRANSIENT_ERRORS
 
 from .models import ListUpload, Origin, Report, UploadState, links_have_video
 
@@ -273,10 +274,15 @@ def list_upload_read(*, upload_id: int) -> None:
         upload.save(update_fields=["state", "started_at"])
     try:
         _read(upload)
-    except tables.TableError as error:
+    except TRANSIENT_ERRORS:
+        raise  # the task retries; the upload stays «reading» and the retry goes on
+    except Exception as error:
+        # Whatever else went wrong, the page must stop waiting: say so, keep the trace.
         ListUpload.objects.filter(pk=upload.pk).update(
-            state=UploadState.FAILED, error=str(error), finished_at=timezone.now()
+            state=UploadState.FAILED, error=str(error)[:2000], finished_at=timezone.now()
         )
+        if not isinstance(error, tables.TableError):
+            raise
 
 
 def _progress(upload: ListUpload, percent: int) -> None:

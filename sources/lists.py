@@ -33,6 +33,7 @@ from conscripts import lists, selectors
 from conscripts import services as conscript_services
 from conscripts.models import Evidence
 from core import access
+from core.tasks import TRANSIENT_ERRORS
 
 from .models import PastedList, PasteMode, PasteState
 
@@ -130,6 +131,18 @@ def pasted_list_match(*, list_id: int) -> None:
             return
         pasted.state = PasteState.MATCHING
         pasted.save(update_fields=["state"])
+    try:
+        _match(pasted)
+    except TRANSIENT_ERRORS:
+        raise  # the task retries
+    except Exception as error:
+        PastedList.objects.filter(pk=pasted.pk).update(
+            state=PasteState.FAILED, error=str(error)[:2000], finished_at=timezone.now()
+        )
+        raise
+
+
+def _match(pasted: PastedList) -> None:
     entries = _entries(pasted)
     queries = [e["query"] for e in entries if not e["skip"]]
     found: dict[str, list[dict]] = {}

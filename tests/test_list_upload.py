@@ -265,3 +265,12 @@ def test_the_upload_page_lists_uploads_in_a_constant_number_of_queries(
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = moderator_client.get(reverse("reports:upload"))
     assert response.content.decode().count("list-") >= 5
+
+
+def test_a_file_that_went_missing_fails_the_upload_instead_of_leaving_it_waiting(moderator):
+    upload = upload_bytes(MESSY.encode(), moderator)
+    upload.file.delete(save=False)
+    with pytest.raises(FileNotFoundError):
+        uploads.list_upload_start(upload=upload, moderator=moderator)
+    upload.refresh_from_db()
+    assert upload.state == UploadState.FAILED and upload.error
