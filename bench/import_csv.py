@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import os
 import random
 import re
 import shlex
@@ -138,6 +139,8 @@ def main() -> None:
     scratch = args.database_url is None
     url = args.database_url or f"{PG_URL}/{args.database}"
     with tempfile.TemporaryDirectory() as tmp:
+        # The command keeps each list it reads under MEDIA_ROOT: here, not in var/.
+        os.environ["MEDIA_ROOT"] = str(Path(tmp) / "media")
         path = Path(tmp) / "conscripts.csv"
         start = time.perf_counter()
         write_csv(
