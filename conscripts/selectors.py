@@ -134,3 +134,58 @@ def status_timeline(*, conscript: Conscript, with_retracted: bool = False) -> li
 def disputed_count() -> int:
     """Records whose evidence contradicts itself, hidden ones included (moderators only)."""
     return Conscript.objects.filter(is_disputed=True, merged_into__isnull=True).count()
+
+
+# --- Matching a list of names (sources.lists: pasted lists) --------------------------------
+#: Confidence of a list line's best match: «high» is the same name with nothing against
+#: it and no close second; «low» a similar name; below ``NOT_FOUND_BELOW``, not found.
+HIGH, MEDIUM, LOW, NONE = "high", "medium", "low", "none"
+HIGH_FROM, MEDIUM_FROM, NOT_FOUND_BELOW = 0.95, 0.85, 0.6
+#: A second candidate this close to the best one makes the best one uncertain.
+CLOSE_SECOND = 0.03
+CANDIDATES_PER_LINE = 5
+
+
+def match_confidence(scores: list[float]) -> str:
+    """How sure a line's best match is, from the candidates' scores (best first)."""
+    if not scores or scores[0] < NOT_FOUND_BELOW:
+        return NONE
+    best = scores[0]
+    close = len(scores) > 1 and best - scores[1] < CLOSE_SECOND
+    if best >= HIGH_FROM and not close:
+        return HIGH
+    if best >= MEDIUM_FROM:
+        return MEDIUM
+    return LOW
+
+
+def names_match(*, queries: list[str], with_hidden: bool = False) -> dict[str, list[dict]]:
+    """For each distinct query (a name with perhaps a birth year or unit, as
+    ``search.search`` reads it), its candidates, best first: public fields of the person
+    and the score. ``with_hidden`` (moderators): records hidden at a family's request
+    are candidates too."""
+    from . import search
+
+    people = Conscript.objects.filter(merged_into__isnull=True) if with_hidden else None
+    found: dict[str, list[dict]] = {}
+    for query in dict.fromkeys(queries):
+        matches = search.search(query, limit=CANDIDATES_PER_LINE, people=people).matches
+        found[query] = [
+            {
+                "id": m.conscript.pk,
+                "name": m.conscript.full_name,
+                "birth": (
+                    m.conscript.birth_date.strftime("%d.%m.%Y")
+                    if m.conscript.birth_date
+                    else str(m.conscript.birth_year or "")
+                ),
+                "region": m.conscript.home_region.name_ru if m.conscript.home_region_id else "",
+                "unit": m.conscript.unit.number if m.conscript.unit_id else "",
+                "status": m.conscript.status,
+                "score": round(m.score, 3),
+                "public": m.conscript.is_public,
+            }
+            for m in matches
+            if m.score >= NOT_FOUND_BELOW
+        ]
+    return found

@@ -27,6 +27,7 @@ class AuditAction(models.TextChoices):
     WATCH_HIT_DISMISS = "watch_hit_dismiss", _("Lead dismissed")
     # Retention: what was deleted (counts only)
     RETENTION_PURGE = "retention_purge", _("Personal data deleted after the retention period")
+    LIST_UPLOAD = "list_upload", _("List uploaded into the queue")
     # People and evidence
     CONSCRIPTS_MERGE = "conscripts_merge", _("Two records merged")
     RETRACT_EVIDENCE = "retract_evidence", _("Evidence retracted")
@@ -34,6 +35,7 @@ class AuditAction(models.TextChoices):
     # Research (API access)
     API_TOKEN_ISSUE = "api_token_issue", _("API token issued")
     API_TOKEN_REVOKE = "api_token_revoke", _("API token revoked")
+    LIST_EVIDENCE = "list_evidence", _("Evidence added from a list")
 
 
 class AuditEntry(models.Model):

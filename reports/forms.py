@@ -348,6 +348,9 @@ class QueueFilterForm(forms.Form):
     )
     video = forms.BooleanField(label=_("Has a video link"), required=False)
     claimed = forms.ChoiceField(label=_("Claimed by"), required=False, choices=CLAIMED_CHOICES)
+    upload = forms.IntegerField(
+        label=_("From uploaded list #"), required=False, min_value=1, widget=forms.HiddenInput
+    )
 
     def selector_kwargs(self, user) -> dict:
         """Arguments for ``selectors.review_queue``."""
@@ -370,6 +373,8 @@ class QueueFilterForm(forms.Form):
             queryset = queryset.filter(has_video=True)
         if data.get("kind"):
             queryset = queryset.filter(kind=data["kind"])
+        if data.get("upload"):
+            queryset = queryset.filter(upload_id=data["upload"])
         return queryset
 
 
@@ -870,3 +875,39 @@ class HitConfirmForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("No names of other relatives, no contacts."),
     )
+
+
+# --- Uploaded lists (reports.uploads) ------------------------------------------------------
+class ListUploadForm(forms.Form):
+    file = forms.FileField(
+        label=_("The list (CSV or XLSX)"),
+        help_text=_("Any encoding and delimiter; Russian or English column names."),
+    )
+    source_name = forms.CharField(
+        label=_("Where the list comes from"),
+        required=False,
+        max_length=200,
+        help_text=_("For example the volunteers' group. Default: the file name."),
+    )
+
+
+class ListMappingForm(forms.Form):
+    """One choice per column of the list: which field it holds, or none."""
+
+    def __init__(self, *args, header: list[str], mapping: list[str | None], **kwargs):
+        super().__init__(*args, **kwargs)
+        from conscripts.lists import FIELDS
+
+        from .uploads import FIELD_LABELS
+
+        choices = [("", _("— not used —"))] + [(name, FIELD_LABELS[name]) for name in FIELDS]
+        for i, text in enumerate(header):
+            self.fields[f"col_{i}"] = forms.ChoiceField(
+                label=text.strip() or _("Column %(n)s") % {"n": i + 1},
+                choices=choices,
+                required=False,
+                initial=(mapping[i] if i < len(mapping) else None) or "",
+            )
+
+    def mapping(self) -> list[str | None]:
+        return [self.cleaned_data[name] or None for name in self.fields]

@@ -65,6 +65,7 @@ REQUEST_KINDS = (ReportKind.CORRECTION, ReportKind.TAKEDOWN)
 class Origin(models.TextChoices):
     FORM = "form", _("Public form")
     SOURCE = "source", _("Ingested source")
+    UPLOAD = "upload", _("Uploaded list")
 
 
 class ReportState(models.TextChoices):
@@ -174,6 +175,16 @@ class Report(models.Model):
     source_name = models.CharField(_("source name"), max_length=200, blank=True)
     source_url = models.CharField(_("source link"), max_length=500, blank=True)
     published_at = models.DateTimeField(_("published"), null=True, blank=True)
+    # An uploaded list's row (reports.uploads): the upload and the row number in its file.
+    upload = models.ForeignKey(
+        "ListUpload",
+        verbose_name=_("uploaded list"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reports",
+    )
+    upload_row = models.PositiveIntegerField(_("row in the list"), null=True, blank=True)
     # Someone's own post (a relative's, with their phone number): its link is never
     # shown to the public, whatever the moderator chooses.
     source_private = models.BooleanField(_("source is private"), default=True)
@@ -531,3 +542,76 @@ class WatchHit(models.Model):
         from conscripts.search import explain
 
         return explain(self.reasons or {})
+
+
+# --- Uploaded lists (reports.uploads) ------------------------------------------------------
+class UploadState(models.TextChoices):
+    MAPPING = "mapping", _("Waiting for the column mapping")
+    QUEUED = "queued", _("Queued")
+    READING = "reading", _("Reading")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+def upload_file_path(instance, filename: str) -> str:
+    """A random name under uploads/: lists hold relatives' contacts; never served."""
+    extension = filename.rsplit(".", 1)[-1].lower()[:8] if "." in filename else "bin"
+    return f"uploads/lists/{secrets.token_urlsafe(24)}.{extension}"
+
+
+class ListUpload(models.Model):
+    """A spreadsheet list a moderator uploaded (or ``import_conscripts`` read): its file,
+    the column mapping, how far reading got, and each row's problems.
+
+    Every row becomes a report in the review queue (``Report.upload``); the file's
+    SHA-256 and the person a row is about make the report's ``origin_ref``, so the same
+    file read twice adds nothing. The file and the problems (which quote cells) are for
+    moderators only.
+    """
+
+    file = models.FileField(_("file"), upload_to=upload_file_path)
+    file_name = models.CharField(_("file name"), max_length=255)
+    sha256 = models.CharField(_("SHA-256 of the file"), max_length=64, db_index=True)
+    source_name = models.CharField(_("source name"), max_length=200, blank=True)
+    kind = models.CharField(_("format"), max_length=4)  # csv or xlsx
+    encoding = models.CharField(_("encoding"), max_length=20, blank=True)
+    delimiter = models.CharField(_("delimiter"), max_length=2, blank=True)
+    header_index = models.PositiveIntegerField(_("header row index"), default=0)
+    header = models.JSONField(_("header"), default=list, blank=True)
+    mapping = models.JSONField(_("column mapping"), default=list, blank=True)
+    language = models.CharField(
+        _("language"), max_length=8, choices=settings.LANGUAGES, default="ru"
+    )
+    state = models.CharField(
+        _("state"), max_length=8, choices=UploadState.choices, default=UploadState.MAPPING
+    )
+    rows_total = models.PositiveIntegerField(_("rows"), default=0)
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    #: queued, present (queued by an earlier reading), duplicates, skipped, errors, warnings
+    counts = models.JSONField(_("counts"), default=dict, blank=True)
+    #: [{"row", "code", "field", "value", "extra", "level"}], by row number
+    problems = models.JSONField(_("row problems"), default=list, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("uploaded"), default=timezone.now)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("uploaded list")
+        verbose_name_plural = _("uploaded lists")
+
+    def __str__(self) -> str:
+        return f"{self.file_name} (#{self.pk})"
+
+    @property
+    def is_running(self) -> bool:
+        return self.state in (UploadState.QUEUED, UploadState.READING)

@@ -54,3 +54,11 @@ def watch_hit_notify_task(hit_id: int) -> bool:
 def retention_purge_task() -> dict:
     """Delete personal data past its retention period (daily, Celery beat)."""
     return retention.retention_purge()
+
+
+@shared_task(name="reports.list_upload_read", **TASK_OPTIONS, **time_limits(600))
+def list_upload_read_task(upload_id: int) -> None:
+    """Read an uploaded list into the review queue (idempotent: see list_upload_read)."""
+    from .uploads import list_upload_read
+
+    list_upload_read(upload_id=upload_id)

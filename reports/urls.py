@@ -2,7 +2,7 @@ from django.urls import path
 
 from conscripts import views as conscript_views
 
-from . import views
+from . import upload_views, views
 
 app_name = "reports"
 urlpatterns = [
@@ -15,6 +15,10 @@ urlpatterns = [
     path("leads/<int:pk>/dismiss/", views.hit_dismiss, name="hit-dismiss"),
     path("queue/", views.queue, name="queue"),
     path("queue/reject/", views.bulk_reject, name="bulk-reject"),
+    path("upload/", upload_views.upload_new, name="upload"),
+    path("upload/<int:pk>/", upload_views.upload_detail, name="upload-detail"),
+    path("upload/<int:pk>/status/", upload_views.upload_status, name="upload-status"),
+    path("upload/<int:pk>/problems.csv", upload_views.upload_problems, name="upload-problems"),
     # Moved to /people/ (conscripts owns people and evidence); kept for old forms.
     path("people/merge/", conscript_views.conscripts_merge),
     path("evidence/<int:pk>/retract/", conscript_views.evidence_retract),

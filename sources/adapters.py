@@ -24,9 +24,12 @@ Formats:
 * ``rss`` — RSS 2.0 or Atom, read by feedparser; HTML in entries is reduced to text. A
   feed whose bytes are not in the encoding it declares (a cp1251 feed declared UTF-8)
   is read in the encoding charset-normalizer finds, with a warning.
-* ``csv`` — CSV with the header ``external_id,published_at,author,url,text``, UTF-8
-  (another encoding is detected, with a warning); ``published_at`` is ISO 8601 (UTC
-  when it has no offset). A cell over ``csv.field_size_limit`` is that row's error.
+* ``csv`` — CSV with the columns ``external_id,published_at,author,url,text`` in any
+  order, also named in Russian or otherwise (``POST_COLUMNS``: «№», «Дата», «Автор»,
+  «Ссылка», «Текст», …), with any common delimiter; UTF-8 (another encoding is
+  detected, with a warning); ``published_at`` is ISO 8601 (UTC when it has no offset).
+  A cell over ``csv.field_size_limit`` is that row's error. ``columns`` on the result
+  says which column was read as which field, ``ignored`` which were not used.
 * ``webhook`` — JSON ``{"items": [{"external_id", "published_at", "url", "author",
   "text"}]}``, the same fields as CSV.
 """
@@ -38,12 +41,15 @@ import csv
 import hashlib
 import html
 import io
+import itertools
 import json
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import IO, Any
+
+from core import tables
 
 __all__ = [
     "CSV_HEADER",
@@ -59,6 +65,26 @@ __all__ = [
 ]
 
 CSV_HEADER = ("external_id", "published_at", "author", "url", "text")
+#: The names a CSV export may give each field (compared as ``core.tables.normal_header``).
+POST_COLUMNS: dict[str, tuple[str, ...]] = {
+    "external_id": ("external_id", "id", "post id", "message id", "№", "номер", "ид", "код"),
+    "published_at": (
+        "published_at",
+        "published",
+        "date",
+        "datetime",
+        "timestamp",
+        "time",
+        "дата",
+        "дата публикации",
+        "время",
+        "опубликовано",
+    ),
+    "author": ("author", "from", "channel", "автор", "от кого", "канал", "источник"),
+    "url": ("url", "link", "href", "ссылка", "ссылка на пост", "адрес"),
+    "text": ("text", "body", "message", "post", "content", "текст", "сообщение", "пост"),
+}
+_POST_INDEX = tables.synonym_index(POST_COLUMNS)
 #: A longer post is stored with its middle cut out and a marker saying so (never refused):
 #: its first and last lines, where the names and the contacts usually are, are kept.
 MAX_TEXT_CHARS = 200_000
@@ -102,6 +128,9 @@ class ParseResult:
     items: list[ParsedItem] = field(default_factory=list)
     bad: list[BadItem] = field(default_factory=list)
     cursor: dict[str, Any] = field(default_factory=dict)
+    #: CSV: the header each field was read from, and the headers not used.
+    columns: dict[str, str] = field(default_factory=dict)
+    ignored: list[str] = field(default_factory=list)
 
     @property
     def read(self) -> int:
@@ -241,6 +270,9 @@ class Document:
         self.cursor: dict[str, Any] = {}
         self.warnings: list[str] = warnings if warnings is not None else []
         self.read = 0
+        #: CSV: the header each field was read from, and the headers not used.
+        self.columns: dict[str, str] = {}
+        self.ignored: list[str] = []
 
     def __iter__(self) -> Iterator[ParsedItem | BadItem]:
         newest: datetime | None = None
@@ -262,6 +294,7 @@ class Document:
         for entry in self:
             (result.items if isinstance(entry, ParsedItem) else result.bad).append(entry)
         result.cursor = self.cursor
+        result.columns, result.ignored = self.columns, self.ignored
         return result
 
 
@@ -699,28 +732,47 @@ def _csv_text(data: bytes | str | IO[bytes]) -> tuple[IO[str], str]:
     return io.TextIOWrapper(stream, encoding=encoding, newline=""), warning
 
 
+def _csv_header(line: str) -> tuple[str, list[str], list[str | None]]:
+    """(delimiter, header cells, field of each): the delimiter under which the first line
+    names the most fields (a comma when none does better)."""
+    best: tuple[str, list[str], list[str | None]] = (",", [], [])
+    best_hits = -1
+    for delimiter in (",", ";", "\t", "|"):
+        try:
+            cells = [c.strip() for c in next(csv.reader([line], delimiter=delimiter), [])]
+        except csv.Error:
+            continue
+        mapping = tables.match_header(cells, _POST_INDEX)
+        hits = sum(1 for m in mapping if m)
+        if hits > best_hits:
+            best, best_hits = (delimiter, cells, mapping), hits
+    return best
+
+
 def read_csv(data: bytes | str | IO[bytes]) -> Document:
     text, warning = _csv_text(data)
-    reader = csv.DictReader(text)
     try:
-        header = [h.strip() for h in (reader.fieldnames or [])]
-    except csv.Error as exc:
-        raise SourceFormatError(f"unreadable CSV header: {exc}") from None
+        first = text.readline()
     except UnicodeDecodeError as exc:
         raise SourceFormatError(f"not UTF-8: {exc}") from None
-    missing = [h for h in ("external_id", "text") if h not in header]
+    delimiter, header, mapping = _csv_header(first.removeprefix("\ufeff"))
+    missing = [h for h in ("external_id", "text") if h not in mapping]
     if missing:
         raise SourceFormatError(
-            f"CSV header must be {','.join(CSV_HEADER)}; missing {', '.join(missing)}"
+            f"no column names {', '.join(missing)}: the header should name "
+            f"{','.join(CSV_HEADER)} (in any order, or as {', '.join(POST_COLUMNS['text'][5:])}…)"
         )
-    reader.fieldnames = header
+    # The header line was read above; the reader counts lines from the next one.
+    reader = csv.reader(itertools.chain([""], text), delimiter=delimiter)
+    next(reader)
+    fields = list(enumerate(mapping))
     counted = {"rows": 0}
 
     def rows() -> Iterator[Any]:
         while True:
             line = reader.line_num + 1
             try:
-                row = next(reader)
+                cells = next(reader)
             except StopIteration:
                 return
             except csv.Error as exc:
@@ -733,9 +785,14 @@ def read_csv(data: bytes | str | IO[bytes]) -> Document:
                     f"the file breaks off at line {line} after {counted['rows']} rows: "
                     f"not {text.encoding} ({exc.reason})"
                 ) from None
+            if not any(c.strip() for c in cells):  # a blank line is no post
+                continue
             counted["rows"] += 1
-            if None in row:  # more cells than header columns
-                row = {**row, "_extra": row.pop(None)}
+            row: dict[str, Any] = {
+                name: cells[i] if i < len(cells) else None for i, name in fields if name
+            }
+            if len(cells) > len(header):  # more cells than header columns
+                row["_extra"] = cells[len(header) :]
             yield row
 
     def one(row: dict) -> ParsedItem:
@@ -745,7 +802,10 @@ def read_csv(data: bytes | str | IO[bytes]) -> Document:
             raise _Bad(f"line {reader.line_num}: more cells than header columns")
         return _from_fields({k: clean_str(v) if isinstance(v, str) else v for k, v in row.items()})
 
-    return Document(_entries(rows(), one, _id_field), warnings=[warning] if warning else [])
+    document = Document(_entries(rows(), one, _id_field), warnings=[warning] if warning else [])
+    document.columns = {name: header[i] for i, name in fields if name}
+    document.ignored = [header[i] for i, name in fields if not name]
+    return document
 
 
 def _csv_reason(error: str) -> str:

@@ -3,6 +3,7 @@
 import hashlib
 import secrets
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -136,3 +137,61 @@ class SourceItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source_id}:{self.external_id}"
+
+
+# --- Pasted lists (sources.lists) ----------------------------------------------------------
+class PasteMode(models.TextChoices):
+    NAMES = "names", _("Names, one a line")
+    ANNOUNCEMENT = "announcement", _("An announcement (names extracted)")
+
+
+class PasteState(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    MATCHING = "matching", _("Matching")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class PastedList(models.Model):
+    """A list of names a researcher or moderator pasted (or a whole exchange
+    announcement), each line matched against the record.
+
+    ``lines``: [{"n": line number, "text", "query", "skip", "candidates": [{"id", "name",
+    "birth", "region", "unit", "status", "score", "public"}], "confidence"}]. Seen by its
+    author and by moderators; moderators may turn confirmed lines into evidence
+    (``applied`` records each time they did).
+    """
+
+    text = models.TextField(_("text as pasted"))
+    mode = models.CharField(_("what was pasted"), max_length=12, choices=PasteMode.choices)
+    state = models.CharField(
+        _("state"), max_length=8, choices=PasteState.choices, default=PasteState.QUEUED
+    )
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    # Made by a moderator: records hidden at a family's request are candidates too.
+    with_hidden = models.BooleanField(_("hidden records matched too"), default=False)
+    lines = models.JSONField(_("lines and their matches"), default=list, blank=True)
+    applied = models.JSONField(_("evidence added from it"), default=list, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("pasted by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("pasted"), default=timezone.now)
+    finished_at = models.DateTimeField(_("matched"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("pasted list")
+        verbose_name_plural = _("pasted lists")
+        indexes = [models.Index(fields=["created_by", "-created_at"], name="pastedlist_author")]
+
+    def __str__(self) -> str:
+        return f"pasted list #{self.pk}"
+
+    @property
+    def is_running(self) -> bool:
+        return self.state in (PasteState.QUEUED, PasteState.MATCHING)

@@ -104,6 +104,8 @@ class StoreResult:
     #: Per post: every one (``results="all"``), or only the failed and conflicting ones.
     items: list[ItemResult] = field(default_factory=list)
     outbox_ids: list[int] = field(default_factory=list)
+    columns: dict[str, str] = field(default_factory=dict)  # CSV: field → header read
+    ignored: list[str] = field(default_factory=list)  # CSV: headers not used
 
     @property
     def bad(self) -> list[ItemResult]:
@@ -346,6 +348,7 @@ def source_ingest(
         stats.interrupted = f"the database stopped answering: {type(exc).__name__}"
         raise IngestInterrupted(store.result, stats.interrupted) from exc
     stats.warnings = list(document.warnings)
+    store.result.columns, store.result.ignored = document.columns, document.ignored
     stats.waiting = sum(
         len(args[0]) if isinstance(args[0], list) else 1
         for args in outbox_unsent_args(ids=store.result.outbox_ids)

@@ -96,3 +96,20 @@ def requeue_stale_items(older_than_seconds: int | None = None) -> int:
     """The sweeper: re-enqueue posts left ``new`` (e.g. their worker was killed)."""
     older = None if older_than_seconds is None else timedelta(seconds=older_than_seconds)
     return services.items_requeue_stale(older_than=older)
+
+
+@shared_task(name="sources.pasted_list_match", **TASK_OPTIONS, **time_limits(600))
+def pasted_list_match_task(list_id: int) -> None:
+    """Match a long pasted list of names against the record."""
+    from .lists import pasted_list_match
+
+    pasted_list_match(list_id=list_id)
+
+
+@shared_task(name="sources.pasted_list_extract", **TASK_OPTIONS, **time_limits(600))
+def pasted_list_extract_task(list_id: int) -> None:
+    """Extract the names of a pasted announcement, then match them (on the extraction
+    queue: natasha lives there)."""
+    from .lists import pasted_list_match
+
+    pasted_list_match(list_id=list_id)

@@ -19,9 +19,10 @@ from django.views import defaults
 from conscripts import services as conscript_services
 from conscripts.models import EvidenceKind, Follower, Status
 from core import access
-from reports import services, watches
+from reports import services, uploads, watches
 from reports.models import Origin, ReportKind, WatchHit
 from research.models import ExportFormat, ExportJob
+from sources import lists as source_lists
 from sources.models import Source
 from tests.factories import ConscriptFactory, EvidenceFactory, UnitFactory, UserFactory, region
 
@@ -58,6 +59,11 @@ NOT_PAGES = {
     "reports:request-info": "POST",
     "reports:correct": "POST",
     "reports:hide": "POST",
+    "reports:upload-status": "JSON (the upload page's progress)",
+    "reports:upload-problems": "CSV download",
+    "sources:list-status": "JSON (the pasted list's progress)",
+    "sources:list-csv": "CSV download",
+    "sources:list-confirm": "POST; answers with the review step of the list page",
     "reports:decline": "POST",
     "reports:hit-confirm": "POST",
     "reports:hit-dismiss": "POST",
@@ -174,6 +180,18 @@ def world(settings):
     source = Source.objects.create(
         kind="telegram", name="Очень длинное название канала родственников пропавших"
     )
+    upload = uploads.list_upload_create(
+        file_name="очень-длинное-название-списка-волонтёров-курской-области.csv",
+        data=(
+            "ФИО;Год рождения;Регион;В/ч;Статус;Контакт\n"
+            "Константинопольский Александр Владимирович;2004;Курская обл.;73312;пропал;"
+            "+7 900 000-00-00\n"
+        ).encode(),
+        uploaded_by=moderator,
+    )
+    pasted = source_lists.pasted_list_create(
+        text="Константинопольский Александр Владимирович, 2004\nЩеглов Пётр", user=moderator
+    )
     return {
         "moderator": moderator,
         "researcher": researcher,
@@ -188,6 +206,8 @@ def world(settings):
         "pending_watch": pending_watch,
         "export": export,
         "source": source,
+        "upload": upload,
+        "pasted": pasted,
     }
 
 
@@ -244,6 +264,14 @@ def visits(w) -> list[tuple[str, str, str]]:
             "anonymous",
         ),
         ("sources:list", reverse("sources:list"), "moderator"),
+        ("reports:upload", reverse("reports:upload"), "moderator"),
+        (
+            "reports:upload-detail",
+            reverse("reports:upload-detail", args=[w["upload"].pk]),
+            "moderator",
+        ),
+        ("sources:list-paste", reverse("sources:list-paste"), "researcher"),
+        ("sources:list-detail", reverse("sources:list-detail", args=[w["pasted"].pk]), "moderator"),
         ("sources:detail", reverse("sources:detail", args=[w["source"].pk]), "moderator"),
         ("research:cases", reverse("research:cases"), "researcher"),
         (

@@ -94,23 +94,22 @@ def test_a_merge_gives_the_kept_record_the_kinds_of_both(moderator):
     assert kinds_from_evidence(keep) == stored_kinds(keep)
 
 
-def test_the_bulk_import_sets_kinds_for_new_and_known_people(tmp_path):
+def test_the_bulk_loader_sets_kinds_for_new_and_known_people():
     known = services.conscript_create(
         surname="Ладыгин", given_name="Кирилл", birth_date=date(2005, 3, 2)
     )
     services.evidence_add(conscript=known, kind=EvidenceKind.SEARCH_POST)
-    path = tmp_path / "list.csv"
-    path.write_text(
-        "surname,given_name,patronymic,birth_date,region,unit_number,status\n"
-        "Ладыгин,Кирилл,,2005-03-02,,,captured\n"
-        "Мерзляков,Матвей,,2004-01-05,,,dead\n",
-        encoding="utf-8",
+    newcomer = Conscript(surname="Мерзляков", given_name="Матвей", birth_date=date(2004, 1, 5))
+    services.conscripts_bulk_add(
+        people=[newcomer],
+        evidence=[
+            Evidence(conscript=known, kind=EvidenceKind.OTHER, claimed_status="captured"),
+            Evidence(conscript=newcomer, kind=EvidenceKind.OTHER, claimed_status="dead"),
+        ],
     )
-    call_command("import_conscripts", str(path), stdout=StringIO(), stderr=StringIO())
     newcomer = Conscript.objects.get(surname="Мерзляков")
     for person in (known, newcomer):
         assert stored_kinds(person) == kinds_from_evidence(person) != set()
-    # The import's rows are evidence of kind «other» (a list from a named source).
     assert stored_kinds(known) == {EvidenceKind.SEARCH_POST, EvidenceKind.OTHER}
     assert stored_kinds(newcomer) == {EvidenceKind.OTHER}
 

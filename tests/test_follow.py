@@ -7,18 +7,23 @@ import datetime
 import re
 import time
 import uuid
-from io import StringIO
 
 import pytest
 from django.conf import settings as django_settings
 from django.core import signing
-from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from conscripts import services
-from conscripts.models import Conscript, EvidenceKind, Follower, Status, StatusChange
+from conscripts.models import (
+    Conscript,
+    Evidence,
+    EvidenceKind,
+    Follower,
+    Status,
+    StatusChange,
+)
 from conscripts.tasks import follow_confirmation_task, notify_followers_task
 from core.models import OutboxMessage
 from tests.factories import ConscriptFactory, UserFactory
@@ -480,19 +485,21 @@ def test_followers_of_a_merged_record_hear_of_the_kept_records_changes(
     assert not Follower.objects.filter(email="both@example.invalid").following().exists()
 
 
-def test_an_import_that_moves_a_followed_persons_status_mails_the_followers(
-    tmp_path, mailoutbox, django_capture_on_commit_callbacks
+def test_a_bulk_load_that_moves_a_followed_persons_status_mails_the_followers(
+    mailoutbox, django_capture_on_commit_callbacks
 ):
-    header = "surname,given_name,patronymic,birth_date,region,unit_number,status"
-    first = tmp_path / "a.csv"
-    first.write_text(f"{header}\nСменов,Иван,Иванович,2004-05-06,,,missing\n", encoding="utf-8")
-    second = tmp_path / "b.csv"
-    second.write_text(f"{header}\nСменов,Иван,Иванович,2004,,,в плену\n", encoding="utf-8")
-    call_command("import_conscripts", str(first), stdout=StringIO(), stderr=StringIO())
-    person = Conscript.objects.get(surname="Сменов")
+    person = services.conscript_create(
+        surname="Сменов", given_name="Иван", patronymic="Иванович", birth_year=2004
+    )
+    services.evidence_add(conscript=person, kind=EvidenceKind.SEARCH_POST, claimed_status="missing")
     confirmed(person, MOTHER, "ru")
     with django_capture_on_commit_callbacks(execute=True):
-        call_command("import_conscripts", str(second), stdout=StringIO(), stderr=StringIO())
+        services.conscripts_bulk_add(
+            people=[],
+            evidence=[
+                Evidence(conscript=person, kind=EvidenceKind.OTHER, claimed_status="captured")
+            ],
+        )
     assert [m.to for m in mailoutbox] == [[MOTHER]]
     assert "Новый статус: В плену" in mailoutbox[0].body
     change = person.status_changes.latest("pk")

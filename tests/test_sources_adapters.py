@@ -79,7 +79,29 @@ def test_a_csv_file_with_the_documented_header_is_read_row_by_row():
 
 def test_a_csv_without_the_header_is_refused_as_a_whole():
     with pytest.raises(adapters.SourceFormatError, match="external_id,published_at"):
-        adapters.parse_csv(b"id,body\n1,hello\n")
+        adapters.parse_csv(b"a,b\n1,hello\n")
+
+
+def test_a_csv_header_may_name_the_columns_in_russian_in_cp1251_with_semicolons():
+    data = (
+        "Лайки;№;Дата;Текст;Ссылка\n"
+        "5;101;2024-08-20T10:00:00+03:00;Ищем Кречетова Тимофея;https://t.me/example/101\n"
+    ).encode("cp1251")
+    result = adapters.parse_csv(data)
+    assert result.columns == {
+        "external_id": "№",
+        "published_at": "Дата",
+        "text": "Текст",
+        "url": "Ссылка",
+    }
+    assert result.ignored == ["Лайки"]
+    (item,) = result.items
+    assert (item.external_id, item.text, item.url) == (
+        "101",
+        "Ищем Кречетова Тимофея",
+        "https://t.me/example/101",
+    )
+    assert item.published_at.isoformat() == "2024-08-20T10:00:00+03:00"
 
 
 def test_the_same_bad_post_gets_the_same_synthetic_id_every_time():
@@ -224,7 +246,7 @@ def test_generated_csv_rows_never_crash_the_parser(rows):
     writer.writerows(rows)
     result = adapters.parse_csv(buffer.getvalue().encode("utf-8"))
     _check(result)
-    assert result.read == len([r for r in rows if r])  # blank lines are not posts
+    assert result.read == len([r for r in rows if any(c.strip() for c in r)])  # blank: no post
 
 
 entry_field = st.text(

@@ -16,6 +16,7 @@ django.setup()
 from django.core.management import call_command
 from django.test import Client
 from conscripts.models import Conscript, StatusChange
+from reports.models import Report
 
 call_command("migrate", verbosity=0, interactive=False)
 call_command("seed_demo", people=50)
@@ -28,6 +29,7 @@ call_command("import_conscripts", "list.csv")
 call_command("import_conscripts", "list.csv")
 response = Client().get("/", HTTP_HOST="localhost", HTTP_ACCEPT_LANGUAGE="ru")
 print("people", Conscript.objects.count())
+print("reports", Report.objects.count())
 print("changes", StatusChange.objects.count())
 print("status", response.status_code)
 print(response.content.decode())
@@ -46,6 +48,7 @@ def test_seeding_importing_and_the_home_page_work_on_embedded_sqlite(tmp_path):
         # A folder that does not exist yet, like var/ in a fresh clone.
         DATABASE_URL=f"sqlite:///{tmp_path / 'var' / 'db.sqlite3'}",
         LOG_LEVEL="WARNING",
+        MEDIA_ROOT=str(tmp_path / "media"),
     )
     result = subprocess.run(
         [sys.executable, "-c", SCRIPT],
@@ -60,9 +63,9 @@ def test_seeding_importing_and_the_home_page_work_on_embedded_sqlite(tmp_path):
     lines = result.stdout.splitlines()
     assert "Seeded 50 fictional people" in result.stdout
     assert "nothing seeded (--if-empty)" in result.stdout
-    assert "list.csv: rows read 2, imported 1 (new people 1" in result.stdout
-    assert "list.csv: rows read 2, imported 0 (new people 0" in result.stdout
-    assert "people 51" in lines
+    assert "list.csv: rows read 2, reports queued 1 (people 1)" in result.stdout
+    assert "list.csv: rows read 2, reports queued 0 (people 1), already queued 1" in result.stdout
+    assert "people 50" in lines and "reports 1" in lines
     assert "status 200" in lines
     assert int(next(line for line in lines if line.startswith("changes")).split()[1]) >= 50
     assert "Русский" in result.stdout

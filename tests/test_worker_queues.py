@@ -16,7 +16,7 @@ from tests.helpers import broker_queue_length, wait_until
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).parent / "data" / "sources"
-EXTRACTION_TASKS = {"sources.extract_item", "sources.extract_items"}
+EXTRACTION_TASKS = {"sources.extract_item", "sources.extract_items", "sources.pasted_list_extract"}
 
 # Everything a worker or the web server imports before its first task or request.
 IMPORTS = r"""

@@ -163,6 +163,8 @@ CELERY_TASK_QUEUES = {
 CELERY_TASK_ROUTES = {
     "sources.extract_item": {"queue": "extraction"},
     "sources.extract_items": {"queue": "extraction"},
+    # A pasted announcement: its names are extracted with natasha.
+    "sources.pasted_list_extract": {"queue": "extraction"},
 }
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # The schedule (CELERY_BEAT_SCHEDULE) is at the end: it names settings of every app.
@@ -231,6 +233,13 @@ LOGGING = {
 # --- Research tools and the REST API (research/) ---------------------------------
 #: Exports with more rows than this are written by a Celery worker.
 EXPORT_SYNC_LIMIT = env.int("EXPORT_SYNC_LIMIT", default=2000)
+# Uploaded lists (reports.uploads): files up to this size; lists with more rows than
+# LIST_UPLOAD_SYNC_ROWS are read by a Celery worker while the page shows progress.
+LIST_UPLOAD_MAX_BYTES = env.int("LIST_UPLOAD_MAX_BYTES", default=20 * 1024 * 1024)
+LIST_UPLOAD_SYNC_ROWS = env.int("LIST_UPLOAD_SYNC_ROWS", default=300)
+# Pasted lists (sources.lists): more lines than this are matched by a Celery worker.
+LIST_PASTE_SYNC_LINES = env.int("LIST_PASTE_SYNC_LINES", default=60)
+LIST_PASTE_MAX_LINES = env.int("LIST_PASTE_MAX_LINES", default=5000)
 #: How often beat recomputes the public statistics, in seconds; they stay cached three
 #: times as long (0 turns the cache off).
 STATISTICS_CACHE_SECONDS = env.int("STATISTICS_CACHE_SECONDS", default=60)

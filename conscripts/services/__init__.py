@@ -4,7 +4,8 @@ changes and, where a moderator acts, writes an audit entry in that transaction.
 - ``people``: create, correct, hide, merge two records (``merge_plan``: a pure plan the
   merge executes);
 - ``evidence``: add and retract evidence; the status that follows from it;
-- ``follow``: relatives following a case by e-mail.
+- ``follow``: relatives following a case by e-mail;
+- ``lists``: the same evidence for every confirmed line of a list.
 
 Callers import from here (``from conscripts import services``).
 """
@@ -34,6 +35,7 @@ from .follow import (
     followers_purge_unsubscribed,
     unfollow,
 )
+from .lists import ListEvidence, ListLine, list_evidence_add
 from .people import (
     KEEP,
     MERGE_FIELDS,
@@ -66,6 +68,8 @@ __all__ = [
     "EvidenceAlreadyRetracted",
     "EvidenceRetractError",
     "FollowError",
+    "ListEvidence",
+    "ListLine",
     "MergePlan",
     "change_fields",
     "conscript_create",
@@ -87,6 +91,7 @@ __all__ = [
     "followers_notify",
     "followers_purge_unconfirmed",
     "followers_purge_unsubscribed",
+    "list_evidence_add",
     "merge_plan",
     "merge_plan_execute",
     "name_keys_set",

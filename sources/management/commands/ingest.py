@@ -22,7 +22,9 @@ class Command(BaseCommand):
         "Read a Telegram export, VK wall.get JSON, RSS/Atom feed or CSV file into a source, "
         "then extract its new posts into reports. CSV header: "
         + ",".join(adapters.CSV_HEADER)
-        + ". Prints what was stored, what was there already, what conflicted or failed "
+        + ", in any order, in any common encoding and delimiter, also named in Russian "
+        "(№, Дата, Автор, Ссылка, Текст) or otherwise; the command says which it used. "
+        "Prints what was stored, what was there already, what conflicted or failed "
         "(with the reason) and what was queued for extraction. Exit status 1 when "
         "reading stopped before the end (the posts before it are stored)."
     )
@@ -69,6 +71,12 @@ class Command(BaseCommand):
         except services.IngestInterrupted as exc:
             result, interrupted = exc.result, exc
         stats = result.stats
+        if result.columns:
+            used = ", ".join(f"{name} ← «{header}»" for name, header in result.columns.items())
+            self.stdout.write(f"columns used: {used}")
+            if result.ignored:
+                ignored = ", ".join(f"«{h}»" for h in result.ignored)
+                self.stdout.write(f"columns not used: {ignored}")
         if in_process and interrupted is None:
             self._extract_here(result, no_progress=no_progress)
             services.source_record_run(source=src, stats=stats, error=stats.interrupted)
