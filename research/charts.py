@@ -118,8 +118,10 @@ def count_breaks(counts: Sequence[int]) -> list[int]:
         return []
     breaks: list[int] = []
     for k in range(1, CLASSES):
-        edge = _round_nice(values[min(len(values) - 1, len(values) * k // CLASSES)])
-        if edge > (breaks[-1] if breaks else 1) and edge <= values[-1]:
+        value = values[min(len(values) - 1, len(values) * k // CLASSES)]
+        # A round edge unless rounding would put it past every region (few regions).
+        edge = _round_nice(value) if _round_nice(value) <= values[-1] else value
+        if edge > (breaks[-1] if breaks else 1):
             breaks.append(edge)
     return breaks
 

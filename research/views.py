@@ -334,7 +334,6 @@ def statistics(request):
             "weekly_chart": _weekly_chart(weekly),
             "kursk_start": KURSK_WINDOW_START,
             "computed_at": parse_datetime(data.get("computed_at") or ""),
-            "latest_snapshot": selectors.published_snapshot_list()[:1],
         },
     )
 
