@@ -39,7 +39,7 @@ import math
 import sys
 from pathlib import Path
 
-from shapely.geometry import MultiPolygon, Polygon, shape
+from shapely.geometry import MultiPolygon, Polygon
 
 ROOT = Path(__file__).resolve().parent.parent
 OUTPUT = ROOT / "research/data/russia_map.json"
@@ -73,9 +73,9 @@ def _albers():
 
 
 def _project_geometry(geometry: dict, project) -> MultiPolygon:
-    polygons = geometry["coordinates"] if geometry["type"] == "MultiPolygon" else [
-        geometry["coordinates"]
-    ]
+    polygons = (
+        geometry["coordinates"] if geometry["type"] == "MultiPolygon" else [geometry["coordinates"]]
+    )
     projected = [
         Polygon(
             [project(*point[:2]) for point in rings[0]],
@@ -149,14 +149,17 @@ def build(source: Path) -> dict:
         paths = []
         for polygon in sorted(kept, key=lambda p: -p.area):
             paths.append(_ring_path(polygon.exterior.coords))
-            paths += [_ring_path(r.coords) for r in polygon.interiors if Polygon(r).area >= MIN_AREA]
+            holes = [r for r in polygon.interiors if Polygon(r).area >= MIN_AREA]
+            paths += [_ring_path(r.coords) for r in holes]
         regions[code] = "".join(paths)
         if scaled.area < DOT_AREA:
             centre = scaled.representative_point()
             dots[code] = [round(centre.x), round(centre.y)]
     return {
         "source": {
-            "name": "geoBoundaries gbOpen RUS ADM1 (RUS-ADM1-28173009), simplified by cartogram-cpp",
+            "name": (
+                "geoBoundaries gbOpen RUS ADM1 (RUS-ADM1-28173009), simplified by cartogram-cpp"
+            ),
             "licence": "ODbL-1.0",
             "attribution": "© OpenStreetMap contributors; geoBoundaries (Runfola et al. 2020)",
             "sha256": digest,

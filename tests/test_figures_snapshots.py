@@ -37,15 +37,19 @@ def people():
     kursk, belgorod = region("KRS"), region("BEL")
     unit = UnitFactory(number="41520", name="Мотострелковый полк")
     return {
-        "captured": ConscriptFactory(surname="Ладыгин", status="captured", home_region=kursk,
-                                     unit=unit),  # fmt: skip
-        "missing": ConscriptFactory(surname="Сорокин", status="missing", home_region=kursk,
-                                    unit=unit),  # fmt: skip
+        "captured": ConscriptFactory(
+            surname="Ладыгин", status="captured", home_region=kursk, unit=unit
+        ),
+        "missing": ConscriptFactory(
+            surname="Сорокин", status="missing", home_region=kursk, unit=unit
+        ),
         "dead": ConscriptFactory(surname="Кречетов", status="dead", home_region=belgorod),
-        "no_region": ConscriptFactory(surname="=Формулов", status="missing", home_region=None,
-                                      unit=None),  # fmt: skip
-        "hidden": ConscriptFactory(surname="Скрытов", status="captured", is_public=False,
-                                   home_region=kursk, unit=unit),  # fmt: skip
+        "no_region": ConscriptFactory(
+            surname="=Формулов", status="missing", home_region=None, unit=None
+        ),
+        "hidden": ConscriptFactory(
+            surname="Скрытов", status="captured", is_public=False, home_region=kursk, unit=unit
+        ),
     }
 
 
@@ -137,11 +141,8 @@ def test_a_published_snapshot_can_be_neither_updated_nor_deleted(moderator, peop
         snapshot.save()
     with pytest.raises(IntegrityError), transaction.atomic():
         FiguresSnapshot.objects.filter(pk=snapshot.pk).update(note="changed")
-    with pytest.raises(IntegrityError), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "UPDATE research_figuressnapshot SET rows = 1 WHERE id = %s", [snapshot.pk]
-            )
+    with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("UPDATE research_figuressnapshot SET rows = 1 WHERE id = %s", [snapshot.pk])
     with pytest.raises(IntegrityError), transaction.atomic():
         FiguresSnapshot.objects.filter(pk=snapshot.pk).delete()
     snapshot.refresh_from_db()
