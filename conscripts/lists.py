@@ -348,6 +348,18 @@ def read_row(
     if len(filled) <= 2 and any(_SUMMARY.match(c) for c in filled):
         result.skip = "summary"
         return result
+    values = _cells_by_field(cells, mapping, header, result)
+    _read_fields(values, result, today)
+    if result.status == MISSING and result.event is None and result.last_contact:
+        result.event = result.last_contact  # a search request dates from the last contact
+    return result
+
+
+def _cells_by_field(
+    cells: list[str], mapping: Sequence[str | None], header: Sequence[str], result: ListRow
+) -> dict[str, str]:
+    """{field: text} of the row's cells under ``mapping``; cells of no field go to the
+    note with their header, cells past the header too."""
     width = len(mapping)
     extra = cells[width:]
     cells = (cells + [""] * width)[:width]
@@ -365,6 +377,10 @@ def read_row(
             result.other.append((label, text))
         elif name != "number":
             values[name] = text
+    return values
+
+
+def _read_fields(values: dict[str, str], result: ListRow, today: date) -> None:
     _read_names(values, result)
     if "birth" in values:
         _read_birth(values["birth"], result)
@@ -384,9 +400,6 @@ def read_row(
     if "video" in values:
         _read_links(values["video"], result)
     result.note = values.get("note", "")
-    if result.status == MISSING and result.event is None and result.last_contact:
-        result.event = result.last_contact  # a search request dates from the last contact
-    return result
 
 
 # --- Mojibake --------------------------------------------------------------------------

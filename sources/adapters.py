@@ -518,64 +518,74 @@ def _vk_attachment_links(attachments: Any) -> list[str]:
     return links
 
 
+def _whole(value: Any) -> bool:
+    # JSON true/false are ints to Python: «-1_False» is no post id.
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _vk_id(post: Any) -> Any:
+    if isinstance(post, dict) and _whole(post.get("id")):
+        owner = post.get("owner_id")
+        return f"{owner}_{post['id']}" if _whole(owner) else None
+    return None
+
+
+def _vk_texts_and_links(post: dict) -> tuple[str, list[str]]:
+    """The post's text with its reposts' texts, and every attached link."""
+    texts = [post.get("text") or ""]
+    links = _vk_attachment_links(post.get("attachments"))
+    history = post.get("copy_history") or []
+    if isinstance(history, list):
+        for repost in history:
+            if isinstance(repost, dict):
+                texts.append(repost.get("text") or "")
+                links += _vk_attachment_links(repost.get("attachments"))
+    if not all(isinstance(t, str) for t in texts):
+        raise _Bad("text is not a string")
+    return "\n\n".join(t for t in texts if t.strip()), links
+
+
+def _vk_post(post: Any) -> ParsedItem:
+    if not isinstance(post, dict):
+        raise _Bad("post is not an object")
+    ext = _external_id(_vk_id(post))
+    text, links = _vk_texts_and_links(post)
+    from_id = post.get("from_id")
+    author = ""
+    if _whole(from_id):
+        author = f"club{-from_id}" if from_id < 0 else f"id{from_id}"
+    return ParsedItem(
+        external_id=ext,
+        text=_text(text + "".join(f"\n{u}" for u in links if u not in text)),
+        url=f"https://vk.com/wall{ext}",
+        author=author,
+        published_at=_unix(post.get("date")),
+        links=list(dict.fromkeys(links)),
+        raw=clean_json(post),
+    )
+
+
+def _vk_missing(stream: IO[bytes]) -> str:
+    """Why a document is not a wall.get answer ("" when it is one)."""
+    import ijson
+
+    found = False
+    for prefix, event, value in ijson.parse(stream):
+        if prefix == "error.error_msg" and event == "string":
+            return f"VK API error: {value[:200]}"
+        if prefix == "error" and event == "start_map" and not found:
+            found = True  # an error object; its message may follow
+        if prefix == "response.items" and event == "start_array":
+            return ""
+    if found:
+        return "VK API error: unknown error"
+    return "not a wall.get answer: no response.items list"
+
+
 def read_vk(data: bytes | str | IO[bytes]) -> Document:
-    def whole(value: Any) -> bool:
-        # JSON true/false are ints to Python: «-1_False» is no post id.
-        return isinstance(value, int) and not isinstance(value, bool)
-
-    def id_of(post: Any) -> Any:
-        if isinstance(post, dict) and whole(post.get("id")):
-            owner = post.get("owner_id")
-            return f"{owner}_{post['id']}" if whole(owner) else None
-        return None
-
-    def one(post: Any) -> ParsedItem:
-        if not isinstance(post, dict):
-            raise _Bad("post is not an object")
-        ext = _external_id(id_of(post))
-        texts = [post.get("text") or ""]
-        links = _vk_attachment_links(post.get("attachments"))
-        history = post.get("copy_history") or []
-        if isinstance(history, list):
-            for repost in history:
-                if isinstance(repost, dict):
-                    texts.append(repost.get("text") or "")
-                    links += _vk_attachment_links(repost.get("attachments"))
-        if not all(isinstance(t, str) for t in texts):
-            raise _Bad("text is not a string")
-        text = "\n\n".join(t for t in texts if t.strip())
-        from_id = post.get("from_id")
-        author = ""
-        if isinstance(from_id, int) and not isinstance(from_id, bool):
-            author = f"club{-from_id}" if from_id < 0 else f"id{from_id}"
-        return ParsedItem(
-            external_id=ext,
-            text=_text(text + "".join(f"\n{u}" for u in links if u not in text)),
-            url=f"https://vk.com/wall{ext}",
-            author=author,
-            published_at=_unix(post.get("date")),
-            links=list(dict.fromkeys(links)),
-            raw=clean_json(post),
-        )
-
-    def missing(stream: IO[bytes]) -> str:
-        import ijson
-
-        found = False
-        for prefix, event, value in ijson.parse(stream):
-            if prefix == "error.error_msg" and event == "string":
-                return f"VK API error: {value[:200]}"
-            if prefix == "error" and event == "start_map" and not found:
-                found = True  # an error object; its message may follow
-            if prefix == "response.items" and event == "start_array":
-                return ""
-        if found:
-            return "VK API error: unknown error"
-        return "not a wall.get answer: no response.items list"
-
-    posts = _json_array(data, "response.items", missing)
+    posts = _json_array(data, "response.items", _vk_missing)
     return Document(
-        _entries(posts, one, id_of),
+        _entries(posts, _vk_post, _vk_id),
         last_id=lambda i: int(i.external_id.rsplit("_", 1)[1]),
     )
 
