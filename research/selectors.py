@@ -11,12 +11,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
-from django.db.models import Count, DateField, Q, QuerySet
-from django.db.models.functions import TruncWeek
+from django.db.models import Q, QuerySet
 from django.http import QueryDict
 from rest_framework.authtoken.models import Token
 
-from conscripts.models import Conscript, MilitaryUnit, StatusChange
+from conscripts.models import Conscript, MilitaryUnit
 from core import access
 
 from .models import ExportJob, FiguresSnapshot, FiguresSnapshotState, SavedFilter
@@ -155,37 +154,6 @@ def public_unit_get(*, pk: int) -> MilitaryUnit | None:
     """The unit if it has public people; None (a 404) for a unit named only by people
     hidden at their families' request: its page would point at them."""
     return MilitaryUnit.objects.public().filter(pk=pk).first()
-
-
-def unit_status_counts(*, unit: MilitaryUnit) -> dict[str, int]:
-    """Public people of the unit by status (an index-only scan of (unit, status))."""
-    return dict(
-        Conscript.objects.public()
-        .filter(unit=unit)
-        .values_list("status")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-
-
-def unit_weekly_changes(*, unit: MilitaryUnit) -> tuple[dict, int]:
-    """({(week, new status): changes}, changes without a date) for the unit's public
-    people, by the week of the event (weeks start on Monday, in the site's time zone).
-
-    As on the case page, a change decided by evidence later retracted does not count.
-    """
-    changes = StatusChange.objects.filter(
-        conscript__unit=unit, conscript__is_public=True, conscript__merged_into__isnull=True
-    ).exclude(evidence__retracted_at__isnull=False)
-    dated = (
-        changes.filter(effective_date__isnull=False)
-        .annotate(week=TruncWeek("effective_date", output_field=DateField()))
-        .values_list("week", "to_status")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    undated = changes.filter(effective_date__isnull=True).count()
-    return {(week, status): n for week, status, n in dated}, undated
 
 
 def unit_people(*, unit: MilitaryUnit) -> QuerySet:

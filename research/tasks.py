@@ -12,6 +12,7 @@ from core.tasks import PERIODIC_TASK_OPTIONS, TASK_OPTIONS, time_limits
 
 from . import services
 from .statistics import statistics
+from .units import unit_figures
 
 
 @shared_task(name="conscripts.export", **TASK_OPTIONS, **time_limits(1800))
@@ -25,6 +26,7 @@ def statistics_refresh_task() -> None:
     """Recompute the public statistics into the cache (scheduled by beat)."""
     for kursk in (False, True):
         statistics(kursk=kursk, refresh=True)
+    unit_figures(refresh=True)
 
 
 @shared_task(name="research.figures_snapshot_write", **TASK_OPTIONS, **time_limits(1800))

@@ -26,20 +26,23 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.dateparse import parse_datetime
+from django.utils.formats import date_format
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from conscripts.models import KURSK_WINDOW_START, MilitaryUnit, Region, Status
 from core import access
 from core.access import moderator_required, researcher_required
 
-from . import charts, exports, maps, selectors, services, snapshots
+from . import charts, exports, maps, selectors, services, snapshots, units
 from .filters import filter_query
 from .forms import ApiTokenForm, ExportForm, SavedFilterForm, SnapshotForm
 from .models import ExportJob, SavedFilter
 from .snapshots import RecordFilter
 from .statistics import statistics as statistics_data
+from .units import unit_figures
 
 PAGE_SIZE = 50
 #: Counting stops here: an exact count of a million rows costs ~0.4 s, and beyond ten
@@ -444,6 +447,7 @@ def unit_list(request):
 def _unit_timeline(changes: dict, weeks: list[date]) -> dict:
     """Stacked weekly bars of status changes by the new status, with axes."""
     totals = [sum(changes.get((w, s), 0) for s in Status.values) for w in weeks]
+    labels = [Status(s).label for s in Status.values]
     top, ticks = charts.value_axis(max(totals, default=0), target=4)
     slot = charts.PLOT_WIDTH / len(weeks) if weeks else 0
     bars = []
@@ -456,10 +460,16 @@ def _unit_timeline(changes: dict, weeks: list[date]) -> dict:
                 height = n / top * charts.PLOT_HEIGHT
                 y -= height
                 parts.append({"status": status, "y": round(y, 2), "height": round(height, 2)})
-        counts = [(Status(s).label, changes.get((week, s), 0)) for s in Status.values]
+        counts = [changes.get((week, s), 0) for s in Status.values]
+        # The hover text is made here, not in the template: a year of weeks is hundreds
+        # of template nodes per bar otherwise (a third of the page's time).
+        title = ngettext(
+            "Week of %(week)s: %(n)s change", "Week of %(week)s: %(n)s changes", totals[i]
+        ) % {"week": date_format(week, "DATE_FORMAT"), "n": totals[i]}
+        title += "".join(f" · {label} {n}" for label, n in zip(labels, counts, strict=True) if n)
         bars.append({"week": week, "x": round(i * slot + slot * 0.1, 2),
                      "width": round(slot * 0.8, 2), "parts": parts, "counts": counts,
-                     "total": totals[i]})  # fmt: skip
+                     "title": title})  # fmt: skip
     return {
         "bars": bars,
         "y_ticks": [
@@ -489,8 +499,14 @@ def unit_detail(request, pk: int):
     unit = selectors.public_unit_get(pk=pk)
     if unit is None:
         raise Http404
-    counts = selectors.unit_status_counts(unit=unit)
-    changes, undated = selectors.unit_weekly_changes(unit=unit)
+    data = unit_figures()
+    figures = units.figures_of(data, unit.pk)
+    counts = figures["by_status"]
+    changes = {
+        (date.fromisoformat(week), status): n
+        for week, row in figures["weekly"].items()
+        for status, n in zip(Status.values, row, strict=True)
+    }
     weeks = _week_range({week for week, _status in changes})
     people = CappedPaginator(selectors.unit_people(unit=unit), UNIT_PAGE_SIZE).get_page(
         request.GET.get("page")
@@ -511,7 +527,8 @@ def unit_detail(request, pk: int):
             "total": sum(counts.values()),
             "timeline": _unit_timeline(changes, weeks),
             "weeks": weeks,
-            "undated": undated,
+            "undated": figures["undated"],
+            "computed_at": parse_datetime(data.get("computed_at") or ""),
             "page": people,
             "count_cap": COUNT_CAP,
             "statuses": [(s, Status(s).label) for s in Status.values],
@@ -616,7 +633,6 @@ def snapshot_detail(request, pk: int):
             "units": units,
             "changes": changes,
             "method": snapshot.method_en if english else snapshot.method_ru,
-            "withdrawn": len(selectors.withdrawn_people()),
             "citation_url": request.build_absolute_uri(
                 reverse("research:snapshot", args=[snapshot.pk])
             ),
