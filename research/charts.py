@@ -65,9 +65,10 @@ def line_points(values: Sequence[float], top: float) -> str:
     )
 
 
-def week_ticks(weeks: Sequence[date], *, most: int = 7) -> list[tuple[int, date]]:
+def week_ticks(weeks: Sequence[date], *, most: int = 4) -> list[tuple[int, date]]:
     """(index, week) of the weeks that get a date under a timeline: the first week of a
-    month, thinned to at most ``most`` labels; the first and last week when fewer."""
+    month, thinned to at most ``most`` labels (four fit under a phone-wide chart); the
+    first and last week when fewer."""
     if not weeks:
         return []
     starts = [i for i, w in enumerate(weeks) if i == 0 or w.month != weeks[i - 1].month]

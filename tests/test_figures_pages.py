@@ -232,3 +232,21 @@ def test_the_figures_pages_carry_no_inline_script_or_style(client):
         page = client.get(url).content.decode()
         assert "<style" not in page and " style=" not in page, url
         assert not re.search(r"<script(?![^>]*\bsrc=)", page), url
+
+
+def test_unit_figures_are_computed_with_the_statistics_and_cached_like_them(client, settings):
+    from research.tasks import statistics_refresh_task
+
+    settings.STATISTICS_CACHE_SECONDS = 60
+    unit = UnitFactory(number="41520")
+    ConscriptFactory(unit=unit, status="missing", surname="Сорокин")
+    url = reverse("research:unit", args=[unit.pk])
+    assert 'data-testid="unit-total">1<' in client.get(url).content.decode()
+    ConscriptFactory(unit=unit, status="captured", surname="Ладыгин")
+    page = client.get(url).content.decode()
+    # The counts are as of the last refresh (the page says when); the list is live.
+    assert 'data-testid="unit-total">1<' in page and "Ладыгин" in page
+    statistics_refresh_task()
+    page = client.get(url).content.decode()
+    assert 'data-testid="unit-total">2<' in page
+    assert 'data-testid="unit-count-captured">1<' in page
