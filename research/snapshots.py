@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -244,7 +245,10 @@ class RecordFilter:
         return True
 
     def suffix(self) -> str:
-        parts = [p for p in (self.status, self.region, self.unit) if p and p != "-"]
+        """For the file's name: the filter's parts in ASCII letters, digits and dashes only
+        (a unit's name goes into a header)."""
+        parts = [re.sub(r"[^A-Za-z0-9]+", "", p) for p in (self.status, self.region, self.unit)]
+        parts = [p for p in parts if p]
         return "-" + "-".join(parts) if parts else ""
 
 
