@@ -247,6 +247,13 @@ class Conscript(models.Model):
                 condition=Q(in_kursk_window=True, is_public=True, merged_into__isnull=True),
                 name="conscript_kursk_status",
             ),
+            # A unit's page lists its public people by name, 50 a page: an index walk
+            # to the page, whatever the unit's size (research.views.unit_detail).
+            models.Index(
+                fields=["unit", "surname", "given_name", "patronymic", "id"],
+                condition=Q(is_public=True, merged_into__isnull=True),
+                name="conscript_unit_public_name",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

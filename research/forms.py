@@ -18,3 +18,14 @@ class ExportForm(forms.Form):
 
 class ApiTokenForm(forms.Form):
     action = forms.ChoiceField(choices=[("issue", "issue"), ("revoke", "revoke")])
+
+
+class SnapshotForm(forms.Form):
+    """Publish «the figures as of now» (moderators)."""
+
+    note = forms.CharField(
+        label=_("Note (optional): why these figures, what was corrected"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )

@@ -118,3 +118,78 @@ class StatisticsSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} @ {self.computed_at:%Y-%m-%d %H:%M}"
+
+
+class FiguresSnapshotState(models.TextChoices):
+    PENDING = "pending", _("Being written")
+    PUBLISHED = "published", _("Published")
+    FAILED = "failed", _("Failed")
+
+
+class FiguresSnapshot(models.Model):
+    """«The figures as of <date>»: counts a journalist can cite, published by a moderator.
+
+    Written once by ``research.services.figures_snapshot_write`` (requested by
+    ``figures_snapshot_request``): the counts by status, region and unit, the method text
+    in force (both languages), what changed since the previous snapshot, and a CSV file of
+    the public records counted, with its SHA-256. Once published a row never changes: no
+    service, view or admin page updates it, and on PostgreSQL a trigger (migration 0002)
+    rejects any UPDATE or DELETE of a published row. A correction is a new snapshot.
+    """
+
+    state = models.CharField(
+        _("state"),
+        max_length=9,
+        choices=FiguresSnapshotState.choices,
+        default=FiguresSnapshotState.PENDING,
+    )
+    # PROTECT, not SET_NULL: deleting the user must not rewrite a published row.
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("requested by"),
+    )
+    requested_at = models.DateTimeField(_("requested"), default=timezone.now)
+    note = models.TextField(_("note"), blank=True)
+    #: The moment the records were read: «the figures as of».
+    published_at = models.DateTimeField(_("figures as of"), null=True, blank=True)
+    previous = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("previous snapshot"),
+    )
+    data = models.JSONField(_("figures"), default=dict, blank=True)
+    method_ru = models.TextField(_("method (Russian)"), blank=True)
+    method_en = models.TextField(_("method (English)"), blank=True)
+    file = models.CharField(_("file"), max_length=200, blank=True)
+    sha256 = models.CharField(_("SHA-256 of the file"), max_length=64, blank=True)
+    rows = models.PositiveIntegerField(_("records"), default=0)
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        ordering = ["-published_at", "-pk"]
+        verbose_name = _("published figures")
+        verbose_name_plural = _("published figures")
+        indexes = [
+            models.Index(
+                fields=["-published_at"],
+                condition=models.Q(state="published"),
+                name="figures_published",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"figures #{self.pk} ({self.state})"
+
+    @property
+    def is_published(self) -> bool:
+        return self.state == FiguresSnapshotState.PUBLISHED
+
+    @property
+    def filename(self) -> str:
+        when = self.published_at or self.requested_at
+        return f"figures-{self.pk}-{timezone.localtime(when):%Y%m%d-%H%M}.csv"

@@ -15,10 +15,10 @@ from django.db.models import Q, QuerySet
 from django.http import QueryDict
 from rest_framework.authtoken.models import Token
 
-from conscripts.models import Conscript
+from conscripts.models import Conscript, MilitaryUnit
 from core import access
 
-from .models import ExportJob, SavedFilter
+from .models import ExportJob, FiguresSnapshot, FiguresSnapshotState, SavedFilter
 
 
 @dataclass(frozen=True)
@@ -142,3 +142,57 @@ def export_job_get(*, pk: int, user) -> ExportJob | None:
 def api_token_get(*, user) -> Token | None:
     """The user's API token (``research.services.api_token_issue``), if any."""
     return Token.objects.filter(user=user).first()
+
+
+# --- Units -----------------------------------------------------------------------------------
+def public_unit_list() -> list[MilitaryUnit]:
+    """Every unit with at least one public person (``MilitaryUnit.objects.public``)."""
+    return list(MilitaryUnit.objects.public().only("pk", "number", "name"))
+
+
+def public_unit_get(*, pk: int) -> MilitaryUnit | None:
+    """The unit if it has public people; None (a 404) for a unit named only by people
+    hidden at their families' request: its page would point at them."""
+    return MilitaryUnit.objects.public().filter(pk=pk).first()
+
+
+def unit_people(*, unit: MilitaryUnit) -> QuerySet:
+    """The unit's public people with their public fields, by name."""
+    return person_rows(Conscript.objects.public().filter(unit=unit), as_moderator=False).order_by(
+        "surname", "given_name", "patronymic", "pk"
+    )
+
+
+# --- Published figures -------------------------------------------------------------------------
+def published_snapshot_list() -> list[FiguresSnapshot]:
+    return list(
+        FiguresSnapshot.objects.filter(state=FiguresSnapshotState.PUBLISHED).defer(
+            "data", "method_ru", "method_en"
+        )
+    )
+
+
+def unpublished_snapshot_list(*, limit: int = 10) -> list[FiguresSnapshot]:
+    """Snapshots being written or failed (moderators)."""
+    return list(
+        FiguresSnapshot.objects.exclude(state=FiguresSnapshotState.PUBLISHED)
+        .defer("data", "method_ru", "method_en")
+        .order_by("-requested_at")[:limit]
+    )
+
+
+def published_snapshot_get(*, pk: int) -> FiguresSnapshot | None:
+    return FiguresSnapshot.objects.filter(pk=pk, state=FiguresSnapshotState.PUBLISHED).first()
+
+
+def withdrawn_people() -> set[int]:
+    """Ids of records hidden at a family's request: left out of every download, published
+    snapshots' files included (a few thousand ids at most)."""
+    return set(Conscript.objects.filter(is_public=False).values_list("pk", flat=True))
+
+
+def public_people_among(ids: Iterable[int]) -> set[int]:
+    """Which of ``ids`` are public now (names in a snapshot's list of changes)."""
+    return set(
+        Conscript.objects.filter(pk__in=list(ids), is_public=True).values_list("pk", flat=True)
+    )

@@ -204,12 +204,21 @@ StatisticsSerializer = inline_serializer(
                 "name_ru": serializers.CharField(),
                 "name_en": serializers.CharField(),
                 **_count,
+                "by_status": serializers.DictField(
+                    child=serializers.IntegerField(),
+                    help_text="People of the region by status (statuses with none left out).",
+                ),
             },
             many=True,
         ),
         "top_units": inline_serializer(
             "UnitCount",
-            {"number": serializers.CharField(), "name": serializers.CharField(), **_count},
+            {
+                "id": serializers.IntegerField(help_text="The unit's page: /units/<id>/."),
+                "number": serializers.CharField(),
+                "name": serializers.CharField(),
+                **_count,
+            },
             many=True,
         ),
         "weekly": inline_serializer(

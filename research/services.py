@@ -17,20 +17,29 @@ from typing import IO
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import connection, transaction
 from django.http import QueryDict
+from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from rest_framework.authtoken.models import Token
 
+from conscripts.models import KURSK_WINDOW_START, Region
 from core import access
 from core.audit import audit_record
 from core.models import AuditAction
 from core.outbox import outbox_enqueue
 
-from . import exports, selectors
+from . import exports, selectors, snapshots
 from .filters import filter_query
-from .models import ExportFormat, ExportJob, ExportState, SavedFilter
+from .models import (
+    ExportFormat,
+    ExportJob,
+    ExportState,
+    FiguresSnapshot,
+    FiguresSnapshotState,
+    SavedFilter,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -217,3 +226,105 @@ def api_token_revoke(*, user) -> bool:
         if revoked:
             audit_record(action=AuditAction.API_TOKEN_REVOKE, actor=user)
     return revoked
+
+
+# --- Published figures -------------------------------------------------------------------
+FIGURES_DIR = "figures"
+#: Serialises publications (PostgreSQL advisory lock key): each compares with the last.
+_FIGURES_LOCK = 0x46494755  # "FIGU"
+
+
+def figures_snapshot_request(*, user, note: str = "") -> FiguresSnapshot:
+    """Ask for «the figures as of now» to be published. A worker writes them
+    (``figures_snapshot_write``, queued with this transaction through ``core.outbox``):
+    one pass over a million people takes a minute, longer than a request may."""
+    access.role_require(user, access.MODERATORS)
+    with transaction.atomic():
+        snapshot = FiguresSnapshot.objects.create(requested_by=user, note=note.strip())
+        outbox_enqueue(
+            task="research.figures_snapshot_write",
+            args=[snapshot.pk],
+            dedup_key=f"figures:{snapshot.pk}",
+        )
+    return snapshot
+
+
+def _method_texts() -> dict[str, str]:
+    """The method page's text as it reads now, in each language, to keep with the figures."""
+    texts = {}
+    for language in ("ru", "en"):
+        with translation.override(language):
+            texts[language] = render_to_string(
+                "research/_method_body.html", {"kursk_start": KURSK_WINDOW_START}
+            ).strip()
+    return texts
+
+
+def _figures_path(name: str) -> Path:
+    return Path(settings.MEDIA_ROOT) / name
+
+
+def figures_snapshot_write(*, snapshot_id: int) -> FiguresSnapshot | None:
+    """Write and publish a requested snapshot: the file of public records, the counts of
+    exactly those records, what changed since the last published snapshot, the method
+    text in force, and an audit row, in one transaction. Returns None when the snapshot
+    is not waiting (a redelivered task): running it twice changes nothing.
+
+    Publications are serialised, so each compares with the one before it.
+    """
+    directory = Path(settings.MEDIA_ROOT) / FIGURES_DIR
+    directory.mkdir(parents=True, exist_ok=True)
+    path: Path | None = None
+    try:
+        with transaction.atomic():
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_FIGURES_LOCK])
+            snapshot = FiguresSnapshot.objects.select_for_update().filter(pk=snapshot_id).first()
+            if snapshot is None or snapshot.state != FiguresSnapshotState.PENDING:
+                return None
+            previous = (
+                FiguresSnapshot.objects.filter(state=FiguresSnapshotState.PUBLISHED)
+                .order_by("-published_at", "-pk")
+                .first()
+            )
+            previous_path = _figures_path(previous.file) if previous and previous.file else None
+            if previous_path is not None and not previous_path.is_file():
+                previous_path = None
+            name = f"{FIGURES_DIR}/figures-{snapshot.pk}-{secrets.token_hex(8)}.csv"
+            path = _figures_path(name)
+            base = reverse("conscripts:detail", args=[0]).removesuffix("0/")
+            published_at = timezone.now()
+            written = snapshots.write_snapshot_file(
+                path=path, previous_path=previous_path, url_for=lambda pk: f"{base}{pk}/"
+            )
+            names_en = dict(Region.objects.values_list("code", "name_en"))
+            data = written.tally.as_data(names_en)
+            data["changes"] = written.changes.as_data() if written.changes else None
+            methods = _method_texts()
+            snapshot.state = FiguresSnapshotState.PUBLISHED
+            snapshot.published_at = published_at
+            snapshot.previous = previous
+            snapshot.data = data
+            snapshot.method_ru, snapshot.method_en = methods["ru"], methods["en"]
+            snapshot.file, snapshot.sha256, snapshot.rows = name, written.sha256, written.rows
+            snapshot.save()
+            audit_record(
+                action=AuditAction.FIGURES_PUBLISH,
+                actor=snapshot.requested_by,
+                after={
+                    "snapshot": snapshot.pk,
+                    "previous": previous.pk if previous else None,
+                    "records": written.rows,
+                    "sha256": written.sha256,
+                },
+            )
+    except Exception as exc:
+        if path is not None:
+            path.unlink(missing_ok=True)
+        logger.exception("figures snapshot %s failed", snapshot_id)
+        FiguresSnapshot.objects.filter(pk=snapshot_id, state=FiguresSnapshotState.PENDING).update(
+            state=FiguresSnapshotState.FAILED, error=type(exc).__name__
+        )
+        raise
+    return snapshot

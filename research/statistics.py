@@ -96,13 +96,16 @@ def _compute_statistics(*, kursk: bool) -> dict:
                 "name_ru": row["home_region__name_ru"] or "",
                 "name_en": row["home_region__name_en"] or "",
                 "n": 0,
+                "by_status": {},
             },
         )
         region["n"] += row["n"]
+        # The map colours a region by its share of each status (research.maps).
+        region["by_status"][row["status"]] = row["n"]
     by_region = sorted(regions.values(), key=lambda r: (-r["n"], r["name_ru"]))
     top_units = list(
         people.filter(unit__isnull=False)
-        .values("unit__number", "unit__name")
+        .values("unit", "unit__number", "unit__name")
         .annotate(n=Count("pk"))
         .order_by("-n", "unit__number")[:TOP_UNITS]
     )
@@ -123,7 +126,13 @@ def _compute_statistics(*, kursk: bool) -> dict:
         "by_status": [{"status": s, "n": by_status.get(s, 0)} for s in Status.values],
         "by_region": by_region,
         "top_units": [
-            {"number": u["unit__number"] or "", "name": u["unit__name"] or "", "n": u["n"]}
+            {
+                # The id links the unit's page (research.views.unit_detail).
+                "id": u["unit"],
+                "number": u["unit__number"] or "",
+                "name": u["unit__name"] or "",
+                "n": u["n"],
+            }
             for u in top_units
         ],
         "weekly": [

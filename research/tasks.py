@@ -12,6 +12,7 @@ from core.tasks import PERIODIC_TASK_OPTIONS, TASK_OPTIONS, time_limits
 
 from . import services
 from .statistics import statistics
+from .units import unit_figures
 
 
 @shared_task(name="conscripts.export", **TASK_OPTIONS, **time_limits(1800))
@@ -25,3 +26,10 @@ def statistics_refresh_task() -> None:
     """Recompute the public statistics into the cache (scheduled by beat)."""
     for kursk in (False, True):
         statistics(kursk=kursk, refresh=True)
+    unit_figures(refresh=True)
+
+
+@shared_task(name="research.figures_snapshot_write", **TASK_OPTIONS, **time_limits(1800))
+def figures_snapshot_write_task(snapshot_id: int) -> None:
+    """Write and publish requested figures. Running it twice changes nothing."""
+    services.figures_snapshot_write(snapshot_id=snapshot_id)

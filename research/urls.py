@@ -14,4 +14,17 @@ urlpatterns = [
     path("research/exports/<int:pk>/download/", views.export_download, name="export-download"),
     path("research/profile/", views.profile, name="profile"),
     path("statistics/", views.statistics, name="statistics"),
+    path("statistics/data/<slug:chart>.csv", views.statistics_csv, name="statistics-csv"),
+    path("statistics/map/", views.region_map, name="map"),
+    path("statistics/method/", views.method, name="method"),
+    path("statistics/figures/", views.snapshot_list, name="snapshots"),
+    path("statistics/figures/publish/", views.snapshot_publish, name="snapshot-publish"),
+    path("statistics/figures/<int:pk>/", views.snapshot_detail, name="snapshot"),
+    path(
+        "statistics/figures/<int:pk>/records.csv",
+        views.snapshot_records,
+        name="snapshot-records",
+    ),
+    path("units/", views.unit_list, name="units"),
+    path("units/<int:pk>/", views.unit_detail, name="unit"),
 ]

@@ -70,8 +70,9 @@ def statistics_cache_forget() -> None:
     from django.core.cache import cache
 
     from research.statistics import statistics_cache_key
+    from research.units import UNIT_FIGURES_KEY
 
-    cache.delete_many([statistics_cache_key(kursk=k) for k in (False, True)])
+    cache.delete_many([statistics_cache_key(kursk=k) for k in (False, True)] + [UNIT_FIGURES_KEY])
 
 
 # --- Reports and pages ------------------------------------------------------------------

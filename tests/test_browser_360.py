@@ -21,6 +21,7 @@ from conscripts.models import EvidenceKind, Follower, Status
 from core import access
 from reports import services, uploads, watches
 from reports.models import Origin, ReportKind, WatchHit
+from research import services as research_services
 from research.models import ExportFormat, ExportJob
 from sources import lists as source_lists
 from sources.models import Source
@@ -72,6 +73,9 @@ NOT_PAGES = {
     "research:export-create": "POST; answers with a file or the export's page",
     "research:export-status": "JSON",
     "research:export-download": "a file",
+    "research:statistics-csv": "CSV download (a chart's data)",
+    "research:snapshot-publish": "a moderators' form (POST); answers with the list of figures",
+    "research:snapshot-records": "CSV download (the records behind published figures)",
     "set_language": "POST",
     "logout": "POST",
     "healthz": "text for docker-compose",
@@ -99,10 +103,11 @@ def named_urls() -> set[str]:
 
 
 @pytest.fixture
-def world(settings):
+def world(settings, tmp_path):
     """One of everything a page can show, with long words and links where real data has
     them."""
     settings.REPORT_RATE_LIMIT = "1000/hour"
+    settings.MEDIA_ROOT = tmp_path
     moderator = UserFactory(username="moder", groups=[access.MODERATORS])
     researcher = UserFactory(username="researcher", groups=[access.RESEARCHERS])
     person = ConscriptFactory(
@@ -189,6 +194,11 @@ def world(settings):
         ).encode(),
         uploaded_by=moderator,
     )
+    figures = research_services.figures_snapshot_write(
+        snapshot_id=research_services.figures_snapshot_request(
+            user=moderator, note="Первые цифры для публикации в «Медиазоне»"
+        ).pk
+    )
     pasted = source_lists.pasted_list_create(
         text="Константинопольский Александр Владимирович, 2004\nЩеглов Пётр", user=moderator
     )
@@ -208,6 +218,7 @@ def world(settings):
         "source": source,
         "upload": upload,
         "pasted": pasted,
+        "figures": figures,
     }
 
 
@@ -287,6 +298,14 @@ def visits(w) -> list[tuple[str, str, str]]:
         ),
         ("research:profile", reverse("research:profile"), "researcher"),
         ("research:statistics", reverse("research:statistics"), "anonymous"),
+        ("research:map", reverse("research:map"), "anonymous"),
+        ("research:map", reverse("research:map") + "?colour=captured", "anonymous"),
+        ("research:method", reverse("research:method"), "anonymous"),
+        ("research:units", reverse("research:units"), "anonymous"),
+        ("research:unit", reverse("research:unit", args=[person.unit_id]), "anonymous"),
+        ("research:snapshots", reverse("research:snapshots"), "anonymous"),
+        ("research:snapshots", reverse("research:snapshots"), "moderator"),
+        ("research:snapshot", reverse("research:snapshot", args=[w["figures"].pk]), "anonymous"),
         ("api:docs", reverse("api:docs"), "anonymous"),
         ("login", reverse("login"), "anonymous"),
     ]

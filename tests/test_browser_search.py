@@ -41,7 +41,7 @@ def test_a_relative_finds_her_son_by_a_declined_name_and_opens_his_case(browser,
         assert "2005" in first.inner_text()
         assert "В плену" in first.inner_text()
 
-        first.get_by_role("link").click()
+        first.locator(".result-name").click()  # the name; the unit links its page
         assert page.locator("h1").inner_text() == "Воробьев Никита Андреевич"
         assert "Узнан родными на видео пленных" in page.content()
         assert page.evaluate("document.documentElement.scrollWidth") <= 390

@@ -52,7 +52,7 @@ def test_it_lists_top_units_and_weekly_counts(client):
     hidden = ConscriptFactory(is_public=False)
     StatusChange.objects.create(conscript=hidden, to_status="dead", effective_date=date(2024, 9, 2))
     data = research.statistics()
-    assert data["top_units"][0] == {"number": "12345", "name": "", "n": 3}
+    assert data["top_units"][0] == {"id": unit.pk, "number": "12345", "name": "", "n": 3}
     assert sum(w["new_people"] for w in data["weekly"]) == 4
     assert sum(w["status_changes"] for w in data["weekly"]) == 1
     assert [w["week"] for w in data["weekly"] if w["status_changes"]] == ["2024-09-02"]
