@@ -10,13 +10,16 @@ def _redis_url_for_this_process() -> str:
     """Give each pytest-xdist worker its own Redis database.
 
     Workers started by a test inherit ``PYTEST_XDIST_WORKER`` and so land on
-    the same database as the test that started them, never on another's.
+    the same database as the test that started them, never on another's. The
+    databases counted from the one ``REDIS_URL`` names (default 0: databases 1, 2, …),
+    so two checkouts testing at once on one Redis keep apart (``REDIS_URL=…/6``).
     """
     base = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
     worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
     index = int(worker[2:]) if worker[2:].isdigit() else 0
     parts = urlsplit(base)
-    return urlunsplit(parts._replace(path=f"/{1 + index}"))
+    first = int(parts.path.strip("/") or 0)
+    return urlunsplit(parts._replace(path=f"/{first + 1 + index}"))
 
 
 os.environ["REDIS_URL"] = _redis_url_for_this_process()
