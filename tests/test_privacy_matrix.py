@@ -202,6 +202,7 @@ PLANTED: tuple[Planted, ...] = (
     Planted(("reports.Report.surname_raw",), "Листовой", MODERATORS),
     # Relatives following a case and watching for someone.
     Planted(("conscripts.Follower.email",), "follower.kv7@example.invalid", NOBODY),
+    Planted(("conscripts.Follower.email",), "follower.hidden.kv7@example.invalid", NOBODY),
     Planted(("reports.Watch.email",), "watcher.kv7@example.invalid", NOBODY),
     Planted(("reports.Watch.email",), "pending.watcher.kv7@example.invalid", NOBODY),
     Planted(("reports.Watch.surname",), "Лампадников", MODERATORS, ("pending_watch",)),
@@ -319,9 +320,17 @@ def _plant() -> World:
         url="https://example.org/exchange-list",
         summary="Сводка-кв7 скрытого",
     )
-    # A researcher's list names him while he is public; then his family asks to hide him.
+    # While he is public: a researcher's list names him, a relative follows his case, new
+    # figures count him (and name him among the new people); then his family asks to
+    # hide him.
     own_list = source_lists.pasted_list_create(
         text="Затворников Евстигней 2003\nВидимов Тихон", user=researcher
+    )
+    hidden_follower = conscript_services.follow_request(
+        conscript=hidden, email="follower.hidden.kv7@example.invalid", language="ru"
+    )
+    figures_after = research_services.figures_snapshot_write(
+        snapshot_id=research_services.figures_snapshot_request(user=moderator, note="").pk
     )
     takedown = report_services.report_submit(
         kind=ReportKind.TAKEDOWN,
@@ -474,6 +483,7 @@ def _plant() -> World:
         "own_filter": own_filter,
         "others_filter": others_filter,
         "figures": figures,
+        "figures_after": figures_after,
         "jobs": jobs,
     }
     tokens = {
@@ -483,10 +493,12 @@ def _plant() -> World:
             (report_b.receipt_token, "report_b"),
         ],
         "conscripts:follow-confirm": [
-            (conscript_services.follow_token(follower, "confirm"), "follower")
+            (conscript_services.follow_token(follower, "confirm"), "follower"),
+            (conscript_services.follow_token(hidden_follower, "confirm"), "hidden_follower"),
         ],
         "conscripts:unfollow": [
-            (conscript_services.follow_token(follower, "unfollow"), "follower")
+            (conscript_services.follow_token(hidden_follower, "unfollow"), "hidden_follower"),
+            (conscript_services.follow_token(follower, "unfollow"), "follower"),
         ],
         "watch:confirm": [(watches.watch_token(pending_watch, "confirm"), "pending_watch")],
         "watch:manage": [
@@ -674,8 +686,8 @@ def _fill(w: World) -> dict[str, dict[str, list[str]]]:
             for n in ("export-detail", "export-status", "export-download")
         },
         "research:statistics-csv": {"chart": ["status", "regions", "units", "weekly"]},
-        "research:snapshot": {"pk": _ids(o["figures"])},
-        "research:snapshot-records": {"pk": _ids(o["figures"])},
+        "research:snapshot": {"pk": _ids(o["figures"], o["figures_after"])},
+        "research:snapshot-records": {"pk": _ids(o["figures"], o["figures_after"])},
         "research:unit": {"pk": _ids(o["unit"])},
         "api:case-detail": {"pk": people},
         "api:evidence-detail": {"pk": evidence},
