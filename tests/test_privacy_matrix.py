@@ -27,6 +27,7 @@ from urllib.parse import quote, quote_plus
 
 import pytest
 from django.apps import apps
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
@@ -553,8 +554,8 @@ class Leaf:
     callback: object = None
 
 
-def url_leaves() -> list[Leaf]:
-    """Every pattern of the root URLconf, language prefixes expanded."""
+def url_leaves(root: URLResolver | None = None) -> list[Leaf]:
+    """Every pattern of the root URLconf (language prefixes are filled in ``visits``)."""
     leaves: list[Leaf] = []
 
     def walk(resolver: URLResolver, pieces: tuple, namespace: str) -> None:
@@ -568,7 +569,7 @@ def url_leaves() -> list[Leaf]:
                 name = f"{namespace}{pattern.name}" if pattern.name else f"{namespace}{route}"
                 leaves.append(Leaf(route, here, name, pattern.callback))
 
-    walk(get_resolver(), (), "")
+    walk(root or get_resolver(), (), "")
     return leaves
 
 
@@ -579,11 +580,24 @@ _REGEX_GROUP = re.compile(r"\(\?P<(?P<name>\w+)>(?P<body>[^()]*)\)")
 def _parameters(leaf: Leaf) -> list[str]:
     names = []
     for piece in leaf.pieces:
-        if isinstance(piece, RoutePattern):
+        if isinstance(piece, LocalePrefixPattern):
+            names.append("language")
+        elif isinstance(piece, RoutePattern):
             names += [m["parameter"] for m in _ROUTE_PARAM.finditer(str(piece))]
         elif isinstance(piece, RegexPattern):
             names += [m["name"] for m in _REGEX_GROUP.finditer(str(piece))]
     return names
+
+
+def _language_prefixes(leaf: Leaf) -> list[str]:
+    """``i18n_patterns``: every language's prefix ("" for the default language when it
+    has none)."""
+    locale = next(p for p in leaf.pieces if isinstance(p, LocalePrefixPattern))
+    default = settings.LANGUAGE_CODE
+    return [
+        "" if code == default and not locale.prefix_default_language else f"{code}/"
+        for code, _name in settings.LANGUAGES
+    ]
 
 
 def _concrete(leaf: Leaf, values: dict[str, str]) -> str:
@@ -591,7 +605,7 @@ def _concrete(leaf: Leaf, values: dict[str, str]) -> str:
     for piece in leaf.pieces:
         text = str(piece)
         if isinstance(piece, LocalePrefixPattern):
-            path += values["language"] + "/"
+            path += values["language"]
         elif isinstance(piece, RoutePattern):
             path += _ROUTE_PARAM.sub(lambda m: values[m["parameter"]], text)
         else:
@@ -731,7 +745,9 @@ def visits(w: World) -> list[Visit]:
         parameters = _parameters(leaf)
         options = {}
         for parameter in parameters:
-            if leaf.name in w.tokens and parameter == "token":
+            if parameter == "language":  # i18n_patterns: each language's prefix
+                options[parameter] = _language_prefixes(leaf)
+            elif leaf.name in w.tokens and parameter == "token":
                 options[parameter] = [token for token, _owner in w.tokens[leaf.name]]
             elif leaf.name in fill and parameter in fill[leaf.name]:
                 options[parameter] = fill[leaf.name][parameter]
@@ -940,3 +956,16 @@ def test_every_url_pattern_and_api_operation_is_in_the_matrix(world):
     names = {v.name for v in visits(world)}
     assert {leaf.name for leaf in url_leaves()} <= names
     assert len(api_visits(world)) >= 10
+
+
+def test_language_prefixed_patterns_are_walked_in_every_language():
+    from django.conf.urls.i18n import i18n_patterns
+    from django.urls import path
+
+    root = URLResolver(RegexPattern(r"^/"), i18n_patterns(path("about/<int:pk>/", print)))
+    paths = [
+        _concrete(leaf, {"language": prefix, "pk": "7"})
+        for leaf in url_leaves(root)
+        for prefix in _language_prefixes(leaf)
+    ]
+    assert paths == [f"/{code}/about/7/" for code, _name in settings.LANGUAGES]
