@@ -48,6 +48,7 @@ from research.models import ExportJob
 from sources import lists as source_lists
 from sources.models import Source, SourceItem
 from tests.factories import ConscriptFactory, EvidenceFactory, UnitFactory, UserFactory
+from tests.helpers import statistics_cache_forget
 
 pytestmark = [
     pytest.mark.django_db,
@@ -543,6 +544,8 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
         finally:
             transaction.set_rollback(True)
             atomic.__exit__(None, None, None)
+            # Figures the pages cached from the rolled-back world must not outlive it.
+            statistics_cache_forget()
 
 
 # --- Every URL -----------------------------------------------------------------------------
