@@ -31,7 +31,7 @@ from django.utils.translation import gettext_lazy
 
 from conscripts import lists, selectors
 from conscripts import services as conscript_services
-from conscripts.models import Evidence
+from conscripts.models import Conscript, Evidence
 from core import access
 from core.tasks import TRANSIENT_ERRORS
 
@@ -49,11 +49,39 @@ def _may_see(user: AbstractBaseUser, pasted: PastedList) -> bool:
 
 
 def pasted_list_get(*, pk: int, user: AbstractBaseUser) -> PastedList | None:
-    """The list, if ``user`` pasted it or is a moderator (None otherwise: a 404)."""
+    """The list, if ``user`` pasted it or is a moderator (None otherwise: a 404).
+
+    For anyone but a moderator, candidates that are no longer public (hidden at a
+    family's request, or merged away, since the list was matched) are left out."""
     pasted = PastedList.objects.filter(pk=pk).first()
     if pasted is None or not access.is_researcher(user) or not _may_see(user, pasted):
         return None
+    if not access.is_moderator(user):
+        _drop_withdrawn(pasted)
     return pasted
+
+
+def _drop_withdrawn(pasted: PastedList) -> None:
+    """Remove from ``pasted.lines`` (in memory only) the candidates nobody but moderators
+    may see now. A line whose best candidate went loses its confidence (low)."""
+    ids = {c["id"] for line in pasted.lines for c in line.get("candidates") or []}
+    if not ids:
+        return
+    public = set(Conscript.objects.public().filter(pk__in=ids).values_list("pk", flat=True))
+    if public == ids:
+        return
+    lines = []
+    for line in pasted.lines:
+        candidates = line.get("candidates") or []
+        kept = [c for c in candidates if c["id"] in public]
+        if len(kept) != len(candidates):
+            best_gone = bool(candidates) and candidates[0]["id"] not in public
+            confidence = selectors.NONE if not kept else selectors.LOW
+            line = {**line, "candidates": kept}
+            if best_gone or not kept:
+                line["confidence"] = confidence
+        lines.append(line)
+    pasted.lines = lines
 
 
 def pasted_lists_of(user: AbstractBaseUser, limit: int = 20):

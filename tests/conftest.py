@@ -30,6 +30,15 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.xdist_group("celery-workers"))
 
 
+def pytest_terminal_summary(terminalreporter):
+    """The privacy matrix's size (tests/test_privacy_matrix.py) at the end of the run,
+    whichever pytest-xdist process ran it."""
+    for report in terminalreporter.stats.get("passed", []):
+        for name, value in getattr(report, "user_properties", []):
+            if name == "privacy_matrix":
+                terminalreporter.write_line(value)
+
+
 # --- Reference data -------------------------------------------------------------
 _DB_FIXTURES = {"db", "transactional_db", "live_server", "django_db_reset_sequences"}
 

@@ -95,6 +95,28 @@ def test_hidden_records_are_candidates_for_moderators_only(people, researcher, m
     assert theirs.lines[0]["candidates"][0]["id"] == hidden.pk
 
 
+def test_a_record_hidden_after_matching_leaves_the_researchers_list_but_not_the_moderators(
+    people, researcher, moderator, researcher_client
+):
+    pasted = lists.pasted_list_create(text="Ладыгин Матвей 2005\nКречетов Тимофей", user=researcher)
+    assert pasted.lines[0]["candidates"][0]["id"] == people["la"].pk
+    conscript_services.conscript_set_public(
+        conscript=people["la"], is_public=False, acting_user=moderator, reason="семья просит"
+    )
+    page = researcher_client.get(reverse("sources:list-detail", args=[pasted.pk]))
+    matches = researcher_client.get(reverse("sources:list-csv", args=[pasted.pk]))
+    for response in (page, matches):
+        assert response.status_code == 200
+        text = response.content.decode("utf-8-sig")
+        assert "Игоревич" not in text and f"#{people['la'].pk}" not in text
+        assert "Кречетов Тимофей Павлович" in text
+    seen = lists.pasted_list_get(pk=pasted.pk, user=researcher)
+    assert seen.lines[0]["candidates"] == [] and seen.lines[0]["confidence"] == "none"
+    theirs = lists.pasted_list_get(pk=pasted.pk, user=moderator)
+    assert theirs.lines[0]["candidates"][0]["id"] == people["la"].pk
+    assert PastedList.objects.get(pk=pasted.pk).lines[0]["candidates"][0]["id"] == people["la"].pk
+
+
 def test_a_list_is_seen_by_its_author_and_moderators_only(people, researcher, moderator, client):
     pasted = lists.pasted_list_create(text=LIST, user=researcher)
     url = reverse("sources:list-detail", args=[pasted.pk])

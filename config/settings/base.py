@@ -54,6 +54,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, so that it sees the response first (core.middleware says why).
+    "core.middleware.PrivateCacheMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
