@@ -12,6 +12,7 @@ import os
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import IO
 
@@ -200,6 +201,18 @@ def _export_write_file(*, job: ExportJob) -> tuple[int, str]:
         partial.unlink(missing_ok=True)
         raise
     return written, f"exports/{name}"
+
+
+def export_files_purge() -> int:
+    """Delete the files of exports past ``EXPORT_KEEP_DAYS`` (beat, hourly); the log rows
+    stay, without their file. Returns how many files went."""
+    cutoff = timezone.now() - timedelta(days=settings.EXPORT_KEEP_DAYS)
+    purged = 0
+    for job in ExportJob.objects.filter(created_at__lte=cutoff).exclude(file="").only("file"):
+        (Path(settings.MEDIA_ROOT) / job.file.name).unlink(missing_ok=True)
+        ExportJob.objects.filter(pk=job.pk).update(file="")
+        purged += 1
+    return purged
 
 
 # --- API tokens --------------------------------------------------------------------------

@@ -194,7 +194,11 @@ def export_list(request):
 @require_GET
 @researcher_required
 def export_detail(request, pk: int):
-    return render(request, "research/export_detail.html", {"job": _visible_job(request, pk)})
+    return render(
+        request,
+        "research/export_detail.html",
+        {"job": _visible_job(request, pk), "keep_days": settings.EXPORT_KEEP_DAYS},
+    )
 
 
 @require_GET
@@ -217,16 +221,27 @@ def export_status(request, pk: int):
 @require_GET
 @researcher_required
 def export_download(request, pk: int):
+    """The file as the caller may see it now: the role is checked again
+    (``_visible_job``), an expired file is gone, and people hidden at a family's request
+    since it was written are left out — unless it is a moderator's export, fetched by a
+    moderator, which lists hidden people by design."""
     job = _visible_job(request, pk)
     path = Path(settings.MEDIA_ROOT) / job.file.name if job.is_downloadable else None
     if path is None or not path.is_file():
         raise Http404
-    return FileResponse(
-        open(path, "rb"),  # FileResponse closes it
-        as_attachment=True,
-        filename=job.filename,
+    if job.as_moderator:
+        return FileResponse(
+            open(path, "rb"),  # FileResponse closes it
+            as_attachment=True,
+            filename=job.filename,
+            content_type=exports.CONTENT_TYPES[job.format],
+        )
+    response = StreamingHttpResponse(
+        exports.served_lines(path, fmt=job.format, withdrawn=selectors.withdrawn_people()),
         content_type=exports.CONTENT_TYPES[job.format],
     )
+    response["Content-Disposition"] = f'attachment; filename="{job.filename}"'
+    return response
 
 
 # --- API tokens --------------------------------------------------------------------------

@@ -129,3 +129,12 @@ class FeedServer:
     def __exit__(self, *exc):
         self.httpd.shutdown()
         self.httpd.server_close()
+
+
+# --- Signing in -------------------------------------------------------------------------
+def log_in(client, user):
+    """Sign ``user`` in on the Django test ``client``, as the site would after both steps:
+    the password and, for moderators and admins, a verified second factor (a confirmed
+    TOTP device of theirs). Every test that signs someone in goes through here."""
+    client.force_login(user)
+    return client

@@ -233,6 +233,9 @@ LOGGING = {
 # --- Research tools and the REST API (research/) ---------------------------------
 #: Exports with more rows than this are written by a Celery worker.
 EXPORT_SYNC_LIMIT = env.int("EXPORT_SYNC_LIMIT", default=2000)
+#: Export files can be downloaded for this many days; beat then deletes them
+#: (research.exports_purge). The log row stays.
+EXPORT_KEEP_DAYS = env.int("EXPORT_KEEP_DAYS", default=7)
 # Uploaded lists (reports.uploads): files up to this size; lists with more rows than
 # LIST_UPLOAD_SYNC_ROWS are read by a Celery worker while the page shows progress.
 LIST_UPLOAD_MAX_BYTES = env.int("LIST_UPLOAD_MAX_BYTES", default=20 * 1024 * 1024)
@@ -344,6 +347,8 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Contacts, followers' and watches' addresses past their retention (reports.retention).
     "retention-purge": {"task": "reports.retention_purge", "schedule": 24 * 3600.0},
+    # Export files past EXPORT_KEEP_DAYS are deleted (research.services.export_files_purge).
+    "exports-purge": {"task": "research.exports_purge", "schedule": 3600.0},
     "sources-poll-due": {"task": "sources.poll_due_sources", "schedule": 60.0},
     "sources-requeue-stale": {"task": "sources.requeue_stale_items", "schedule": 300.0},
 }
