@@ -17,6 +17,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig as DjangoAdminConfig
 from django.core.exceptions import FieldDoesNotExist
+from django.urls import reverse
 
 #: Model label → fields holding personal data or secrets. Nothing in the admin may
 #: filter or search on them (tests/test_admin_lookups.py tries every one).
@@ -100,7 +101,17 @@ class PersonalDataLookupsMixin:
 
 
 class AdminSite(admin.AdminSite):
-    """The default admin site, every ModelAdmin with ``PersonalDataLookupsMixin``."""
+    """The default admin site, every ModelAdmin with ``PersonalDataLookupsMixin``.
+
+    Its own login form is not used: signing in is the site's (rate-limited, locked out
+    after failures, then the second step), which brings the user back here."""
+
+    def login(self, request, extra_context=None):
+        from django.contrib.auth.views import redirect_to_login
+
+        return redirect_to_login(
+            request.GET.get("next") or reverse("admin:index", current_app=self.name)
+        )
 
     def register(self, model_or_iterable, admin_class=None, **options):
         base = admin_class or admin.ModelAdmin

@@ -15,6 +15,7 @@ from rest_framework.authtoken.models import Token
 from conscripts.models import EvidenceKind
 from research import api
 from tests.factories import ConscriptFactory, EvidenceFactory, region
+from tests.helpers import log_in
 
 pytestmark = [
     pytest.mark.django_db,
@@ -74,7 +75,7 @@ def surnames(response):
 @pytest.mark.parametrize("persona", [None, "outsider", "researcher", "moderator"])
 def test_cases_show_public_fields_of_public_people_to_everyone(client, request, people, persona):
     if persona:
-        client.force_login(request.getfixturevalue(persona))
+        log_in(client, request.getfixturevalue(persona))
     response = client.get(CASES)
     assert surnames(response) == ["Публичный"]
     assert set(response.json()["results"][0]) == CASE_FIELDS
@@ -86,7 +87,7 @@ def test_evidence_never_carries_archived_text_contacts_or_hidden_people(
     client, request, people, persona
 ):
     if persona:
-        client.force_login(request.getfixturevalue(persona))
+        log_in(client, request.getfixturevalue(persona))
     response = client.get("/api/v1/evidence/")
     body = response.content.decode()
     records = response.json()["results"]
@@ -211,7 +212,7 @@ def test_researchers_issue_use_and_revoke_a_token(researcher_client, researcher)
 
 
 def test_outsiders_cannot_get_a_token(client, outsider):
-    client.force_login(outsider)
+    log_in(client, outsider)
     assert client.post(reverse("research:profile"), {"action": "issue"}).status_code == 403
     assert not Token.objects.exists()
 

@@ -64,11 +64,11 @@ def test_moderators_also_get_hidden_people_and_an_is_public_column(moderator_cli
 
 @pytest.mark.django_db
 def test_json_exports_have_the_same_columns(client, researcher, moderator, people):
-    client.force_login(researcher)
+    log_in(client, researcher)
     records = json.loads(post_export(client, "json").content)
     assert [list(r) for r in records] == [selectors.export_columns(as_moderator=False)]
     assert records[0]["surname"] == "Публичный"
-    client.force_login(moderator)
+    log_in(client, moderator)
     records = json.loads(post_export(client, "json").content)
     assert {r["surname"] for r in records} == {"Публичный", "Скрытый"}
     assert all("is_public" in r for r in records)
@@ -84,7 +84,7 @@ def test_the_export_follows_the_current_filter(researcher_client, people):
 @pytest.mark.django_db
 def test_nobody_outside_the_staff_groups_can_export(client, outsider, people):
     assert post_export(client).status_code == 302
-    client.force_login(outsider)
+    log_in(client, outsider)
     assert post_export(client).status_code == 403
     assert client.get(EXPORT).status_code in (403, 405)
     assert not ExportJob.objects.exists()
@@ -163,15 +163,15 @@ def test_the_task_writes_the_file_once_and_only_its_owner_or_a_moderator_downloa
 
     url = reverse("research:export-download", args=[job.pk])
     other = ExportJob.objects.create(requested_by=moderator, format="csv")
-    client.force_login(researcher)
+    log_in(client, researcher)
     response = client.get(url)
     assert response.status_code == 200
     rows = read_csv(response)
     assert [r[1] for r in rows[1:]] == ["Публичный"]
     assert client.get(reverse("research:export-download", args=[other.pk])).status_code == 404
-    client.force_login(moderator)
+    log_in(client, moderator)
     assert client.get(url).status_code == 200
-    client.force_login(outsider)
+    log_in(client, outsider)
     assert client.get(url).status_code == 403
 
 
@@ -187,17 +187,17 @@ def test_another_researchers_export_is_invisible_in_every_form(client, researche
         reverse(name, args=[job.pk])
         for name in ("research:export-status", "research:export-detail", "research:export-download")
     ]
-    client.force_login(colleague)
+    log_in(client, colleague)
     for url in urls:
         response = client.get(url)
         assert response.status_code == 404, url
         assert b"q=x" not in response.content
     assert "q=x" not in client.get(reverse("research:exports")).content.decode()
-    client.force_login(researcher)
+    log_in(client, researcher)
     status = client.get(urls[0])
     assert status.status_code == 200
     assert status.json()["state"] == ExportState.QUEUED
-    client.force_login(moderator)
+    log_in(client, moderator)
     assert client.get(urls[0]).status_code == 200
 
 
@@ -219,7 +219,7 @@ def test_a_real_worker_writes_a_large_export_that_the_page_then_offers(
     settings.EXPORT_SYNC_LIMIT = 5
     ConscriptFactory.create_batch(12)
     ConscriptFactory(surname="Скрытый", is_public=False)
-    client.force_login(researcher)
+    log_in(client, researcher)
     response = post_export(client)
     assert response.status_code == 302
     job = ExportJob.objects.get()
@@ -342,6 +342,7 @@ def test_export_files_expire_and_beat_deletes_them(
     assert path.is_file()
 
     time_machine.move_to(job.created_at + timedelta(days=7, minutes=1))
+    log_in(client, researcher)  # a new session: they end after SESSION_SECONDS
     assert download(client, job).status_code == 404  # expired, even before beat runs
     assert (
         client.get(reverse("research:export-status", args=[job.pk])).json()["download_url"] is None

@@ -5,6 +5,7 @@ run in-process. ``DATABASE_URL=postgres://…`` switches to PostgreSQL and
 ``REDIS_URL`` to a Redis broker served by real workers.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -59,6 +60,10 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Moderators and admins finish signing in with a TOTP code (core.second_factor).
+    "core.middleware.SecondFactorMiddleware",
+    # Last, as django-axes asks: answers a locked-out sign-in with its page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -106,6 +111,30 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
+
+# --- Signing in (core.account_views) ---------------------------------------------------------
+# django-axes counts failed sign-ins per user name and client address (core.ratelimit's
+# client_ip, so the same proxy setting applies); after LOGIN_FAILURE_LIMIT failures that
+# pair is locked out for LOGIN_LOCKOUT_MINUTES, the right password included.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=30))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "core.ratelimit.client_ip"
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+# Posts to the login page per client address, whatever the user name (core.ratelimit).
+LOGIN_RATE_LIMIT = env("LOGIN_RATE_LIMIT", default="20/minute")
+# Sessions end when the browser closes, and on the server after SESSION_SECONDS (8 h:
+# a working day) of no new sign-in. Every account here is staff (relatives have none).
+SESSION_EXPIRE_AT_BROWSER_CLOSE = env.bool("SESSION_EXPIRE_AT_BROWSER_CLOSE", default=True)
+SESSION_COOKIE_AGE = env.int("SESSION_SECONDS", default=8 * 3600)
+# The second factor (django-otp, TOTP): the name an authenticator app shows.
+OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="Conscript Tracker")
 
 # --- Internationalisation --------------------------------------------------
 # Russian is what most relatives read; English is for journalists/researchers.
