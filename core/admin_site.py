@@ -45,7 +45,6 @@ PERSONAL_FIELDS: dict[str, frozenset[str]] = {
     "core.auditentry": frozenset({"before", "after"}),
     "auth.user": frozenset({"password", "email", "first_name", "last_name"}),
     "otp_totp.totpdevice": frozenset({"key"}),
-    "authtoken.tokenproxy": frozenset({"key"}),
     "knox.authtoken": frozenset({"digest", "token_key"}),
     # django-axes: who tried to sign in from where (find a locked-out user by username).
     "axes.accessattempt": frozenset({"ip_address", "user_agent", "get_data", "post_data"}),

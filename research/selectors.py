@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
 from django.http import QueryDict
-from rest_framework.authtoken.models import Token
+from django.utils import timezone
+from knox.models import AuthToken
 
 from conscripts.models import Conscript, MilitaryUnit
 from core import access
@@ -153,9 +154,16 @@ def export_job_get(*, pk: int, user) -> ExportJob | None:
     return job
 
 
-def api_token_get(*, user) -> Token | None:
-    """The user's API token (``research.services.api_token_issue``), if any."""
-    return Token.objects.filter(user=user).first()
+def api_token_get(*, user) -> AuthToken | None:
+    """The user's unexpired API token (``research.services.api_token_issue``), if any:
+    its first characters (``token_key``) and expiry, never the token itself (only a hash
+    of it is kept)."""
+    return (
+        AuthToken.objects.filter(user=user)
+        .exclude(expiry__lt=timezone.now())
+        .order_by("-created")
+        .first()
+    )
 
 
 # --- Units -----------------------------------------------------------------------------------

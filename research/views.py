@@ -247,18 +247,27 @@ def export_download(request, pk: int):
 # --- API tokens --------------------------------------------------------------------------
 @require_http_methods(["GET", "POST"])
 @researcher_required
+@access.private_response
 def profile(request):
+    """The researcher's API token: issued here and shown in this one answer only (only a
+    hash is kept); later visits show its first characters and when it expires."""
+    issued = None
     if request.method == "POST":
         form = ApiTokenForm(request.POST)
         if form.is_valid() and form.cleaned_data["action"] == "issue":
-            services.api_token_issue(user=request.user)
-            messages.success(request, _("A new API token was issued; the old one no longer works."))
+            issued = services.api_token_issue(user=request.user)
         elif form.is_valid():
             services.api_token_revoke(user=request.user)
             messages.success(request, _("Your API token was revoked."))
-        return redirect("research:profile")
-    token = selectors.api_token_get(user=request.user)
-    return render(request, "research/profile.html", {"token": token})
+            return redirect("research:profile")
+        else:
+            return redirect("research:profile")
+    token = issued.record if issued else selectors.api_token_get(user=request.user)
+    return render(
+        request,
+        "research/profile.html",
+        {"token": token, "issued_key": issued.key if issued else None},
+    )
 
 
 # --- Statistics (public) -----------------------------------------------------------------

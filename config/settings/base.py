@@ -35,7 +35,6 @@ INSTALLED_APPS = [
     "django_filters",
     "django_celery_beat",
     "rest_framework",
-    "rest_framework.authtoken",
     "knox",
     "django_otp",
     "django_otp.plugins.otp_totp",
@@ -287,7 +286,9 @@ API_THROTTLE_RATES = {
 }
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        # Hashed, expiring tokens (django-rest-knox), refused once the user is no
+        # researcher any more (research.authentication).
+        "research.authentication.ResearcherTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
@@ -302,6 +303,14 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
+#: API tokens (research.services.api_token_issue): only a hash is stored, the token is
+#: shown once, and it stops working after API_TOKEN_DAYS or when its user stops being a
+#: researcher. "Authorization: Token <token>", as before.
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(days=env.int("API_TOKEN_DAYS", default=90)),
+    "AUTH_HEADER_PREFIX": "Token",
+    "AUTO_REFRESH": False,
+}
 SPECTACULAR_SETTINGS = {
     "TITLE": "Conscript Tracker API",
     "DESCRIPTION": (
@@ -311,8 +320,12 @@ SPECTACULAR_SETTINGS = {
         "parameter (400) maps each parameter to its messages, "
         '`{"birth_year": ["Ensure this value is less than or equal to 2015."]}` '
         "(the `ValidationError` schema); any other error says what went wrong in "
-        '`detail`, `{"detail": "Not found."}` (the `Error` schema): 401 for a missing '
-        "or wrong token, 404 for no such record or page, 429 when throttled."
+        '`detail`, `{"detail": "Not found."}` (the `Error` schema): 401 for a missing, '
+        "wrong, expired or revoked token, 404 for no such record or page, 429 when "
+        "throttled.\n\nTokens (`Authorization: Token <token>`) are issued on a "
+        "researcher's profile page and shown once: only a hash is stored. A token expires "
+        "after 90 days (`API_TOKEN_DAYS`) and is revoked when its user stops being a "
+        "researcher."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
@@ -383,6 +396,8 @@ CELERY_BEAT_SCHEDULE = {
     "retention-purge": {"task": "reports.retention_purge", "schedule": 24 * 3600.0},
     # Export files past EXPORT_KEEP_DAYS are deleted (research.services.export_files_purge).
     "exports-purge": {"task": "research.exports_purge", "schedule": 3600.0},
+    # API tokens that expired or whose user is no researcher any more.
+    "api-tokens-purge": {"task": "research.api_tokens_purge", "schedule": 3600.0},
     "sources-poll-due": {"task": "sources.poll_due_sources", "schedule": 60.0},
     "sources-requeue-stale": {"task": "sources.requeue_stale_items", "schedule": 300.0},
 }
