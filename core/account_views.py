@@ -31,8 +31,8 @@ class LoginView(auth_views.LoginView):
     def post(self, request, *args, **kwargs):
         rate = ratelimit.parse_rate(_login_rate())
         if not ratelimit.hit(scope="login", ident=ratelimit.client_ip(request), rate=rate):
-            form = self.get_form()
-            form.errors.clear()
+            # An unbound form: a bound one would check the password (and count it).
+            form = self.get_form_class()(request=request)
             return self.render_to_response(
                 self.get_context_data(form=form, rate_limited=True), status=429
             )

@@ -4,6 +4,7 @@ and admins, and sessions that end with the browser or after a working day."""
 import re
 
 import pytest
+from axes.models import AccessAttempt
 from django.conf import settings as django_settings
 from django.urls import reverse
 from django_otp.oath import totp
@@ -68,9 +69,12 @@ def test_posts_to_the_login_page_are_limited_per_address_whatever_the_user_name(
     settings.LOGIN_RATE_LIMIT = "3/minute"
     for n in range(3):
         assert attempt(client, f"user{n}", "x", ip="192.0.2.1").status_code == 200
-    limited = attempt(client, "user9", "x", ip="192.0.2.1")
+    UserFactory(username="user9")
+    limited = attempt(client, "user9", PASSWORD, ip="192.0.2.1")
     assert limited.status_code == 429
     assert 'data-testid="login-rate-limited"' in limited.content.decode()
+    assert not signed_in(client)
+    assert not AccessAttempt.objects.filter(username="user9").exists()  # not even tried
     assert attempt(client, "user9", "x", ip="192.0.2.2").status_code == 200
 
 
