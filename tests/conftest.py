@@ -95,6 +95,12 @@ def moderator_client(client, moderator):
 
 
 @pytest.fixture
+def admin_client(client, admin_user):
+    """pytest-django's superuser client, signed in with both steps."""
+    return log_in(client, admin_user)
+
+
+@pytest.fixture
 def researcher_client(client, researcher):
     return log_in(client, researcher)
 
