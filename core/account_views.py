@@ -38,6 +38,13 @@ class LoginView(auth_views.LoginView):
             )
         return super().post(request, *args, **kwargs)
 
+    def get_success_url(self):
+        """Moderators and admins go on to the second step, then where they were going."""
+        url = super().get_success_url()
+        if access.needs_second_factor(self.request.user):  # just signed in: not verified
+            return f"{reverse('second-factor')}?{urlencode({'next': url})}"
+        return url
+
 
 def _login_rate() -> str:
     return getattr(settings, "LOGIN_RATE_LIMIT", DEFAULT_LOGIN_RATE)

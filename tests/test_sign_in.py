@@ -120,6 +120,7 @@ def test_a_moderator_enrols_an_app_on_first_sign_in_then_reaches_the_queue(
     queue = reverse("reports:queue")
     answer = attempt(client, "moder", PASSWORD, next_url=queue)
     assert answer.status_code == 302
+    assert answer["Location"] == f"{reverse('second-factor')}?next=%2Freports%2Fqueue%2F"
     assert client.get(queue).status_code == 302  # not before the code
     step = client.get(queue, follow=True)
     setup = step.content.decode()
