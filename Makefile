@@ -9,7 +9,7 @@ PORT ?= 8000
 PYTEST_ARGS ?=
 export OPENBLAS_NUM_THREADS := 1
 
-.PHONY: install lock run test prerequisites lint compose-config messages seed clean
+.PHONY: demo-code install lock run test prerequisites lint compose-config messages seed clean
 
 LOCK_DIR := requirements
 # Hashes for every file, pip and setuptools included (--allow-unsafe), so that
@@ -48,6 +48,7 @@ lock: $(BIN)/pip-compile
 run: install
 	$(MANAGE) migrate --noinput
 	$(MANAGE) seed_demo --if-empty
+	$(MANAGE) demo_accounts
 	@if [ -n "$$REDIS_URL" ]; then \
 		$(BIN)/celery -A config worker --beat -Q celery,extraction --loglevel=INFO & worker=$$!; \
 		trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
@@ -55,6 +56,10 @@ run: install
 	else \
 		$(MANAGE) runserver $(HOST):$(PORT); \
 	fi
+
+## demo-code: the demo moderator's current sign-in code (the second step; DEBUG only).
+demo-code: install
+	@$(MANAGE) demo_accounts --code
 
 ## test: on any machine (CI's too): start PostgreSQL and Redis if they are down, install
 ## Chromium and docker-compose if missing, then lint, checks and the whole suite.

@@ -125,7 +125,9 @@ def main() -> None:
     user = UserFactory(username="bench-researcher")
     user.groups.add(Group.objects.get_or_create(name=access.RESEARCHERS)[0])
     client = Client()
-    client.force_login(user)
+    from tests.helpers import log_in
+
+    log_in(client, user)
 
     krs, bel = Region.objects.get(code="KRS").pk, Region.objects.get(code="BEL").pk
     unit = Conscript.objects.filter(unit__number__isnull=False).values_list(

@@ -48,6 +48,22 @@ def is_researcher(user) -> bool:
     return has_role(user, RESEARCHERS)
 
 
+def needs_second_factor(user) -> bool:
+    """Moderators and admins (staff, superusers) sign in with a TOTP code as well as
+    their password (``core.second_factor``); researchers with their password alone."""
+    if user is None or not user.is_authenticated:
+        return False
+    return bool(user.is_staff or user.is_superuser or is_moderator(user))
+
+
+def second_factor_missing(user) -> bool:
+    """A signed-in session that still owes its TOTP code. Only a request's user can say
+    (django-otp's middleware gives it ``is_verified``); services called directly are
+    not a way in from outside."""
+    verified = getattr(user, "is_verified", None)
+    return verified is not None and not verified() and needs_second_factor(user)
+
+
 def role_require(user, role: str) -> None:
     """For services: raise ``PermissionDenied`` unless ``user`` holds ``role``."""
     if not has_role(user, role):

@@ -1,11 +1,18 @@
-"""Caching rules every response follows, whichever view made it."""
+"""What every response goes through, whichever view made it: the second step of signing
+in (``core.second_factor``) and the caching rules."""
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib.auth import SESSION_KEY
+from django.http import HttpResponseRedirect, JsonResponse
+from django.urls import reverse
 from django.utils.cache import patch_cache_control, patch_vary_headers
 
 from core.tasks import DATABASE_ERRORS
+
+from . import access
 
 
 def _is_personal(request) -> bool:
@@ -38,9 +45,9 @@ class PrivateCacheMiddleware:
     Every response varies on ``Cookie`` (the session decides the role). Anonymous pages
     are left as their views made them, so public pages stay cacheable.
 
-    Listed last in ``MIDDLEWARE``: it sees the response first, once DRF has set
-    ``request.user`` from a token, and before the messages middleware stores what was
-    not shown.
+    Listed after the messages middleware, so that it sees the response before that
+    stores what was not shown, and once DRF has set ``request.user`` from a token; and
+    before the second step and django-axes, so that their answers get the header too.
     """
 
     def __init__(self, get_response):
@@ -63,3 +70,41 @@ def _drop_directive(response, name: str) -> None:
     kept = [p for p in parts if p.split("=", 1)[0].strip().lower() != name]
     if kept != parts:
         response["Cache-Control"] = ", ".join(kept)
+
+
+#: Open to a session that still owes its code: the steps themselves, signing out,
+#: choosing the language, and what is not a page.
+_OPEN_NAMES = ("login", "logout", "second-factor", "second-factor-setup", "set_language")
+_OPEN_PREFIXES = ("/static/", "/healthz")
+
+
+class SecondFactorMiddleware:
+    """A moderator's or admin's session is not signed in until its TOTP code is given:
+    any page but the steps above sends it to the code (the admin, the queue, the
+    researchers' pages and the API included), keeping where it was going."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self._open: tuple[str, ...] | None = None
+
+    def _is_open(self, path: str) -> bool:
+        if self._open is None:
+            self._open = tuple(reverse(n) for n in _OPEN_NAMES) + _OPEN_PREFIXES
+        return path.startswith(self._open)
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and user.is_authenticated
+            and not self._is_open(request.path)
+            and access.second_factor_missing(user)
+        ):
+            if request.path.startswith("/api/"):
+                return JsonResponse(
+                    {"detail": "Give the code of your authenticator app first."}, status=403
+                )
+            target = reverse("second-factor")
+            query = urlencode({"next": request.get_full_path()})
+            return HttpResponseRedirect(f"{target}?{query}")
+        return self.get_response(request)

@@ -35,6 +35,8 @@ class AuditAction(models.TextChoices):
     # Research (API access)
     API_TOKEN_ISSUE = "api_token_issue", _("API token issued")
     API_TOKEN_REVOKE = "api_token_revoke", _("API token revoked")
+    # Signing in (core.second_factor)
+    SECOND_FACTOR_ENROL = "second_factor_enrol", _("Authenticator app enrolled")
     LIST_EVIDENCE = "list_evidence", _("Evidence added from a list")
     # Research: the published figures (research.services.figures_snapshot_*)
     FIGURES_PUBLISH = "figures_publish", _("Figures published")

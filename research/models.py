@@ -4,6 +4,8 @@ Moved from ``conscripts`` with their rows (``conscripts`` 0015 renames the table
 ``research`` 0001 takes over the model state).
 """
 
+from datetime import datetime, timedelta
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -94,10 +96,20 @@ class ExportJob(models.Model):
         return self.state == ExportState.FAILED
 
     @property
+    def expires_at(self) -> datetime:
+        """After this its file is no longer served, and beat deletes it
+        (``EXPORT_KEEP_DAYS``)."""
+        return self.created_at + timedelta(days=settings.EXPORT_KEEP_DAYS)
+
+    @property
+    def is_expired(self) -> bool:
+        return timezone.now() >= self.expires_at
+
+    @property
     def is_downloadable(self) -> bool:
-        """Written by a worker into a file that can be downloaded (small exports were
-        sent with the response and keep no file)."""
-        return self.state == ExportState.DONE and bool(self.file)
+        """Written by a worker into a file that can still be downloaded (small exports
+        were sent with the response and keep no file; files expire)."""
+        return self.state == ExportState.DONE and bool(self.file) and not self.is_expired
 
     @property
     def filename(self) -> str:

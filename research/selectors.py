@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
 from django.http import QueryDict
-from rest_framework.authtoken.models import Token
+from django.utils import timezone
+from knox.models import AuthToken
 
 from conscripts.models import Conscript, MilitaryUnit
 from core import access
@@ -127,21 +128,42 @@ def saved_filter_list(*, owner) -> list[SavedFilter]:
 
 
 def export_job_list(*, user, limit: int = 50) -> list[ExportJob]:
-    return list(ExportJob.objects.filter(requested_by=user)[:limit])
+    """``user``'s exports; those made as a moderator only while they still are one."""
+    jobs = ExportJob.objects.filter(requested_by=user)
+    if not access.is_moderator(user):
+        jobs = jobs.filter(as_moderator=False)
+    return list(jobs[:limit])
 
 
 def export_job_get(*, pk: int, user) -> ExportJob | None:
-    """The export if ``user`` may see it (its owner, or a moderator); else None, which
-    the views answer as 404: another researcher's export is not even confirmed."""
+    """The export if ``user`` may see it now; else None, which the views answer as 404:
+    another researcher's export is not even confirmed.
+
+    Asked at every request with the caller's current role: its owner or a moderator, and
+    an export made as a moderator (hidden people in it) only by someone who is still a
+    moderator — a moderator moved to the researchers loses their old exports with them.
+    """
     job = ExportJob.objects.filter(pk=pk).first()
-    if job is None or (job.requested_by_id != user.pk and not access.is_moderator(user)):
+    if job is None:
+        return None
+    moderator = access.is_moderator(user)
+    if job.requested_by_id != user.pk and not moderator:
+        return None
+    if job.as_moderator and not moderator:
         return None
     return job
 
 
-def api_token_get(*, user) -> Token | None:
-    """The user's API token (``research.services.api_token_issue``), if any."""
-    return Token.objects.filter(user=user).first()
+def api_token_get(*, user) -> AuthToken | None:
+    """The user's unexpired API token (``research.services.api_token_issue``), if any:
+    its first characters (``token_key``) and expiry, never the token itself (only a hash
+    of it is kept)."""
+    return (
+        AuthToken.objects.filter(user=user)
+        .exclude(expiry__lt=timezone.now())
+        .order_by("-created")
+        .first()
+    )
 
 
 # --- Units -----------------------------------------------------------------------------------

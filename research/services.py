@@ -12,6 +12,7 @@ import os
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import IO
 
@@ -22,7 +23,7 @@ from django.http import QueryDict
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 
 from conscripts.models import KURSK_WINDOW_START, Region
 from core import access
@@ -202,30 +203,71 @@ def _export_write_file(*, job: ExportJob) -> tuple[int, str]:
     return written, f"exports/{name}"
 
 
+def export_files_purge() -> int:
+    """Delete the files of exports past ``EXPORT_KEEP_DAYS`` (beat, hourly); the log rows
+    stay, without their file. Returns how many files went."""
+    cutoff = timezone.now() - timedelta(days=settings.EXPORT_KEEP_DAYS)
+    purged = 0
+    for job in ExportJob.objects.filter(created_at__lte=cutoff).exclude(file="").only("file"):
+        (Path(settings.MEDIA_ROOT) / job.file.name).unlink(missing_ok=True)
+        ExportJob.objects.filter(pk=job.pk).update(file="")
+        purged += 1
+    return purged
+
+
 # --- API tokens --------------------------------------------------------------------------
-# Behind these two functions because the way tokens are kept will change (hashed
-# tokens, issue 12): views and tests never touch the Token model.
-def api_token_issue(*, user) -> Token:
+# Hashed (django-rest-knox keeps a SHA-512 digest and the first characters), expiring
+# (REST_KNOX TOKEN_TTL, API_TOKEN_DAYS) and shown once: only ``api_token_issue``'s answer
+# holds the token itself. Views and tests never touch the AuthToken model.
+@dataclass(frozen=True)
+class IssuedToken:
+    #: The token to send as ``Authorization: Token <key>``; nowhere else, ever.
+    key: str
+    record: AuthToken
+
+
+def api_token_issue(*, user) -> IssuedToken:
     """A new API token for ``user``; the old one, if any, stops working at once."""
     access.role_require(user, access.RESEARCHERS)
     with transaction.atomic():
-        # One token per user: issuing twice at once must not race on the unique user.
+        # One token per user: issuing twice at once must not race.
         get_user_model().objects.select_for_update().filter(pk=user.pk).first()
-        replaced = Token.objects.filter(user=user).delete()[0] > 0
-        token = Token.objects.create(user=user)
-        audit_record(action=AuditAction.API_TOKEN_ISSUE, actor=user, after={"replaced": replaced})
-    return token
+        replaced = AuthToken.objects.filter(user=user).delete()[0] > 0
+        record, key = AuthToken.objects.create(user=user)
+        audit_record(
+            action=AuditAction.API_TOKEN_ISSUE,
+            actor=user,
+            after={"replaced": replaced, "expires": record.expiry.isoformat()},
+        )
+    return IssuedToken(key=key, record=record)
 
 
-def api_token_revoke(*, user) -> bool:
+def api_token_revoke(*, user, reason: str = "") -> bool:
     """Revoke ``user``'s API token; False if there was none. Open to anyone signed in:
-    giving up access needs no role."""
+    giving up access needs no role. ``reason``: why, when it is not the user's choice
+    (``"role"``: they are no researcher any more)."""
     with transaction.atomic():
         get_user_model().objects.select_for_update().filter(pk=user.pk).first()
-        revoked = Token.objects.filter(user=user).delete()[0] > 0
+        revoked = AuthToken.objects.filter(user=user).delete()[0] > 0
         if revoked:
-            audit_record(action=AuditAction.API_TOKEN_REVOKE, actor=user)
+            audit_record(
+                action=AuditAction.API_TOKEN_REVOKE,
+                actor=user,
+                after={"reason": reason} if reason else None,
+            )
     return revoked
+
+
+def api_tokens_purge() -> int:
+    """Delete expired tokens and those of users who are no researchers any more (beat,
+    hourly; authentication refuses both already). Returns how many went."""
+    expired = AuthToken.objects.filter(expiry__lt=timezone.now()).delete()[0]
+    revoked = 0
+    holders = get_user_model().objects.filter(auth_token_set__isnull=False).distinct()
+    for user in holders:
+        if not access.is_researcher(user) and api_token_revoke(user=user, reason="role"):
+            revoked += 1
+    return expired + revoked
 
 
 # --- Published figures -------------------------------------------------------------------

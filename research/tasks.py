@@ -33,3 +33,15 @@ def statistics_refresh_task() -> None:
 def figures_snapshot_write_task(snapshot_id: int) -> None:
     """Write and publish requested figures. Running it twice changes nothing."""
     services.figures_snapshot_write(snapshot_id=snapshot_id)
+
+
+@shared_task(name="research.exports_purge", **PERIODIC_TASK_OPTIONS, **time_limits(600))
+def exports_purge_task() -> int:
+    """Delete export files past EXPORT_KEEP_DAYS (scheduled by beat)."""
+    return services.export_files_purge()
+
+
+@shared_task(name="research.api_tokens_purge", **PERIODIC_TASK_OPTIONS, **time_limits(300))
+def api_tokens_purge_task() -> int:
+    """Delete expired API tokens and those of users who left the researchers."""
+    return services.api_tokens_purge()

@@ -194,7 +194,11 @@ def export_list(request):
 @require_GET
 @researcher_required
 def export_detail(request, pk: int):
-    return render(request, "research/export_detail.html", {"job": _visible_job(request, pk)})
+    return render(
+        request,
+        "research/export_detail.html",
+        {"job": _visible_job(request, pk), "keep_days": settings.EXPORT_KEEP_DAYS},
+    )
 
 
 @require_GET
@@ -217,33 +221,53 @@ def export_status(request, pk: int):
 @require_GET
 @researcher_required
 def export_download(request, pk: int):
+    """The file as the caller may see it now: the role is checked again
+    (``_visible_job``), an expired file is gone, and people hidden at a family's request
+    since it was written are left out — unless it is a moderator's export, fetched by a
+    moderator, which lists hidden people by design."""
     job = _visible_job(request, pk)
     path = Path(settings.MEDIA_ROOT) / job.file.name if job.is_downloadable else None
     if path is None or not path.is_file():
         raise Http404
-    return FileResponse(
-        open(path, "rb"),  # FileResponse closes it
-        as_attachment=True,
-        filename=job.filename,
+    if job.as_moderator:
+        return FileResponse(
+            open(path, "rb"),  # FileResponse closes it
+            as_attachment=True,
+            filename=job.filename,
+            content_type=exports.CONTENT_TYPES[job.format],
+        )
+    response = StreamingHttpResponse(
+        exports.served_lines(path, fmt=job.format, withdrawn=selectors.withdrawn_people()),
         content_type=exports.CONTENT_TYPES[job.format],
     )
+    response["Content-Disposition"] = f'attachment; filename="{job.filename}"'
+    return response
 
 
 # --- API tokens --------------------------------------------------------------------------
 @require_http_methods(["GET", "POST"])
 @researcher_required
+@access.private_response
 def profile(request):
+    """The researcher's API token: issued here and shown in this one answer only (only a
+    hash is kept); later visits show its first characters and when it expires."""
+    issued = None
     if request.method == "POST":
         form = ApiTokenForm(request.POST)
         if form.is_valid() and form.cleaned_data["action"] == "issue":
-            services.api_token_issue(user=request.user)
-            messages.success(request, _("A new API token was issued; the old one no longer works."))
+            issued = services.api_token_issue(user=request.user)
         elif form.is_valid():
             services.api_token_revoke(user=request.user)
             messages.success(request, _("Your API token was revoked."))
-        return redirect("research:profile")
-    token = selectors.api_token_get(user=request.user)
-    return render(request, "research/profile.html", {"token": token})
+            return redirect("research:profile")
+        else:
+            return redirect("research:profile")
+    token = issued.record if issued else selectors.api_token_get(user=request.user)
+    return render(
+        request,
+        "research/profile.html",
+        {"token": token, "issued_key": issued.key if issued else None},
+    )
 
 
 # --- Statistics (public) -----------------------------------------------------------------

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, settings
 
 from core import access
 from tests.factories import UserFactory
-from tests.helpers import statistics_cache_forget
+from tests.helpers import log_in, statistics_cache_forget
 
 # No test may fail for being slow on a loaded machine: Hypothesis's deadline and its
 # "too slow" health check are wall-clock asserts, so both are off for every test.
@@ -99,20 +99,24 @@ def outsider(db):
 
 @pytest.fixture
 def moderator_client(client, moderator):
-    client.force_login(moderator)
-    return client
+    """A moderator signed in with both steps (``tests.helpers.log_in``)."""
+    return log_in(client, moderator)
+
+
+@pytest.fixture
+def admin_client(client, admin_user):
+    """pytest-django's superuser client, signed in with both steps."""
+    return log_in(client, admin_user)
 
 
 @pytest.fixture
 def researcher_client(client, researcher):
-    client.force_login(researcher)
-    return client
+    return log_in(client, researcher)
 
 
 @pytest.fixture
 def outsider_client(client, outsider):
-    client.force_login(outsider)
-    return client
+    return log_in(client, outsider)
 
 
 # --- A real Celery worker -------------------------------------------------------

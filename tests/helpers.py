@@ -129,3 +129,66 @@ class FeedServer:
     def __exit__(self, *exc):
         self.httpd.shutdown()
         self.httpd.server_close()
+
+
+# --- Signing in -------------------------------------------------------------------------
+def totp_device(user):
+    """``user``'s confirmed TOTP device (made if missing), as if they had enrolled."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    return device or TOTPDevice.objects.create(user=user, name="tests", confirmed=True)
+
+
+def totp_code(device) -> str:
+    """A code ``device`` accepts now: the current time step's, or the next one's when the
+    current one was used already (django-otp refuses a code twice; it allows one step of
+    drift either way)."""
+    import time
+
+    from django_otp.oath import TOTP
+
+    device.refresh_from_db()
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = time.time()
+    if totp.t() <= device.last_t:
+        totp.time += device.step * (device.last_t + 1 - totp.t())
+    return f"{totp.token():0{device.digits}d}"
+
+
+def log_in(client, user):
+    """Sign ``user`` in on the Django test ``client``, as the site would after both steps:
+    the password and, for moderators and admins, the code of their authenticator app (a
+    confirmed TOTP device of theirs, verified in the session). Every test that signs
+    someone in goes through here (browsers: ``browser_log_in``)."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    from core import access
+
+    client.force_login(user)
+    if access.needs_second_factor(user):
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = totp_device(user).persistent_id
+        session.save()
+    return client
+
+
+def browser_log_in(page, username: str, password: str, *, next_url: str = "") -> None:
+    """Sign in through the pages in Chromium, as a person does: the password, then, for
+    moderators and admins, a code computed from their device (made if missing). Returns
+    once the second step is done; the caller waits for the page it expects."""
+    from django.contrib.auth import get_user_model
+
+    from core import access
+
+    user = get_user_model().objects.get(username=username)
+    device = totp_device(user) if access.needs_second_factor(user) else None
+    page.goto("/accounts/login/" + (f"?next={next_url}" if next_url else ""))
+    page.locator("[name=username]").fill(username)
+    page.locator("[name=password]").fill(password)
+    page.locator("main button[type=submit]").click()
+    if device is not None:
+        form = page.get_by_test_id("second-factor-form")
+        form.wait_for()
+        form.locator("[name=code]").fill(totp_code(device))
+        form.locator("button[type=submit]").click()

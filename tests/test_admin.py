@@ -12,6 +12,7 @@ from core.models import AuditAction, AuditEntry
 from reports.services import report_submit
 from sources.models import Source, SourceItem
 from tests.factories import ConscriptFactory, UnitFactory, UserFactory, region
+from tests.helpers import log_in
 
 pytestmark = pytest.mark.django_db
 
@@ -126,7 +127,7 @@ def test_no_change_form_of_ours_writes_a_field_a_service_owns(superuser_request,
 
 def test_renaming_in_the_admin_goes_through_the_audited_service(client):
     root = UserFactory(username="root", is_staff=True, is_superuser=True)
-    client.force_login(root)
+    log_in(client, root)
     person = ConscriptFactory(surname="Жаворонков", given_name="Илья", birth_year=2005)
     url = f"/admin/conscripts/conscript/{person.pk}/change/"
     data = _admin_post_data(client.get(url), surname="Жаворонкин")
@@ -149,7 +150,7 @@ def test_renaming_in_the_admin_goes_through_the_audited_service(client):
 
 def test_hiding_in_the_admin_is_audited(client):
     root = UserFactory(username="root", is_staff=True, is_superuser=True)
-    client.force_login(root)
+    log_in(client, root)
     person = ConscriptFactory()
     url = f"/admin/conscripts/conscript/{person.pk}/change/"
     data = _admin_post_data(client.get(url), is_public=None)

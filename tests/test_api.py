@@ -10,11 +10,13 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 
 from conscripts.models import EvidenceKind
+from core import access
 from research import api
 from tests.factories import ConscriptFactory, EvidenceFactory, region
+from tests.helpers import log_in
 
 pytestmark = [
     pytest.mark.django_db,
@@ -74,7 +76,7 @@ def surnames(response):
 @pytest.mark.parametrize("persona", [None, "outsider", "researcher", "moderator"])
 def test_cases_show_public_fields_of_public_people_to_everyone(client, request, people, persona):
     if persona:
-        client.force_login(request.getfixturevalue(persona))
+        log_in(client, request.getfixturevalue(persona))
     response = client.get(CASES)
     assert surnames(response) == ["Публичный"]
     assert set(response.json()["results"][0]) == CASE_FIELDS
@@ -86,7 +88,7 @@ def test_evidence_never_carries_archived_text_contacts_or_hidden_people(
     client, request, people, persona
 ):
     if persona:
-        client.force_login(request.getfixturevalue(persona))
+        log_in(client, request.getfixturevalue(persona))
     response = client.get("/api/v1/evidence/")
     body = response.content.decode()
     records = response.json()["results"]
@@ -195,25 +197,73 @@ def test_the_browsable_api_is_off_without_debug(client, people):
 def test_researchers_issue_use_and_revoke_a_token(researcher_client, researcher):
     profile = reverse("research:profile")
     assert researcher_client.get(profile).context["token"] is None
-    researcher_client.post(profile, {"action": "issue"})
-    token = Token.objects.get(user=researcher)
-    assert token.key in researcher_client.get(profile).content.decode()
+    issued = researcher_client.post(profile, {"action": "issue"})
+    assert issued.status_code == 200
+    assert issued["Cache-Control"] == "private, no-store"
+    key = issued.context["issued_key"]
+    assert key and key in issued.content.decode()
+    later = researcher_client.get(profile).content.decode()
+    assert key not in later, "a token is shown once"
+    assert key[:8] in later and 'data-testid="token-info"' in later
 
     client = Client()  # a script: no session, only the token
-    auth = {"HTTP_AUTHORIZATION": f"Token {token.key}"}
+    auth = {"HTTP_AUTHORIZATION": f"Token {key}"}
     assert client.get(CASES, **auth).status_code == 200
-    researcher_client.post(profile, {"action": "issue"})  # replaces the old one
-    assert client.get(CASES, **auth).status_code == 401
-    new = Token.objects.get(user=researcher)
+    new = researcher_client.post(profile, {"action": "issue"}).context["issued_key"]
+    assert client.get(CASES, **auth).status_code == 401  # replaced
+    assert client.get(CASES, HTTP_AUTHORIZATION=f"Token {new}").status_code == 200
     researcher_client.post(profile, {"action": "revoke"})
-    assert not Token.objects.filter(user=researcher).exists()
-    assert client.get(CASES, HTTP_AUTHORIZATION=f"Token {new.key}").status_code == 401
+    assert not AuthToken.objects.filter(user=researcher).exists()
+    assert client.get(CASES, HTTP_AUTHORIZATION=f"Token {new}").status_code == 401
 
 
 def test_outsiders_cannot_get_a_token(client, outsider):
-    client.force_login(outsider)
+    log_in(client, outsider)
     assert client.post(reverse("research:profile"), {"action": "issue"}).status_code == 403
-    assert not Token.objects.exists()
+    assert not AuthToken.objects.exists()
+
+
+def test_a_token_expires(client, researcher, settings, time_machine):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from research.services import api_token_issue
+
+    issued = api_token_issue(user=researcher)
+    lifetime = issued.record.expiry - issued.record.created
+    assert abs(lifetime - timedelta(days=90)) < timedelta(seconds=1)
+    auth = {"HTTP_AUTHORIZATION": f"Token {issued.key}"}
+    assert client.get(CASES, **auth).status_code == 200
+    time_machine.move_to(timezone.now() + timedelta(days=90, minutes=1))
+    assert client.get(CASES, **auth).status_code == 401
+    assert not AuthToken.objects.exists()
+
+
+@pytest.mark.parametrize("role", [access.RESEARCHERS, access.MODERATORS])
+def test_a_token_stops_working_when_its_user_loses_the_role(client, role):
+    from core.models import AuditAction, AuditEntry
+    from research.services import api_token_issue
+    from tests.factories import UserFactory
+
+    user = UserFactory(username="leaver", groups=[role])
+    issued = api_token_issue(user=user)
+    auth = {"HTTP_AUTHORIZATION": f"Token {issued.key}"}
+    assert client.get(CASES, **auth).status_code == 200
+    user.groups.clear()  # in the admin, by a script: whatever took the role away
+    answer = client.get(CASES, **auth)
+    assert answer.status_code == 401
+    assert set(answer.json()) == {"detail"}
+    assert not AuthToken.objects.exists()  # revoked, not only refused
+    revoke = AuditEntry.objects.get(action=AuditAction.API_TOKEN_REVOKE)
+    assert revoke.after == {"reason": "role"}
+
+
+def test_the_schema_documents_the_token(client):
+    schema = client.get(reverse("api:schema"), HTTP_ACCEPT="application/json").json()
+    scheme = schema["components"]["securitySchemes"]["tokenAuth"]
+    assert scheme["in"] == "header" and "hash" in scheme["description"]
+    assert {"tokenAuth": []} in schema["paths"]["/api/v1/cases/"]["get"]["security"]
 
 
 # --- Throttles ---------------------------------------------------------------------------

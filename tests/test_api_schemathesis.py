@@ -12,7 +12,6 @@ from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from hypothesis import HealthCheck
 from hypothesis import settings as hsettings
-from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance
 
@@ -86,7 +85,9 @@ def people(db):
 def auth_headers(request):
     if request.param == "anonymous":
         return {}
-    token = Token.objects.create(user=request.getfixturevalue("researcher"))
+    from research.services import api_token_issue
+
+    token = api_token_issue(user=request.getfixturevalue("researcher"))
     return {"Authorization": f"Token {token.key}"}
 
 

@@ -31,12 +31,13 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 from conscripts.models import Conscript
 from reports.models import Report
+from tests.helpers import log_in
 
 person = Conscript.objects.get(surname="Резервов")
 report = Report.objects.exclude(photo="").get()
 public = Client(HTTP_HOST="localhost")
 moderator = Client(HTTP_HOST="localhost")
-moderator.force_login(get_user_model().objects.get(username="moderator"))
+log_in(moderator, get_user_model().objects.get(username="moderator"))
 pages = {
     url: public.get(url).status_code
     for url in ("/", person.get_absolute_url(), "/people/search/?q=Резервов", "/statistics/")

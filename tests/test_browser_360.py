@@ -26,6 +26,7 @@ from research.models import ExportFormat, ExportJob
 from sources import lists as source_lists
 from sources.models import Source
 from tests.factories import ConscriptFactory, EvidenceFactory, UnitFactory, UserFactory, region
+from tests.helpers import log_in, totp_device
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -202,9 +203,15 @@ def world(settings, tmp_path):
     pasted = source_lists.pasted_list_create(
         text="Константинопольский Александр Владимирович, 2004\nЩеглов Пётр", user=moderator
     )
+    # Signed in with the password only: the second step's two pages.
+    enrolling = UserFactory(username="newmod", groups=[access.MODERATORS])
+    owing = UserFactory(username="owing", groups=[access.MODERATORS])
+    totp_device(owing)
     return {
         "moderator": moderator,
         "researcher": researcher,
+        "enrolling": enrolling,
+        "owing": owing,
         "person": person,
         "hidden": hidden,
         "other": other,
@@ -308,6 +315,8 @@ def visits(w) -> list[tuple[str, str, str]]:
         ("research:snapshot", reverse("research:snapshot", args=[w["figures"].pk]), "anonymous"),
         ("api:docs", reverse("api:docs"), "anonymous"),
         ("login", reverse("login"), "anonymous"),
+        ("second-factor-setup", reverse("second-factor-setup"), "enrolling"),
+        ("second-factor", reverse("second-factor"), "owing"),
     ]
 
 
@@ -329,9 +338,12 @@ def widest(page) -> str:
     )
 
 
-def session_cookie(user, live_server) -> dict:
+def session_cookie(user, live_server, *, both_steps=True) -> dict:
     client = Client()
-    client.force_login(user)
+    if both_steps:
+        log_in(client, user)
+    else:
+        client.force_login(user)  # the password step only
     return {
         "name": settings.SESSION_COOKIE_NAME,
         "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
@@ -346,12 +358,13 @@ def test_every_page_fits_360_px_without_sideways_scrolling(browser, live_server,
     assert not missing, f"pages the 360 px test does not visit: {sorted(missing)}"
 
     contexts = {}
-    for who in ("anonymous", "moderator", "researcher"):
+    for who in ("anonymous", "moderator", "researcher", "enrolling", "owing"):
         context = browser.new_context(
             viewport={"width": WIDTH, "height": 740}, locale="ru-RU", base_url=live_server.url
         )
         if who != "anonymous":
-            context.add_cookies([session_cookie(world[who], live_server)])
+            both = who not in ("enrolling", "owing")
+            context.add_cookies([session_cookie(world[who], live_server, both_steps=both)])
         contexts[who] = context
     failures = []
     try:

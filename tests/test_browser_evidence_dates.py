@@ -17,7 +17,7 @@ from core import access
 from reports.models import Report, ReportState
 from tests.conftest import start_worker, stop_worker
 from tests.factories import ConscriptFactory, UnitFactory, UserFactory
-from tests.helpers import wait_until
+from tests.helpers import browser_log_in, wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -94,10 +94,7 @@ def test_a_video_seen_on_20_january_is_the_capture_date_everywhere(
     report = Report.objects.get()
 
     # A moderator finds it prefilled as a prisoner video of 20.01.2025 and merges it.
-    page.goto("/accounts/login/")
-    page.locator("[name=username]").fill("moder")
-    page.locator("[name=password]").fill("correct horse battery")
-    page.locator("main button[type=submit]").click()
+    browser_log_in(page, "moder", "correct horse battery")
     page.wait_for_url(re.compile(r"/$"))
     page.goto(f"/reports/{report.pk}/")
     choice = page.get_by_test_id("evidence-choice")

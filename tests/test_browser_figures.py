@@ -11,6 +11,7 @@ from django.test import Client
 from conscripts.models import Conscript, StatusChange
 from research.models import FiguresSnapshot
 from tests.factories import ConscriptFactory, UnitFactory, UserFactory, region
+from tests.helpers import log_in
 
 pytestmark = [
     pytest.mark.browser,
@@ -29,7 +30,7 @@ def _context(browser, live_server, *, width=1280, language="ru", user=None):
     cookies = [{"name": "django_language", "value": language, "url": live_server.url}]
     if user is not None:
         client = Client()
-        client.force_login(user)
+        log_in(client, user)
         cookies.append(
             {
                 "name": "sessionid",

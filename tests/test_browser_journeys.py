@@ -14,6 +14,7 @@ from conscripts import services
 from conscripts.models import EvidenceKind, Follower, Status
 from core import access
 from tests.factories import ConscriptFactory, UserFactory
+from tests.helpers import browser_log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -129,10 +130,7 @@ def test_a_moderator_retracts_a_wrong_death_notice_and_the_public_never_sees_it(
     assert (person.status, person.is_disputed) == (Status.CAPTURED, True)
     UserFactory(username="moder", groups=[access.MODERATORS])
 
-    page.goto(f"/accounts/login/?next={person.get_absolute_url()}")
-    page.locator("[name=username]").fill("moder")
-    page.locator("[name=password]").fill("correct horse battery")
-    page.locator("main button[type=submit]").click()
+    browser_log_in(page, "moder", "correct horse battery", next_url=person.get_absolute_url())
     page.wait_for_url(re.compile(rf"/people/{person.pk}/$"))
 
     expect(page.get_by_test_id("disputed-reason")).to_be_visible()

@@ -17,6 +17,7 @@ from conscripts.models import EvidenceKind, Status
 from core import access
 from reports.models import Report
 from tests.factories import ConscriptFactory, UserFactory
+from tests.helpers import browser_log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -42,10 +43,7 @@ def _media(settings, tmp_path):
 
 
 def log_in(page, username: str, next_url: str) -> None:
-    page.goto(f"/accounts/login/?next={next_url}")
-    page.locator("[name=username]").fill(username)
-    page.locator("[name=password]").fill("correct horse battery")
-    page.locator("main button[type=submit]").click()
+    browser_log_in(page, username, "correct horse battery", next_url=next_url)
     page.wait_for_url(re.compile(re.escape(next_url) + "$"))
 
 

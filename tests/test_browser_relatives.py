@@ -28,6 +28,7 @@ from sources import services as source_services
 from sources.models import Source
 from tests.conftest import start_worker, stop_worker
 from tests.factories import ConscriptFactory, UnitFactory, UserFactory, region
+from tests.helpers import browser_log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -76,10 +77,7 @@ def log_in(browser, live_server, username: str):
     context = browser.new_context(locale="ru-RU", base_url=live_server.url)
     page = context.new_page()
     page.set_default_timeout(15_000)
-    page.goto("/accounts/login/")
-    page.locator("[name=username]").fill(username)
-    page.locator("[name=password]").fill("correct horse battery")
-    page.locator("main button[type=submit]").click()
+    browser_log_in(page, username, "correct horse battery")
     page.wait_for_url(re.compile(r"/$"))
     return context, page
 

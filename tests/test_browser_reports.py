@@ -8,6 +8,7 @@ from conscripts.models import Status
 from core import access
 from reports.models import Report, ReportState
 from tests.factories import ConscriptFactory, ReportFactory, UnitFactory, UserFactory, region
+from tests.helpers import browser_log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -91,10 +92,7 @@ def test_a_moderator_claims_a_report_and_merges_it_into_the_right_person(page):
     )
     UserFactory(username="moder", groups=[access.MODERATORS])
 
-    page.goto("/accounts/login/")
-    page.locator("[name=username]").fill("moder")
-    page.locator("[name=password]").fill("correct horse battery")
-    page.locator("main button[type=submit]").click()
+    browser_log_in(page, "moder", "correct horse battery")
     page.wait_for_url(re.compile(r"/$"))
 
     page.locator("a[href='/reports/queue/']").first.click()

@@ -8,6 +8,7 @@ import pytest
 from django.test import Client
 
 from tests.factories import ConscriptFactory, UserFactory, region
+from tests.helpers import log_in
 
 pytestmark = [
     pytest.mark.browser,
@@ -20,7 +21,7 @@ pytestmark = [
 def signed_in_page(browser, live_server):
     user = UserFactory(username="browser-researcher", groups=["researchers"])
     client = Client()
-    client.force_login(user)
+    log_in(client, user)
     context = browser.new_context(locale="ru-RU", base_url=live_server.url, accept_downloads=True)
     context.add_cookies(
         [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]

@@ -11,7 +11,7 @@ from conscripts import services as conscript_services
 from conscripts.models import EVIDENCE_KIND_BITS, Evidence, EvidenceKind, Status, StatusChange
 from core.models import AuditAction, AuditEntry
 from tests.factories import ConscriptFactory, UserFactory
-from tests.helpers import messages_of
+from tests.helpers import log_in, messages_of
 
 pytestmark = pytest.mark.django_db
 
@@ -260,7 +260,7 @@ def test_anonymous_visitors_are_sent_to_log_in_and_nothing_changes(client):
 @pytest.mark.parametrize("who", ["researcher", "outsider"])
 def test_signed_in_non_moderators_are_refused(client, request, who):
     _person, _post, video = captured_after_a_search_post()
-    client.force_login(request.getfixturevalue(who))
+    log_in(client, request.getfixturevalue(who))
 
     assert client.post(retract_url(video), {"reason": "Причина"}).status_code == 403
     video.refresh_from_db()
@@ -343,7 +343,7 @@ def test_the_case_page_offers_moderators_a_retract_form_per_active_item(moderato
 def test_the_case_page_offers_no_retract_form_to_anyone_else(client, request, who):
     person, _post, _video = captured_after_a_search_post()
     if who:
-        client.force_login(request.getfixturevalue(who))
+        log_in(client, request.getfixturevalue(who))
 
     body = client.get(person.get_absolute_url()).content.decode()
 
@@ -358,7 +358,7 @@ def test_the_public_never_sees_retracted_evidence_or_why(client, request, modera
         evidence=video, moderator=moderator, reason="Секретная причина"
     )
     if who:
-        client.force_login(request.getfixturevalue(who))
+        log_in(client, request.getfixturevalue(who))
 
     response = client.get(person.get_absolute_url())
     body = response.content.decode()
@@ -382,7 +382,7 @@ def test_the_public_timeline_leaves_out_what_retracted_evidence_decided(moderato
     assert 'data-testid="timeline-retracted"' not in public.content.decode()
 
     staff_client = Client()
-    staff_client.force_login(moderator)
+    log_in(staff_client, moderator)
     staff = staff_client.get(person.get_absolute_url())
     shown = [(c.to_status, c.evidence_retracted) for c in staff.context["timeline"]]
     assert shown == [(Status.DEAD, True), (Status.CAPTURED, False)]
@@ -424,7 +424,7 @@ def test_moderators_see_why_a_record_is_disputed_and_the_public_does_not(client,
 # --- the admin -----------------------------------------------------------------------------
 def test_the_admin_cannot_change_what_the_status_follows_from(client):
     admin_user = UserFactory(username="admin", is_staff=True, is_superuser=True)
-    client.force_login(admin_user)
+    log_in(client, admin_user)
     _person, _post, video = captured_after_a_search_post()
     url = reverse("admin:conscripts_evidence_change", args=[video.pk])
 

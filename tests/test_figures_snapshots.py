@@ -14,6 +14,7 @@ from core.models import AuditAction, AuditEntry, OutboxMessage
 from research import selectors, services
 from research.models import FiguresSnapshot, FiguresSnapshotState
 from tests.factories import ConscriptFactory, UnitFactory, region
+from tests.helpers import log_in
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
 
@@ -64,7 +65,7 @@ def test_a_request_queues_the_writing_with_its_transaction(moderator):
 def test_only_moderators_may_publish(researcher, client):
     with pytest.raises(PermissionDenied):
         services.figures_snapshot_request(user=researcher)
-    client.force_login(researcher)
+    log_in(client, researcher)
     assert client.post(reverse("research:snapshot-publish")).status_code == 403
     assert not FiguresSnapshot.objects.exists()
 
@@ -198,6 +199,6 @@ def test_the_list_shows_published_figures_to_all_and_the_form_to_moderators(
     page = client.get(reverse("research:snapshots")).content.decode()
     assert reverse("research:snapshot", args=[snapshot.pk]) in page
     assert 'data-testid="publish"' not in page
-    client.force_login(moderator)
+    log_in(client, moderator)
     page = client.get(reverse("research:snapshots")).content.decode()
     assert 'data-testid="publish"' in page

@@ -27,7 +27,7 @@ from conscripts.models import (
 from conscripts.tasks import follow_confirmation_task, notify_followers_task
 from core.models import OutboxMessage
 from tests.factories import ConscriptFactory, UserFactory
-from tests.helpers import wait_until
+from tests.helpers import log_in, wait_until
 
 pytestmark = pytest.mark.django_db
 
@@ -528,12 +528,12 @@ def test_the_followers_address_is_on_no_page_for_any_role(
     for user in (None, outsider, researcher, moderator, staff):
         client.logout()
         if user is not None:
-            client.force_login(user)
+            log_in(client, user)
         for path in pages:
             body = client.get(path).content.decode()
             assert "tikhonravova" not in body.lower(), (user, path)
     # The admin list is for moderators, with the addresses masked.
-    client.force_login(staff)
+    log_in(client, staff)
     listing = client.get(reverse("admin:conscripts_follower_changelist"))
     assert listing.status_code == 200
     assert "tikhonravova" not in listing.content.decode().lower()
@@ -557,14 +557,14 @@ def test_the_followers_address_is_in_no_api_response_export_or_statistics(
     for user in (None, researcher, moderator):
         client.logout()
         if user is not None:
-            client.force_login(user)
+            log_in(client, user)
         for path in paths:
             response = client.get(path)
             assert response.status_code == 200, path
             body = response.content.decode().lower()
             assert "tikhonravova" not in body and "follower" not in body, (user, path)
     for user in (researcher, moderator):
-        client.force_login(user)
+        log_in(client, user)
         for fmt in ("csv", "json"):
             export = client.post(
                 reverse("research:export-create"), {"format": fmt, "query_string": ""}

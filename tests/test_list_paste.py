@@ -17,6 +17,7 @@ from core.models import AuditAction, AuditEntry
 from sources import lists
 from sources.models import PastedList, PasteMode, PasteState
 from tests.factories import ConscriptFactory, UserFactory
+from tests.helpers import log_in
 
 pytestmark = pytest.mark.django_db
 
@@ -121,16 +122,16 @@ def test_a_list_is_seen_by_its_author_and_moderators_only(people, researcher, mo
     pasted = lists.pasted_list_create(text=LIST, user=researcher)
     url = reverse("sources:list-detail", args=[pasted.pk])
     other = UserFactory(username="other-researcher", groups=["researchers"])
-    client.force_login(other)
+    log_in(client, other)
     assert client.get(url).status_code == 404
-    client.force_login(moderator)
+    log_in(client, moderator)
     assert client.get(url).status_code == 200
-    client.force_login(researcher)
+    log_in(client, researcher)
     page = client.get(url)
     assert page.status_code == 200 and page["Cache-Control"] == "private, no-store"
     # Researchers see the matches, not the confirmation form.
     assert b"confirm-form" not in page.content
-    client.force_login(UserFactory(username="nobody"))
+    log_in(client, UserFactory(username="nobody"))
     assert client.get(reverse("sources:list-paste")).status_code == 403
 
 

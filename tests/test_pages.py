@@ -8,6 +8,7 @@ from django.urls import reverse
 from conscripts import services
 from conscripts.models import EvidenceKind, Status
 from tests.factories import ConscriptFactory
+from tests.helpers import log_in
 
 pytestmark = pytest.mark.django_db
 
@@ -114,7 +115,7 @@ def test_a_record_merged_into_a_hidden_one_is_not_found(client):
 def test_a_hidden_record_is_not_found_by_anyone_but_moderators(client, request, who):
     hidden = ConscriptFactory(is_public=False)
     if who:
-        client.force_login(request.getfixturevalue(who))
+        log_in(client, request.getfixturevalue(who))
     assert client.get(hidden.get_absolute_url()).status_code == 404
 
 
@@ -126,7 +127,7 @@ def test_moderators_open_a_hidden_record_to_work_on_it_and_it_is_kept_nowhere(cl
     video = services.evidence_add(
         conscript=hidden, kind=EvidenceKind.PRISONER_VIDEO, claimed_status=Status.CAPTURED
     )
-    client.force_login(moderator)
+    log_in(client, moderator)
     response = client.get(hidden.get_absolute_url())
     body = response.content.decode()
     assert response.status_code == 200

@@ -10,6 +10,7 @@ from PIL import Image
 from reports import services
 from reports.models import Report
 from tests.factories import ReportFactory
+from tests.helpers import log_in
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
 
@@ -53,7 +54,7 @@ def pages(report):
 @pytest.fixture(params=["anonymous", "outsider", "researcher"])
 def someone_else(request, client):
     if request.param != "anonymous":
-        client.force_login(request.getfixturevalue(request.param))
+        log_in(client, request.getfixturevalue(request.param))
     return request.param, client
 
 
@@ -119,5 +120,5 @@ def test_the_receipt_holder_sees_their_own_contact_but_not_their_ip(client, repo
 
 @pytest.mark.parametrize("who", ["outsider", "researcher"])
 def test_staff_who_are_not_moderators_get_no_queue_link(client, who, request):
-    client.force_login(request.getfixturevalue(who))
+    log_in(client, request.getfixturevalue(who))
     assert "/reports/queue/" not in client.get("/").content.decode()

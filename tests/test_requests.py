@@ -19,6 +19,7 @@ from reports import services
 from reports.models import Report, ReportKind, ReportState
 from research import statistics as research
 from tests.factories import ConscriptFactory, UnitFactory, region
+from tests.helpers import log_in
 
 pytestmark = pytest.mark.django_db
 
@@ -232,7 +233,7 @@ def public_places(client, person) -> dict[str, bool]:
 
 def exported(client, researcher) -> bool:
     """Whether a researcher's CSV export of everyone lists the person."""
-    client.force_login(researcher)
+    log_in(client, researcher)
     response = client.post(reverse("research:export-create"), {"format": "csv", "query_string": ""})
     client.logout()
     body = b"".join(response.streaming_content) if response.streaming else response.content
@@ -255,7 +256,7 @@ def test_after_a_takedown_the_record_is_gone_from_every_public_place_and_kept_fo
     assert not exported(client, researcher)
     # Kept: for moderators, and in the audit.
     assert Conscript.objects.filter(pk=person.pk, is_public=False).exists()
-    client.force_login(moderator)
+    log_in(client, moderator)
     assert client.get(person.get_absolute_url()).status_code == 200
     hidden = AuditEntry.objects.get(action=AuditAction.REQUEST_HIDE)
     assert hidden.conscript_id == person.pk and hidden.after["record"] == {"is_public": False}

@@ -10,6 +10,7 @@ from django.urls import reverse
 from conscripts.models import EvidenceKind, MilitaryUnit, Status
 from research.models import SavedFilter
 from tests.factories import ConscriptFactory, EvidenceFactory, UnitFactory, region
+from tests.helpers import log_in
 
 pytestmark = pytest.mark.django_db
 URL = reverse("research:cases")
@@ -42,7 +43,7 @@ def test_it_refuses_signed_in_people_without_a_staff_group(outsider_client):
 )
 def test_every_research_page_is_closed_to_outsiders_and_anonymous(client, outsider, name):
     assert client.get(reverse(name)).status_code == 302
-    client.force_login(outsider)
+    log_in(client, outsider)
     assert client.get(reverse(name)).status_code == 403
 
 
@@ -186,9 +187,9 @@ def test_moderators_find_hidden_records_by_name_and_researchers_do_not(
     client, researcher, moderator
 ):
     ConscriptFactory(surname="Кречетов", given_name="Егор", is_public=False)
-    client.force_login(researcher)
+    log_in(client, researcher)
     assert names(browse(client, q="Кречетов Егор")) == []
-    client.force_login(moderator)
+    log_in(client, moderator)
     assert names(browse(client, q="Кречетов Егор")) == ["Кречетов"]
 
 

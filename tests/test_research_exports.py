@@ -11,7 +11,7 @@ from research import exports, selectors
 from research.models import ExportJob, ExportState
 from research.tasks import export_task
 from tests.factories import ConscriptFactory, EvidenceFactory
-from tests.helpers import wait_until
+from tests.helpers import log_in, wait_until
 
 EXPORT = reverse("research:export-create")
 
@@ -64,11 +64,11 @@ def test_moderators_also_get_hidden_people_and_an_is_public_column(moderator_cli
 
 @pytest.mark.django_db
 def test_json_exports_have_the_same_columns(client, researcher, moderator, people):
-    client.force_login(researcher)
+    log_in(client, researcher)
     records = json.loads(post_export(client, "json").content)
     assert [list(r) for r in records] == [selectors.export_columns(as_moderator=False)]
     assert records[0]["surname"] == "Публичный"
-    client.force_login(moderator)
+    log_in(client, moderator)
     records = json.loads(post_export(client, "json").content)
     assert {r["surname"] for r in records} == {"Публичный", "Скрытый"}
     assert all("is_public" in r for r in records)
@@ -84,7 +84,7 @@ def test_the_export_follows_the_current_filter(researcher_client, people):
 @pytest.mark.django_db
 def test_nobody_outside_the_staff_groups_can_export(client, outsider, people):
     assert post_export(client).status_code == 302
-    client.force_login(outsider)
+    log_in(client, outsider)
     assert post_export(client).status_code == 403
     assert client.get(EXPORT).status_code in (403, 405)
     assert not ExportJob.objects.exists()
@@ -163,15 +163,15 @@ def test_the_task_writes_the_file_once_and_only_its_owner_or_a_moderator_downloa
 
     url = reverse("research:export-download", args=[job.pk])
     other = ExportJob.objects.create(requested_by=moderator, format="csv")
-    client.force_login(researcher)
+    log_in(client, researcher)
     response = client.get(url)
     assert response.status_code == 200
     rows = read_csv(response)
     assert [r[1] for r in rows[1:]] == ["Публичный"]
     assert client.get(reverse("research:export-download", args=[other.pk])).status_code == 404
-    client.force_login(moderator)
+    log_in(client, moderator)
     assert client.get(url).status_code == 200
-    client.force_login(outsider)
+    log_in(client, outsider)
     assert client.get(url).status_code == 403
 
 
@@ -187,17 +187,17 @@ def test_another_researchers_export_is_invisible_in_every_form(client, researche
         reverse(name, args=[job.pk])
         for name in ("research:export-status", "research:export-detail", "research:export-download")
     ]
-    client.force_login(colleague)
+    log_in(client, colleague)
     for url in urls:
         response = client.get(url)
         assert response.status_code == 404, url
         assert b"q=x" not in response.content
     assert "q=x" not in client.get(reverse("research:exports")).content.decode()
-    client.force_login(researcher)
+    log_in(client, researcher)
     status = client.get(urls[0])
     assert status.status_code == 200
     assert status.json()["state"] == ExportState.QUEUED
-    client.force_login(moderator)
+    log_in(client, moderator)
     assert client.get(urls[0]).status_code == 200
 
 
@@ -219,7 +219,7 @@ def test_a_real_worker_writes_a_large_export_that_the_page_then_offers(
     settings.EXPORT_SYNC_LIMIT = 5
     ConscriptFactory.create_batch(12)
     ConscriptFactory(surname="Скрытый", is_public=False)
-    client.force_login(researcher)
+    log_in(client, researcher)
     response = post_export(client)
     assert response.status_code == 302
     job = ExportJob.objects.get()
@@ -239,3 +239,131 @@ def test_a_real_worker_writes_a_large_export_that_the_page_then_offers(
     rows = read_csv(client.get(status["download_url"]))
     assert len(rows) == 13
     assert "Скрытый" not in {r[1] for r in rows}
+
+
+# --- At download: the caller's current role, people hidden since, expiry -------------------
+def written_export(user, *, fmt="csv") -> ExportJob:
+    """An export written to a real file by the task, as a worker writes it."""
+    job = ExportJob.objects.create(
+        requested_by=user, format=fmt, as_moderator=selectors.sees_hidden_people(user)
+    )
+    export_task(job.pk)
+    job.refresh_from_db()
+    assert job.is_downloadable
+    return job
+
+
+def download(client, job):
+    return client.get(reverse("research:export-download", args=[job.pk]))
+
+
+def surnames(response, fmt="csv") -> set[str]:
+    assert response.status_code == 200
+    if fmt == "json":
+        body = b"".join(response.streaming_content).decode()
+        return {r["surname"] for r in json.loads(body)}
+    return {r[1] for r in read_csv(response)[1:]}
+
+
+@pytest.mark.django_db
+def test_a_moderator_moved_to_the_researchers_no_longer_gets_their_moderator_export(
+    client, moderator, media_root, people
+):
+    from django.contrib.auth.models import Group
+
+    from core import access
+
+    job = written_export(moderator)
+    assert job.as_moderator
+    log_in(client, moderator)
+    assert surnames(download(client, job)) == {"Публичный", "Скрытый"}
+
+    moderator.groups.set([Group.objects.get_or_create(name=access.RESEARCHERS)[0]])
+    for name in ("research:export-download", "research:export-detail", "research:export-status"):
+        response = client.get(reverse(name, args=[job.pk]))
+        assert response.status_code == 404, name
+        assert "Скрытый".encode() not in response.content
+    assert reverse("research:export-detail", args=[job.pk]) not in (
+        client.get(reverse("research:exports")).content.decode()
+    )
+    moderator.groups.clear()  # no role at all: the staff pages refuse
+    assert download(client, job).status_code == 403
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_a_person_hidden_after_the_export_was_written_is_not_served(
+    client, researcher, moderator, media_root, people, fmt
+):
+    kept, _hidden, _merged = people
+    other = ConscriptFactory(surname="Другой")
+    job = written_export(researcher, fmt=fmt)
+    log_in(client, researcher)
+    assert surnames(download(client, job), fmt) == {"Публичный", "Другой"}
+
+    kept.is_public = False  # the family asked for the record to be hidden
+    kept.save(update_fields=["is_public"])
+    for who in (researcher, moderator):  # whoever downloads this researcher's file
+        log_in(client, who)
+        served = surnames(download(client, job), fmt)
+        assert served == {"Другой"}, who
+    assert other.surname in (media_root / job.file.name).read_text(encoding="utf-8-sig")
+
+
+@pytest.mark.django_db
+def test_a_moderator_export_keeps_its_hidden_people_for_moderators(
+    client, moderator, media_root, people
+):
+    kept, _hidden, _merged = people
+    job = written_export(moderator)
+    kept.is_public = False
+    kept.save(update_fields=["is_public"])
+    log_in(client, moderator)
+    assert surnames(download(client, job)) == {"Публичный", "Скрытый"}
+
+
+@pytest.mark.django_db
+def test_export_files_expire_and_beat_deletes_them(
+    client, researcher, media_root, people, settings, time_machine
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from research.tasks import exports_purge_task
+
+    settings.EXPORT_KEEP_DAYS = 7
+    job = written_export(researcher)
+    path = media_root / job.file.name
+    log_in(client, researcher)
+    detail = client.get(reverse("research:export-detail", args=[job.pk])).content.decode()
+    assert timezone.localtime(job.expires_at).strftime("%d.%m.%Y") in detail
+    assert exports_purge_task() == 0
+    assert path.is_file()
+
+    time_machine.move_to(job.created_at + timedelta(days=7, minutes=1))
+    log_in(client, researcher)  # a new session: they end after SESSION_SECONDS
+    assert download(client, job).status_code == 404  # expired, even before beat runs
+    assert (
+        client.get(reverse("research:export-status", args=[job.pk])).json()["download_url"] is None
+    )
+    assert exports_purge_task() == 1
+    assert not path.exists()
+    job.refresh_from_db()
+    assert job.file.name == "" and job.rows == 1  # the log row stays
+    detail = client.get(reverse("research:export-detail", args=[job.pk]))
+    assert 'data-testid="export-expired"' in detail.content.decode()
+    assert exports_purge_task() == 0
+
+
+def test_expiry_comes_from_the_environment():
+    import os
+    import subprocess
+    import sys
+
+    code = "from django.conf import settings; print(settings.EXPORT_KEEP_DAYS)"
+    env = {**os.environ, "EXPORT_KEEP_DAYS": "3", "DJANGO_SETTINGS_MODULE": "config.settings.base"}
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "3"

@@ -5,6 +5,7 @@ import io
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.test import Client
+from django.utils import timezone
 
 from core.models import AuditAction, AuditEntry
 from research import selectors, serializers, services
@@ -160,15 +161,16 @@ def test_issuing_a_token_replaces_the_old_one_and_is_audited(researcher):
     first = services.api_token_issue(user=researcher)
     second = services.api_token_issue(user=researcher)
     assert first.key != second.key
-    assert selectors.api_token_get(user=researcher) == second
+    assert selectors.api_token_get(user=researcher) == second.record
     client = Client()
     assert client.get("/api/v1/cases/", HTTP_AUTHORIZATION=f"Token {first.key}").status_code == 401
     assert client.get("/api/v1/cases/", HTTP_AUTHORIZATION=f"Token {second.key}").status_code == 200
     entries = AuditEntry.objects.filter(actor=researcher).order_by("pk")
-    assert [(e.action, e.after) for e in entries] == [
-        (AuditAction.API_TOKEN_ISSUE, {"replaced": False}),
-        (AuditAction.API_TOKEN_ISSUE, {"replaced": True}),
+    assert [(e.action, e.after["replaced"]) for e in entries] == [
+        (AuditAction.API_TOKEN_ISSUE, False),
+        (AuditAction.API_TOKEN_ISSUE, True),
     ]
+    assert entries[1].after["expires"] == second.record.expiry.isoformat()
     assert first.key not in str(list(entries.values()))  # the log never holds a token
 
 
@@ -188,3 +190,38 @@ def test_only_researchers_get_a_token(outsider):
     with pytest.raises(PermissionDenied):
         services.api_token_issue(user=outsider)
     assert selectors.api_token_get(user=outsider) is None
+
+
+def test_a_token_is_kept_only_as_a_hash(researcher):
+    from knox.models import AuthToken
+
+    issued = services.api_token_issue(user=researcher)
+    row = AuthToken.objects.values().get()
+    assert issued.key not in str(row)
+    assert row["token_key"] == issued.key[: len(row["token_key"])]  # its first characters
+
+
+def test_beat_deletes_expired_tokens_and_those_of_users_who_left_the_researchers(
+    researcher, moderator, time_machine
+):
+    from datetime import timedelta
+
+    from knox.models import AuthToken
+
+    from research.tasks import api_tokens_purge_task
+    from tests.factories import UserFactory
+
+    leaver = UserFactory(username="leaver", groups=["researchers"])
+    services.api_token_issue(user=researcher)
+    services.api_token_issue(user=moderator)
+    services.api_token_issue(user=leaver)
+    assert api_tokens_purge_task() == 0
+    leaver.groups.clear()
+    assert api_tokens_purge_task() == 1
+    assert set(AuthToken.objects.values_list("user__username", flat=True)) == {
+        "researcher",
+        "moderator",
+    }
+    time_machine.move_to(timezone.now() + timedelta(days=91))
+    assert api_tokens_purge_task() == 2
+    assert not AuthToken.objects.exists()

@@ -23,6 +23,7 @@ from reports.tasks import (
     watch_hit_notify_task,
 )
 from tests.factories import ConscriptFactory, UserFactory, region
+from tests.helpers import log_in
 
 pytestmark = pytest.mark.django_db
 
@@ -466,7 +467,7 @@ def test_watches_and_leads_are_shown_to_nobody_but_moderators(client, who, reque
     watches.watch_hits_for_report(report_id=found.pk)
     record = ConscriptFactory(surname="Горлицын", given_name="Тимофей", birth_year=2004)
     if who != "anonymous":
-        client.force_login(request.getfixturevalue(who))
+        log_in(client, request.getfixturevalue(who))
     leads = client.get(reverse("reports:leads"))
     assert leads.status_code == (302 if who == "anonymous" else 403)
     detail = client.get(reverse("reports:detail", args=[found.pk]))

@@ -5,6 +5,7 @@ run in-process. ``DATABASE_URL=postgres://…`` switches to PostgreSQL and
 ``REDIS_URL`` to a Redis broker served by real workers.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -23,7 +24,7 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[:
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "core.admin_site.AdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -34,7 +35,10 @@ INSTALLED_APPS = [
     "django_filters",
     "django_celery_beat",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "core",
@@ -52,10 +56,16 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    # Last, so that it sees the response first (core.middleware says why).
+    # Before the second step and axes, so that their answers are marked private too
+    # (core.middleware says why).
     "core.middleware.PrivateCacheMiddleware",
+    # Moderators and admins finish signing in with a TOTP code (core.second_factor).
+    "core.middleware.SecondFactorMiddleware",
+    # Last, as django-axes asks: answers a locked-out sign-in with its page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -103,6 +113,30 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
+
+# --- Signing in (core.account_views) ---------------------------------------------------------
+# django-axes counts failed sign-ins per user name and client address (core.ratelimit's
+# client_ip, so the same proxy setting applies); after LOGIN_FAILURE_LIMIT failures that
+# pair is locked out for LOGIN_LOCKOUT_MINUTES, the right password included.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=30))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "core.ratelimit.client_ip"
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+# Posts to the login page per client address, whatever the user name (core.ratelimit).
+LOGIN_RATE_LIMIT = env("LOGIN_RATE_LIMIT", default="20/minute")
+# Sessions end when the browser closes, and on the server after SESSION_SECONDS (8 h:
+# a working day) of no new sign-in. Every account here is staff (relatives have none).
+SESSION_EXPIRE_AT_BROWSER_CLOSE = env.bool("SESSION_EXPIRE_AT_BROWSER_CLOSE", default=True)
+SESSION_COOKIE_AGE = env.int("SESSION_SECONDS", default=8 * 3600)
+# The second factor (django-otp, TOTP): the name an authenticator app shows.
+OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="Conscript Tracker")
 
 # --- Internationalisation --------------------------------------------------
 # Russian is what most relatives read; English is for journalists/researchers.
@@ -235,6 +269,9 @@ LOGGING = {
 # --- Research tools and the REST API (research/) ---------------------------------
 #: Exports with more rows than this are written by a Celery worker.
 EXPORT_SYNC_LIMIT = env.int("EXPORT_SYNC_LIMIT", default=2000)
+#: Export files can be downloaded for this many days; beat then deletes them
+#: (research.exports_purge). The log row stays.
+EXPORT_KEEP_DAYS = env.int("EXPORT_KEEP_DAYS", default=7)
 # Uploaded lists (reports.uploads): files up to this size; lists with more rows than
 # LIST_UPLOAD_SYNC_ROWS are read by a Celery worker while the page shows progress.
 LIST_UPLOAD_MAX_BYTES = env.int("LIST_UPLOAD_MAX_BYTES", default=20 * 1024 * 1024)
@@ -252,7 +289,9 @@ API_THROTTLE_RATES = {
 }
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        # Hashed, expiring tokens (django-rest-knox), refused once the user is no
+        # researcher any more (research.authentication).
+        "research.authentication.ResearcherTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
@@ -267,6 +306,14 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
+#: API tokens (research.services.api_token_issue): only a hash is stored, the token is
+#: shown once, and it stops working after API_TOKEN_DAYS or when its user stops being a
+#: researcher. "Authorization: Token <token>", as before.
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(days=env.int("API_TOKEN_DAYS", default=90)),
+    "AUTH_HEADER_PREFIX": "Token",
+    "AUTO_REFRESH": False,
+}
 SPECTACULAR_SETTINGS = {
     "TITLE": "Conscript Tracker API",
     "DESCRIPTION": (
@@ -276,8 +323,12 @@ SPECTACULAR_SETTINGS = {
         "parameter (400) maps each parameter to its messages, "
         '`{"birth_year": ["Ensure this value is less than or equal to 2015."]}` '
         "(the `ValidationError` schema); any other error says what went wrong in "
-        '`detail`, `{"detail": "Not found."}` (the `Error` schema): 401 for a missing '
-        "or wrong token, 404 for no such record or page, 429 when throttled."
+        '`detail`, `{"detail": "Not found."}` (the `Error` schema): 401 for a missing, '
+        "wrong, expired or revoked token, 404 for no such record or page, 429 when "
+        "throttled.\n\nTokens (`Authorization: Token <token>`) are issued on a "
+        "researcher's profile page and shown once: only a hash is stored. A token expires "
+        "after 90 days (`API_TOKEN_DAYS`) and is revoked when its user stops being a "
+        "researcher."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
@@ -346,6 +397,10 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Contacts, followers' and watches' addresses past their retention (reports.retention).
     "retention-purge": {"task": "reports.retention_purge", "schedule": 24 * 3600.0},
+    # Export files past EXPORT_KEEP_DAYS are deleted (research.services.export_files_purge).
+    "exports-purge": {"task": "research.exports_purge", "schedule": 3600.0},
+    # API tokens that expired or whose user is no researcher any more.
+    "api-tokens-purge": {"task": "research.api_tokens_purge", "schedule": 3600.0},
     "sources-poll-due": {"task": "sources.poll_due_sources", "schedule": 60.0},
     "sources-requeue-stale": {"task": "sources.requeue_stale_items", "schedule": 300.0},
 }
