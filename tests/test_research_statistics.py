@@ -9,10 +9,15 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from conscripts.models import StatusChange
 from research import statistics as research
 from research.models import StatisticsSnapshot
-from tests.factories import ConscriptFactory, UnitFactory, UserFactory, region
+from tests.factories import (
+    ConscriptFactory,
+    UnitFactory,
+    UserFactory,
+    region,
+    status_change_create,
+)
 from tests.helpers import statistics_cache_forget
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_cached_statistics")]
@@ -44,13 +49,11 @@ def test_it_lists_top_units_and_weekly_counts(client):
     unit = UnitFactory(number="12345")
     people = ConscriptFactory.create_batch(3, unit=unit)
     ConscriptFactory(unit=UnitFactory(number="54321"))
-    StatusChange.objects.create(
-        conscript=people[0], to_status="captured", effective_date=date(2024, 9, 2)
-    )
+    status_change_create(conscript=people[0], to_status="captured", effective_date=date(2024, 9, 2))
     # Counted in the week it happened, not the week it was recorded; undated: not counted.
-    StatusChange.objects.create(conscript=people[1], to_status="captured")
+    status_change_create(conscript=people[1], to_status="captured")
     hidden = ConscriptFactory(is_public=False)
-    StatusChange.objects.create(conscript=hidden, to_status="dead", effective_date=date(2024, 9, 2))
+    status_change_create(conscript=hidden, to_status="dead", effective_date=date(2024, 9, 2))
     data = research.statistics()
     assert data["top_units"][0] == {"id": unit.pk, "number": "12345", "name": "", "n": 3}
     assert sum(w["new_people"] for w in data["weekly"]) == 4
