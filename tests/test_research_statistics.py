@@ -183,3 +183,27 @@ def test_beat_schedules_the_statistics_refresh(settings):
     entry = settings.CELERY_BEAT_SCHEDULE["statistics-refresh"]
     assert entry["task"] == "conscripts.statistics_refresh"
     assert entry["schedule"] <= settings.STATISTICS_CACHE_SECONDS
+
+
+def test_the_charts_are_rendered_once_per_computation_and_language(client, settings):
+    settings.STATISTICS_CACHE_SECONDS = 60
+    ConscriptFactory(home_region=region("KRS"))
+    fragment = "research/_statistics_figures.html"
+
+    def rendered(**headers) -> tuple[bool, str]:
+        response = client.get(URL, **headers)
+        return fragment in [t.name for t in response.templates], response.content.decode()
+
+    first, page = rendered(HTTP_ACCEPT_LANGUAGE="ru")
+    again, same = rendered(HTTP_ACCEPT_LANGUAGE="ru")
+    assert first and not again and "<svg" in same
+    assert (
+        same[same.index("<svg") :].split("</svg>")[0]
+        == page[page.index("<svg") :].split("</svg>")[0]
+    )
+    english, page_en = rendered(HTTP_ACCEPT_LANGUAGE="en")
+    assert english and "By home region" in page_en
+    ConscriptFactory(home_region=region("KRS"))
+    research.statistics(refresh=True)  # beat recomputes the figures
+    fresh, page = rendered(HTTP_ACCEPT_LANGUAGE="ru")
+    assert fresh and 'data-testid="total">2<' in page
