@@ -41,6 +41,9 @@ from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+#: The checkout gunicorn serves (default: this one). Another commit's tree, exported with
+#: ``git archive``, gives a "before" figure on the same database.
+APP_ROOT = Path(os.environ.get("BENCH_APP_ROOT") or ROOT)
 PG_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432")
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -337,7 +340,10 @@ def main(argv=None) -> dict:
     )
     python = sys.executable
     subprocess.run(
-        [python, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True
+        [python, "manage.py", "collectstatic", "--noinput", "-v0"],
+        cwd=APP_ROOT,
+        env=env,
+        check=True,
     )
     import django
 
@@ -372,7 +378,7 @@ def main(argv=None) -> dict:
             "--access-logfile",
             "-" if os.environ.get("BENCH_ACCESS_LOG") else "/dev/null",
         ],
-        cwd=ROOT,
+        cwd=APP_ROOT,
         env=env,
         start_new_session=True,
     )
