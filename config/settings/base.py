@@ -89,6 +89,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 IS_POSTGRES = DATABASES["default"]["ENGINE"] == "config.postgresql"
+# Behind PgBouncer in transaction pooling mode (docker-compose): no server-side cursors
+# (a cursor does not outlive the transaction's server connection) and no prepared
+# statements (another client may get the connection next).
+if IS_POSTGRES and env.bool("DATABASE_PGBOUNCER", default=False):
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = None
 # A streaming replica for the research pages', the API's and the statistics' reads
 # (core.replica): reads after a write, in the request or for a while in the session, stay on
 # the primary.
