@@ -19,7 +19,7 @@ from __future__ import annotations
 import threading
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import date, datetime, timedelta
 
 from django.db import connections, transaction
@@ -121,7 +121,8 @@ class _Scope:
 def tallies_kept(conscript_ids: Iterable[int] = (), *, new: Iterable[int] = ()) -> Iterator[_Scope]:
     """Keep the tallies true to what the block changes about these people.
 
-    Enter it inside the service's transaction, after locking the people, and name every
+    Enter it inside the service's transaction (else it opens one), after locking the
+    people, and name every
     person the block may change (``scope.watch(ids)`` adds more; ``new=`` names people
     created in the block, who counted for nothing before it). Blocks nest: an inner one
     (a service calling another) only adds its people to the outermost, which counts once
@@ -133,18 +134,21 @@ def tallies_kept(conscript_ids: Iterable[int] = (), *, new: Iterable[int] = ()) 
         scope.watch(new, new=True)
         yield scope
         return
-    if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("tallies_kept must run inside the transaction of the change")
-    scope = _local.scope = _Scope()
-    try:
-        scope.watch(conscript_ids)
-        scope.watch(new, new=True)
-        yield scope
-        after = contributions(scope.ids)
-    finally:
-        _local.scope = None
-    delta = {key: after[key] - scope.before[key] for key in after.keys() | scope.before.keys()}
-    tallies_add(delta)
+    # Services run in their transaction already; a caller outside one (a script, a test
+    # calling conscript_recompute_status) gets one here, so the counts move with the change.
+    with ExitStack() as stack:
+        if not transaction.get_connection().in_atomic_block:
+            stack.enter_context(transaction.atomic())
+        scope = _local.scope = _Scope()
+        try:
+            scope.watch(conscript_ids)
+            scope.watch(new, new=True)
+            yield scope
+            after = contributions(scope.ids)
+        finally:
+            _local.scope = None
+        before = scope.before
+        tallies_add({key: after[key] - before[key] for key in after.keys() | before.keys()})
 
 
 def tallies_count_new(conscript_ids: Iterable[int]) -> None:
