@@ -480,6 +480,56 @@ class StatusChange(models.Model):
         return f"{self.from_status or '—'} → {self.to_status}"
 
 
+class TallyKind(models.IntegerChoices):
+    """What a ``Tally`` row counts; each kind fills only some of the key's columns."""
+
+    #: Public people by (Kursk window, home region, status).
+    PEOPLE_REGION_STATUS = 1
+    #: Public people with a unit, by (Kursk window, unit, status).
+    PEOPLE_UNIT_STATUS = 2
+    #: Public people by (Kursk window, week they were added).
+    PEOPLE_WEEK = 3
+    #: Counted status changes of public people by (Kursk window, week of the event).
+    CHANGES_WEEK = 4
+    #: Counted status changes of public people with a unit, by (unit, week, new status).
+    CHANGES_UNIT_WEEK_STATUS = 5
+
+
+#: ``Tally.week`` of a status change without an effective date, and of kinds without weeks.
+NO_WEEK = date(1, 1, 1)
+
+
+class Tally(models.Model):
+    """A running count behind the public statistics and the unit pages.
+
+    Kept by the services that create, correct, hide, merge people and add or retract
+    evidence (``conscripts.tallies.tallies_kept``), in their own transactions; rebuilt
+    from scratch by ``manage.py tallies_rebuild``. "Counted" is what the statistics
+    count: public people not merged away, and their status changes not decided by
+    retracted evidence. Columns a kind does not use hold 0, "" or ``NO_WEEK`` rather
+    than NULL, so that one unique key (and an upsert on it) works on every backend.
+    """
+
+    kind = models.PositiveSmallIntegerField(choices=TallyKind.choices)
+    kursk = models.BooleanField(default=False)
+    region_id = models.IntegerField(default=0)
+    unit_id = models.IntegerField(default=0)
+    status = models.CharField(max_length=10, blank=True, default="")
+    week = models.DateField(default=NO_WEEK)
+    n = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "kursk", "region_id", "unit_id", "status", "week"],
+                name="tally_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{TallyKind(self.kind).label}: {self.n}"
+
+
 class NameKeyKind(models.TextChoices):
     SURNAME = "surname", _("surname")
     GIVEN = "given", _("given name")

@@ -6,14 +6,12 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, DateField, QuerySet
-from django.db.models.functions import TruncWeek
+from django.db.models import Sum
 from django.utils import timezone
 
-from conscripts.models import Conscript, Status, StatusChange
+from conscripts.models import NO_WEEK, MilitaryUnit, Region, Status, Tally, TallyKind
 
 from .models import StatisticsSnapshot
-from .selectors import kursk_window_q
 
 TOP_UNITS = 10
 
@@ -60,65 +58,63 @@ def statistics(*, kursk: bool = False, refresh: bool = False) -> dict:
     return data
 
 
-def _weekly(queryset: QuerySet, field: str) -> dict:
-    """Rows per week of ``field`` (weeks start on Monday, in the site's time zone)."""
-    return dict(
-        queryset.filter(**{f"{field}__isnull": False})
-        .annotate(week=TruncWeek(field, output_field=DateField()))
-        .values_list("week")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
+def _sums(kind: int, kursk: bool, *columns: str) -> list[tuple]:
+    """``(*columns, n)`` of one kind of tally, summed over what the columns leave out (the
+    Kursk window too, unless ``kursk``); groups that sum to zero are left out."""
+    tallies = Tally.objects.filter(kind=kind)
+    if kursk:
+        tallies = tallies.filter(kursk=True)
+    return [
+        row for row in tallies.values_list(*columns).annotate(total=Sum("n")).order_by() if row[-1]
+    ]
 
 
 def _compute_statistics(*, kursk: bool) -> dict:
-    people = Conscript.objects.public()
-    changes = StatusChange.objects.filter(
-        conscript__is_public=True, conscript__merged_into__isnull=True
-    )
-    if kursk:
-        people = people.filter(kursk_window_q())
-        changes = changes.filter(kursk_window_q("conscript__"))
-    # One pass gives both the status totals and the regions.
+    """The figures, from the running tallies (``conscripts.tallies``): a few hundred rows
+    instead of a million people and their status changes."""
     by_status: dict[str, int] = {}
-    regions: dict[str, dict] = {}
-    for row in (
-        people.values("status", "home_region__code", "home_region__name_ru", "home_region__name_en")
-        .annotate(n=Count("pk"))
-        .order_by()
-    ):
-        by_status[row["status"]] = by_status.get(row["status"], 0) + row["n"]
-        code = row["home_region__code"] or ""
-        region = regions.setdefault(
-            code,
+    per_region: dict[int, dict[str, int]] = {}
+    for region_id, status, n in _sums(TallyKind.PEOPLE_REGION_STATUS, kursk, "region_id", "status"):
+        by_status[status] = by_status.get(status, 0) + n
+        per_region.setdefault(region_id, {})[status] = n
+    names = {
+        pk: (code, name_ru, name_en)
+        for pk, code, name_ru, name_en in Region.objects.filter(pk__in=per_region).values_list(
+            "pk", "code", "name_ru", "name_en"
+        )
+    }
+    regions = []
+    for region_id, statuses in per_region.items():
+        code, name_ru, name_en = names.get(region_id, ("", "", ""))
+        # The map colours a region by its share of each status (research.maps).
+        regions.append(
             {
                 "code": code,
-                "name_ru": row["home_region__name_ru"] or "",
-                "name_en": row["home_region__name_en"] or "",
-                "n": 0,
-                "by_status": {},
-            },
+                "name_ru": name_ru,
+                "name_en": name_en,
+                "n": sum(statuses.values()),
+                "by_status": statuses,
+            }
         )
-        region["n"] += row["n"]
-        # The map colours a region by its share of each status (research.maps).
-        region["by_status"][row["status"]] = row["n"]
-    by_region = sorted(regions.values(), key=lambda r: (-r["n"], r["name_ru"]))
-    top_units = list(
-        people.filter(unit__isnull=False)
-        .values("unit", "unit__number", "unit__name")
-        .annotate(n=Count("pk"))
-        .order_by("-n", "unit__number")[:TOP_UNITS]
-    )
-    new_people = _weekly(people, "created_at")
+    by_region = sorted(regions, key=lambda r: (-r["n"], r["name_ru"]))
+    per_unit = dict(_sums(TallyKind.PEOPLE_UNIT_STATUS, kursk, "unit_id"))
+    units = {
+        pk: (number, name)
+        for pk, number, name in MilitaryUnit.objects.filter(pk__in=per_unit).values_list(
+            "pk", "number", "name"
+        )
+    }
+    # As before: most people first, then by number (units without a number last).
+    top = sorted(
+        per_unit,
+        key=lambda pk: (-per_unit[pk], units[pk][0] is None, units[pk][0] or ""),
+    )[:TOP_UNITS]
+    new_people = dict(_sums(TallyKind.PEOPLE_WEEK, kursk, "week"))
     # A change counts in the week it happened (its evidence's date), not the week a
-    # moderator recorded it.
-    new_changes = _weekly(changes, "effective_date")
-    # As on the case page, a change decided by evidence later retracted does not count.
-    # Subtracted rather than excluded: the few retracted rows come from a partial index,
-    # while excluding them in the main count doubles its cost (1 → 2 s at 1 M people).
-    retracted = changes.filter(evidence__retracted_at__isnull=False)
-    for week, n in _weekly(retracted, "effective_date").items():
-        new_changes[week] -= n
+    # moderator recorded it; undated changes are not on the weekly chart.
+    new_changes = {
+        week: n for week, n in _sums(TallyKind.CHANGES_WEEK, kursk, "week") if week != NO_WEEK
+    }
     weeks = sorted(set(new_people) | set(new_changes))
     return {
         "kursk": kursk,
@@ -128,12 +124,12 @@ def _compute_statistics(*, kursk: bool) -> dict:
         "top_units": [
             {
                 # The id links the unit's page (research.views.unit_detail).
-                "id": u["unit"],
-                "number": u["unit__number"] or "",
-                "name": u["unit__name"] or "",
-                "n": u["n"],
+                "id": pk,
+                "number": units[pk][0] or "",
+                "name": units[pk][1] or "",
+                "n": per_unit[pk],
             }
-            for u in top_units
+            for pk in top
         ],
         "weekly": [
             {

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from core.replica import replica_reads
 from core.tasks import PERIODIC_TASK_OPTIONS, TASK_OPTIONS, time_limits
 
 from . import services
@@ -23,10 +24,13 @@ def export_task(job_id: int) -> None:
 
 @shared_task(name="conscripts.statistics_refresh", **PERIODIC_TASK_OPTIONS, **time_limits(120))
 def statistics_refresh_task() -> None:
-    """Recompute the public statistics into the cache (scheduled by beat)."""
+    """Recompute the public statistics into the cache (scheduled by beat). Their reads go
+    to the replica when there is one (``core.replica``)."""
     for kursk in (False, True):
-        statistics(kursk=kursk, refresh=True)
-    unit_figures(refresh=True)
+        with replica_reads():
+            statistics(kursk=kursk, refresh=True)
+    with replica_reads():
+        unit_figures(refresh=True)
 
 
 @shared_task(name="research.figures_snapshot_write", **TASK_OPTIONS, **time_limits(1800))

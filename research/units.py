@@ -2,9 +2,8 @@
 statistics (``research.statistics``) and refreshed with them by beat.
 
 A unit page reads its unit's part. Counting one large unit's status changes live costs
-close to a second at a million people (30,000 people's timelines joined); counting all
-units in two grouped queries costs about as much, once per refresh instead of once per
-visit.
+close to a second at a million people (30,000 people's timelines joined); the figures of
+every unit are read from the running tallies (``conscripts.tallies``) instead.
 """
 
 from __future__ import annotations
@@ -14,11 +13,10 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, DateField, QuerySet
-from django.db.models.functions import TruncWeek
+from django.db.models import Sum
 from django.utils import timezone
 
-from conscripts.models import Conscript, Status, StatusChange
+from conscripts.models import NO_WEEK, Status, Tally, TallyKind
 
 from .models import StatisticsSnapshot
 
@@ -57,54 +55,36 @@ def unit_figures(*, refresh: bool = False) -> dict:
     return data
 
 
-def _grouped_by_week(changes: QuerySet) -> QuerySet:
-    return (
-        changes.filter(effective_date__isnull=False)
-        .annotate(week=TruncWeek("effective_date", output_field=DateField()))
-        .values_list("conscript__unit", "week", "to_status")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-
-
-def _undated(changes: QuerySet) -> QuerySet:
-    return (
-        changes.filter(effective_date__isnull=True)
-        .values_list("conscript__unit")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-
-
 def _compute() -> dict:
+    """From the running tallies (``conscripts.tallies``), summed over the Kursk window."""
     units: dict[str, dict] = {}
 
     def unit(pk) -> dict:
         return units.setdefault(str(pk), {"by_status": {}, "weekly": {}, "undated": 0})
 
     for pk, status, n in (
-        Conscript.objects.public()
-        .filter(unit__isnull=False)
-        .values_list("unit", "status")
-        .annotate(n=Count("pk"))
+        Tally.objects.filter(kind=TallyKind.PEOPLE_UNIT_STATUS)
+        .values_list("unit_id", "status")
+        .annotate(total=Sum("n"))
         .order_by()
     ):
-        unit(pk)["by_status"][status] = n
-    changes = StatusChange.objects.filter(
-        conscript__is_public=True,
-        conscript__merged_into__isnull=True,
-        conscript__unit__isnull=False,
-    )
-    # As on the case page, a change decided by evidence later retracted does not count;
-    # subtracted rather than excluded, as the statistics do (the few retracted rows come
-    # from a partial index).
-    retracted = changes.filter(evidence__retracted_at__isnull=False)
-    for sign, queryset in ((1, changes), (-1, retracted)):
-        for pk, week, status, n in _grouped_by_week(queryset):
-            counts = unit(pk)["weekly"].setdefault(week.isoformat(), [0] * len(Status.values))
-            counts[_STATUS_INDEX[status]] += sign * n
-        for pk, n in _undated(queryset):
-            unit(pk)["undated"] += sign * n
+        if n:
+            unit(pk)["by_status"][status] = n
+    # As on the case page, a change decided by evidence later retracted does not count
+    # (the tallies leave it out).
+    for pk, week, status, n in (
+        Tally.objects.filter(kind=TallyKind.CHANGES_UNIT_WEEK_STATUS)
+        .values_list("unit_id", "week", "status")
+        .annotate(total=Sum("n"))
+        .order_by()
+    ):
+        if not n:
+            continue
+        if week == NO_WEEK:
+            unit(pk)["undated"] += n
+            continue
+        counts = unit(pk)["weekly"].setdefault(week.isoformat(), [0] * len(Status.values))
+        counts[_STATUS_INDEX[status]] += n
     for figures in units.values():
         figures["weekly"] = {w: c for w, c in sorted(figures["weekly"].items()) if any(c)}
     # One JSON text per unit: a page decodes its own unit, not every unit's weeks (a

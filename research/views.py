@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import (
     FileResponse,
@@ -23,11 +24,13 @@ from django.http import (
     StreamingHttpResponse,
 )
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 from django.utils.dateparse import parse_datetime
 from django.utils.formats import date_format
 from django.utils.functional import cached_property
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -337,28 +340,53 @@ def _bars(rows: list[dict], *, label) -> dict:
     }
 
 
+def _figures_context(data: dict, kursk: bool) -> dict:
+    regions = _regions(data)
+    weekly = data["weekly"]
+    return {
+        "window_query": "window=kursk" if kursk else "",
+        "total": data["total"],
+        "by_status": [{**row, "label": Status(row["status"]).label} for row in data["by_status"]],
+        "regions": regions,
+        "region_chart": _bars(regions[:CHART_REGIONS], label=lambda r: r["name"]),
+        "regions_left_out": max(0, len(regions) - CHART_REGIONS),
+        "top_units": [{**u, "label": _unit_label(u)} for u in data["top_units"]],
+        "weekly": weekly,
+        "weekly_chart": _weekly_chart(weekly),
+    }
+
+
+def statistics_html_key(*, kursk: bool, language: str) -> str:
+    return f"research:statistics-html:v1:{'kursk' if kursk else 'all'}:{language}"
+
+
+def _figures_html(data: dict, kursk: bool) -> str:
+    """The tables and SVG charts of the statistics page, rendered once per computation of
+    the figures and language, and cached as long as the figures are (rendering the
+    charts on every visit cost more than the rest of the page)."""
+    lifetime = 3 * settings.STATISTICS_CACHE_SECONDS
+    key = statistics_html_key(kursk=kursk, language=translation.get_language())
+    computed_at = data.get("computed_at") or ""
+    cached = cache.get(key) if lifetime else None
+    if cached is not None and cached[0] == computed_at:
+        return mark_safe(cached[1])  # noqa: S308 (our own template's output)
+    html = render_to_string("research/_statistics_figures.html", _figures_context(data, kursk))
+    if lifetime:
+        cache.set(key, (computed_at, html), lifetime)
+    return mark_safe(html)  # noqa: S308
+
+
 @require_GET
 def statistics(request):
     kursk = _kursk(request)
     data = statistics_data(kursk=kursk)
-    by_status = [{**row, "label": Status(row["status"]).label} for row in data["by_status"]]
-    regions = _regions(data)
-    units = [{**u, "label": _unit_label(u)} for u in data["top_units"]]
-    weekly = data["weekly"]
     return render(
         request,
         "research/statistics.html",
         {
             "kursk": kursk,
-            "window_query": "window=kursk" if kursk else "",
             "total": data["total"],
-            "by_status": by_status,
-            "regions": regions,
-            "region_chart": _bars(regions[:CHART_REGIONS], label=lambda r: r["name"]),
-            "regions_left_out": max(0, len(regions) - CHART_REGIONS),
-            "top_units": units,
-            "weekly": weekly,
-            "weekly_chart": _weekly_chart(weekly),
+            "figures_html": _figures_html(data, kursk),
             "kursk_start": KURSK_WINDOW_START,
             "computed_at": parse_datetime(data.get("computed_at") or ""),
         },

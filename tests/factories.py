@@ -3,6 +3,7 @@
 import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.db import transaction
 
 from conscripts.models import (
     Conscript,
@@ -11,9 +12,11 @@ from conscripts.models import (
     MilitaryUnit,
     Region,
     Status,
+    StatusChange,
     evidence_kinds_mask,
 )
 from conscripts.search import name_keys, vocabulary_add
+from conscripts.tallies import tallies_count_new, tallies_kept
 from core.dates import today
 from reports.models import Report
 from reports.services import report_submit
@@ -80,7 +83,17 @@ class ConscriptFactory(factory.django.DjangoModelFactory):
         )
         kwargs.update(keys)
         vocabulary_add([keys])
-        return super()._create(model_class, *args, **kwargs)
+        person = super()._create(model_class, *args, **kwargs)
+        # ...and the statistics' tallies, as conscript_create does.
+        tallies_count_new([person.pk])
+        return person
+
+
+def status_change_create(**fields) -> StatusChange:
+    """A step of a timeline written directly (to build a state), counted into the
+    statistics' tallies as the services count the steps they write."""
+    with transaction.atomic(), tallies_kept([fields["conscript"].pk]):
+        return StatusChange.objects.create(**fields)
 
 
 class EvidenceFactory(factory.django.DjangoModelFactory):

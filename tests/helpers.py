@@ -67,12 +67,22 @@ def broker_purge() -> None:
 def statistics_cache_forget() -> None:
     """Drop the cached statistics, and only them: the Redis database is shared with the
     Celery broker, so no ``cache.clear()``."""
+    from django.conf import settings
     from django.core.cache import cache
 
     from research.statistics import statistics_cache_key
     from research.units import UNIT_FIGURES_KEY
+    from research.views import statistics_html_key
 
-    cache.delete_many([statistics_cache_key(kursk=k) for k in (False, True)] + [UNIT_FIGURES_KEY])
+    cache.delete_many(
+        [statistics_cache_key(kursk=k) for k in (False, True)]
+        + [UNIT_FIGURES_KEY]
+        + [
+            statistics_html_key(kursk=k, language=code)
+            for k in (False, True)
+            for code, _name in settings.LANGUAGES
+        ]
+    )
 
 
 # --- Reports and pages ------------------------------------------------------------------

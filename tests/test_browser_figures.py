@@ -8,9 +8,15 @@ from datetime import date
 import pytest
 from django.test import Client
 
-from conscripts.models import Conscript, StatusChange
+from conscripts.models import Conscript
 from research.models import FiguresSnapshot
-from tests.factories import ConscriptFactory, UnitFactory, UserFactory, region
+from tests.factories import (
+    ConscriptFactory,
+    UnitFactory,
+    UserFactory,
+    region,
+    status_change_create,
+)
 from tests.helpers import log_in
 
 pytestmark = [
@@ -61,10 +67,10 @@ def records():
     ]
     ConscriptFactory(surname="Скрытов", status="captured", home_region=kursk, unit=unit,
                      is_public=False)  # fmt: skip
-    StatusChange.objects.create(conscript=people[0], to_status="captured",
-                                effective_date=date(2024, 8, 14))  # fmt: skip
-    StatusChange.objects.create(conscript=people[1], to_status="captured",
-                                effective_date=date(2024, 10, 2))  # fmt: skip
+    status_change_create(conscript=people[0], to_status="captured",
+                         effective_date=date(2024, 8, 14))  # fmt: skip
+    status_change_create(conscript=people[1], to_status="captured",
+                         effective_date=date(2024, 10, 2))  # fmt: skip
     return {"unit": unit, "people": people}
 
 

@@ -51,3 +51,44 @@ def test_redis_keeps_queued_tasks_across_a_restart():
     command = redis["command"]
     assert command[command.index("--appendonly") + 1] == "yes"
     assert any(v.startswith("redisdata:/data") for v in redis["volumes"])
+
+
+def test_the_app_reaches_postgresql_through_pgbouncer_and_migrates_direct():
+    services = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+    bouncer = services["pgbouncer"]
+    assert bouncer["environment"]["POOL_MODE"] == "transaction"
+    assert bouncer["environment"]["DATABASE_URL"].endswith("@db:5432/conscripts")
+    assert bouncer["depends_on"]["db"]["condition"] == "service_healthy"
+    for name in ("web", "worker", "extractor", "beat"):
+        environment = services[name]["environment"]
+        assert "@pgbouncer:6432/" in environment["DATABASE_URL"], name
+        assert environment["DATABASE_PGBOUNCER"] == "true"
+        assert services[name]["depends_on"]["pgbouncer"]["condition"] == "service_healthy"
+    # Migrations take session-level locks: straight to the database, not the pool.
+    assert (
+        "@db:5432/conscripts DATABASE_PGBOUNCER=false python manage.py migrate"
+        in (services["web"]["command"])
+    )
+
+
+def test_each_queue_has_its_own_worker_pool_sized_on_its_own():
+    services = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+    assert "--concurrency=${WORKER_CONCURRENCY:-2}" in services["worker"]["command"]
+    assert "--concurrency=${EXTRACTOR_CONCURRENCY:-2}" in services["extractor"]["command"]
+
+
+def test_behind_pgbouncer_django_uses_no_server_side_cursors_nor_prepared_statements():
+    code = (
+        "from django.conf import settings; d = settings.DATABASES['default'];"
+        "print(d.get('DISABLE_SERVER_SIDE_CURSORS'),"
+        " d.get('OPTIONS', {}).get('prepare_threshold', 5))"
+    )
+    import os
+    import sys
+
+    env = dict(os.environ, DATABASE_PGBOUNCER="true", DJANGO_SETTINGS_MODULE="config.settings.base")
+    done = subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); {code}"],
+        cwd=ROOT, env=env, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert done.stdout.split() == ["True", "None"]

@@ -11,9 +11,14 @@ import pytest
 from django.urls import reverse
 
 from conscripts import geo
-from conscripts.models import StatusChange
 from research import maps
-from tests.factories import ConscriptFactory, EvidenceFactory, UnitFactory, region
+from tests.factories import (
+    ConscriptFactory,
+    EvidenceFactory,
+    UnitFactory,
+    region,
+    status_change_create,
+)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_cached_statistics")]
 
@@ -91,17 +96,17 @@ def test_a_unit_page_counts_its_public_people_and_their_changes_by_week(client):
     captured = ConscriptFactory(unit=unit, status="captured", surname="Ладыгин")
     ConscriptFactory(unit=unit, status="missing", surname="Сорокин")
     hidden = ConscriptFactory(unit=unit, status="dead", surname="Скрытов", is_public=False)
-    StatusChange.objects.create(conscript=captured, to_status="captured",
-                                effective_date=date(2024, 8, 14))  # fmt: skip
-    StatusChange.objects.create(conscript=captured, to_status="captured")  # no date
-    StatusChange.objects.create(conscript=hidden, to_status="dead",
-                                effective_date=date(2024, 8, 14))  # fmt: skip
+    status_change_create(conscript=captured, to_status="captured",
+                         effective_date=date(2024, 8, 14))  # fmt: skip
+    status_change_create(conscript=captured, to_status="captured")  # no date
+    status_change_create(conscript=hidden, to_status="dead",
+                         effective_date=date(2024, 8, 14))  # fmt: skip
     retracted = EvidenceFactory(conscript=captured, claimed_status="dead")
     from django.utils import timezone
 
     type(retracted).objects.filter(pk=retracted.pk).update(retracted_at=timezone.now())
-    StatusChange.objects.create(conscript=captured, to_status="dead", evidence=retracted,
-                                effective_date=date(2024, 9, 2))  # fmt: skip
+    status_change_create(conscript=captured, to_status="dead", evidence=retracted,
+                         effective_date=date(2024, 9, 2))  # fmt: skip
     url = reverse("research:unit", args=[unit.pk])
     page = client.get(url, HTTP_ACCEPT_LANGUAGE="ru").content.decode()
     assert "Воинская часть 41520" in page and "Мотострелковый полк" in page
@@ -156,10 +161,10 @@ def test_units_are_linked_from_case_pages_search_results_and_the_statistics(clie
 def test_the_weekly_chart_has_axes_dates_and_its_table_folded(client):
     unit = UnitFactory(number="41520")
     person = ConscriptFactory(unit=unit)
-    StatusChange.objects.create(conscript=person, to_status="captured",
-                                effective_date=date(2024, 8, 14))  # fmt: skip
-    StatusChange.objects.create(conscript=person, to_status="returned",
-                                effective_date=date(2024, 11, 20))  # fmt: skip
+    status_change_create(conscript=person, to_status="captured",
+                         effective_date=date(2024, 8, 14))  # fmt: skip
+    status_change_create(conscript=person, to_status="returned",
+                         effective_date=date(2024, 11, 20))  # fmt: skip
     page = client.get(reverse("research:statistics"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     chart = re.search(r'data-testid="weekly-chart".*?</figure>', page, re.S).group(0)
     assert 'class="axis"' in chart and "Aug 2024" in chart and "Nov 2024" in chart

@@ -9,10 +9,15 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from conscripts.models import StatusChange
 from research import statistics as research
 from research.models import StatisticsSnapshot
-from tests.factories import ConscriptFactory, UnitFactory, UserFactory, region
+from tests.factories import (
+    ConscriptFactory,
+    UnitFactory,
+    UserFactory,
+    region,
+    status_change_create,
+)
 from tests.helpers import statistics_cache_forget
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_cached_statistics")]
@@ -44,13 +49,11 @@ def test_it_lists_top_units_and_weekly_counts(client):
     unit = UnitFactory(number="12345")
     people = ConscriptFactory.create_batch(3, unit=unit)
     ConscriptFactory(unit=UnitFactory(number="54321"))
-    StatusChange.objects.create(
-        conscript=people[0], to_status="captured", effective_date=date(2024, 9, 2)
-    )
+    status_change_create(conscript=people[0], to_status="captured", effective_date=date(2024, 9, 2))
     # Counted in the week it happened, not the week it was recorded; undated: not counted.
-    StatusChange.objects.create(conscript=people[1], to_status="captured")
+    status_change_create(conscript=people[1], to_status="captured")
     hidden = ConscriptFactory(is_public=False)
-    StatusChange.objects.create(conscript=hidden, to_status="dead", effective_date=date(2024, 9, 2))
+    status_change_create(conscript=hidden, to_status="dead", effective_date=date(2024, 9, 2))
     data = research.statistics()
     assert data["top_units"][0] == {"id": unit.pk, "number": "12345", "name": "", "n": 3}
     assert sum(w["new_people"] for w in data["weekly"]) == 4
@@ -180,3 +183,27 @@ def test_beat_schedules_the_statistics_refresh(settings):
     entry = settings.CELERY_BEAT_SCHEDULE["statistics-refresh"]
     assert entry["task"] == "conscripts.statistics_refresh"
     assert entry["schedule"] <= settings.STATISTICS_CACHE_SECONDS
+
+
+def test_the_charts_are_rendered_once_per_computation_and_language(client, settings):
+    settings.STATISTICS_CACHE_SECONDS = 60
+    ConscriptFactory(home_region=region("KRS"))
+    fragment = "research/_statistics_figures.html"
+
+    def rendered(**headers) -> tuple[bool, str]:
+        response = client.get(URL, **headers)
+        return fragment in [t.name for t in response.templates], response.content.decode()
+
+    first, page = rendered(HTTP_ACCEPT_LANGUAGE="ru")
+    again, same = rendered(HTTP_ACCEPT_LANGUAGE="ru")
+    assert first and not again and "<svg" in same
+    assert (
+        same[same.index("<svg") :].split("</svg>")[0]
+        == page[page.index("<svg") :].split("</svg>")[0]
+    )
+    english, page_en = rendered(HTTP_ACCEPT_LANGUAGE="en")
+    assert english and "By home region" in page_en
+    ConscriptFactory(home_region=region("KRS"))
+    research.statistics(refresh=True)  # beat recomputes the figures
+    fresh, page = rendered(HTTP_ACCEPT_LANGUAGE="ru")
+    assert fresh and 'data-testid="total">2<' in page

@@ -28,6 +28,7 @@ from ..models import (
     StatusChange,
     evidence_kinds_mask,
 )
+from ..tallies import tallies_kept
 from .follow import followers_notify_after_commit
 
 #: What a person row stores that follows from their active evidence.
@@ -132,8 +133,9 @@ def evidence_add(
             added_by=added_by,
         )
         evidence.full_clean()
-        evidence.save()
-        conscript_recompute_status(conscript=conscript, acting_user=added_by)
+        with tallies_kept([conscript.pk]):
+            evidence.save()
+            conscript_recompute_status(conscript=conscript, acting_user=added_by)
     return evidence
 
 
@@ -201,8 +203,10 @@ def evidence_retract(
         before = _retraction_snapshot(conscript, locked)
         locked.retracted_at = timezone.now()
         locked.retraction_reason = reason
-        locked.save(update_fields=["retracted_at", "retraction_reason"])
-        change = conscript_recompute_status(conscript=conscript, acting_user=moderator)
+        # The changes this evidence decided stop counting, whether or not the status moves.
+        with tallies_kept([conscript.pk]):
+            locked.save(update_fields=["retracted_at", "retraction_reason"])
+            change = conscript_recompute_status(conscript=conscript, acting_user=moderator)
         audit_record(
             action=AuditAction.RETRACT_EVIDENCE,
             actor=moderator,
@@ -241,15 +245,16 @@ def conscript_recompute_status(
     if status_rules.state_of(outcome) == current and kinds == conscript.evidence_kinds:
         return None
     change = None
-    # A new kind of evidence alone (a second search post…) is no change of status.
-    step = status_rules.transition(current, outcome, recorded=conscript.status_changes.exists())
-    if step is not None:
-        change = StatusChange.objects.create(
-            conscript=conscript, **change_fields(step), changed_by=acting_user
-        )
-        followers_notify_after_commit(changes=[change])
-    _set_derived(conscript, outcome, kinds)
-    conscript.save(update_fields=[*DERIVED_FIELDS, "updated_at"])
+    with tallies_kept([conscript.pk]):  # within the caller's block: counted once, there
+        # A new kind of evidence alone (a second search post…) is no change of status.
+        step = status_rules.transition(current, outcome, recorded=conscript.status_changes.exists())
+        if step is not None:
+            change = StatusChange.objects.create(
+                conscript=conscript, **change_fields(step), changed_by=acting_user
+            )
+            followers_notify_after_commit(changes=[change])
+        _set_derived(conscript, outcome, kinds)
+        conscript.save(update_fields=[*DERIVED_FIELDS, "updated_at"])
     return change
 
 
@@ -319,27 +324,38 @@ def conscripts_bulk_add(
         known = sorted({owner.pk for owner in owners if id(owner) not in own})
         # Lock the people already saved, in key order, as evidence_add locks one.
         list(Conscript.objects.select_for_update().filter(pk__in=known).values_list("pk"))
-        Evidence.objects.bulk_create(evidence)
-        first_steps = [
-            (person, status_rules.transition(status_rules.INITIAL, outcome, recorded=False))
-            for person, outcome in zip(people, outcomes, strict=True)
-        ]
-        StatusChange.objects.bulk_create(
-            StatusChange(
-                conscript_id=person.pk,
-                **change_fields(step) | {"evidence_id": evidence[step.because_of].pk},
-                changed_by=acting_user,
-            )
-            for person, step in first_steps
-            if step is not None  # no claim: still the initial «missing»
+        with tallies_kept(known, new=[person.pk for person in people]):
+            _bulk_evidence_write(people, evidence, outcomes, known, acting_user)
+
+
+def _bulk_evidence_write(people, evidence, outcomes, known, acting_user) -> None:
+    """The rest of ``conscripts_bulk_add``: evidence, first changes, the others' status."""
+    Evidence.objects.bulk_create(evidence)
+    first_steps = [
+        (person, status_rules.transition(status_rules.INITIAL, outcome, recorded=False))
+        for person, outcome in zip(people, outcomes, strict=True)
+    ]
+    StatusChange.objects.bulk_create(
+        StatusChange(
+            conscript_id=person.pk,
+            **change_fields(step) | {"evidence_id": evidence[step.because_of].pk},
+            changed_by=acting_user,
         )
-        statuses_recompute(conscript_ids=known, acting_user=acting_user)
+        for person, step in first_steps
+        if step is not None  # no claim: still the initial «missing»
+    )
+    statuses_recompute(conscript_ids=known, acting_user=acting_user)
 
 
 def statuses_recompute(
     *, conscript_ids: Sequence[int], acting_user: AbstractBaseUser | None
 ) -> None:
     """``conscript_recompute_status`` for many locked people, in a few queries."""
+    with tallies_kept(conscript_ids):
+        _statuses_recompute(conscript_ids, acting_user)
+
+
+def _statuses_recompute(conscript_ids: Sequence[int], acting_user) -> None:
     current = {
         pk: (tuple(state), kinds)
         for pk, *state, kinds in Conscript.objects.filter(pk__in=conscript_ids).values_list(

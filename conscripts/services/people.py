@@ -22,6 +22,7 @@ from core.outbox import outbox_enqueue
 
 from .. import search
 from ..models import Conscript, DraftSeason, Evidence, MilitaryUnit, Region, StatusChange
+from ..tallies import tallies_count_new, tallies_kept
 from .evidence import DERIVED_FIELDS, conscript_recompute_status
 
 
@@ -92,6 +93,7 @@ def conscript_create(
     conscript.full_clean(exclude=["status"])
     with transaction.atomic():
         conscript.save()
+        tallies_count_new([conscript.pk])
         search.vocabulary_add([keys])
     return conscript
 
@@ -154,7 +156,8 @@ def conscript_update(
             return locked
         keys = name_keys_set(locked)
         locked.full_clean(exclude=["status", "merged_into"])
-        locked.save()
+        with tallies_kept([locked.pk]):  # the region, the unit, the Kursk window
+            locked.save()
         search.vocabulary_add([keys])
         moved = {k for k in after if after[k] != before[k]}
         audit_record(
@@ -181,7 +184,8 @@ def conscript_set_public(
         if locked.is_public == is_public:
             return locked
         locked.is_public = is_public
-        locked.save(update_fields=["is_public", "updated_at"])
+        with tallies_kept([locked.pk]):
+            locked.save(update_fields=["is_public", "updated_at"])
         audit_record(
             action=AuditAction.CONSCRIPT_UPDATE,
             actor=acting_user,
@@ -343,7 +347,8 @@ def merge_plan_execute(*, plan: MergePlan) -> None:
         setattr(conscript, name, value)
     keys = name_keys_set(conscript)
     conscript.full_clean(exclude=["status", "merged_into"])
-    conscript.save()
+    with tallies_kept([conscript.pk]):
+        conscript.save()
     search.vocabulary_add([keys])
 
 
@@ -384,15 +389,16 @@ def conscripts_merge(
         before_keep, before_remove = conscript_snapshot(keep), conscript_snapshot(remove)
         evidence_ids = list(remove.evidence.values_list("pk", flat=True))
         change_ids = list(remove.status_changes.values_list("pk", flat=True))
-        Evidence.objects.filter(pk__in=evidence_ids).update(conscript=keep)
-        StatusChange.objects.filter(pk__in=change_ids).update(conscript=keep)
-        plan = merge_plan(
-            conscript=keep, values={name: getattr(remove, name) for name in MERGE_FIELDS}
-        )
-        merge_plan_execute(plan=plan)
-        remove.merged_into = keep
-        remove.save(update_fields=["merged_into", "updated_at"])
-        conscript_recompute_status(conscript=keep, acting_user=moderator)
+        with tallies_kept([keep.pk, remove.pk]):
+            Evidence.objects.filter(pk__in=evidence_ids).update(conscript=keep)
+            StatusChange.objects.filter(pk__in=change_ids).update(conscript=keep)
+            plan = merge_plan(
+                conscript=keep, values={name: getattr(remove, name) for name in MERGE_FIELDS}
+            )
+            merge_plan_execute(plan=plan)
+            remove.merged_into = keep
+            remove.save(update_fields=["merged_into", "updated_at"])
+            conscript_recompute_status(conscript=keep, acting_user=moderator)
         keep.refresh_from_db()
         moved = {
             "moved_evidence_ids": evidence_ids,

@@ -38,6 +38,7 @@ from conscripts.models import (
     StatusChange,
     evidence_kinds_mask,
 )
+from conscripts.tallies import tallies_rebuild
 
 
 def person_extra_columns(person: demo_data.PersonRecord) -> dict[str, object]:
@@ -257,6 +258,8 @@ class Command(BaseCommand):
                 loader.write_chunk(chunk)
                 bar.update(len(chunk))
         loader.finish()
+        # The rows went in around the services (COPY): count them into the statistics.
+        tallies_rebuild()
         elapsed = time.perf_counter() - started
         counts = loader.counts
         rates = ", ".join(f"{name} {n:,} ({n / elapsed:,.0f}/s)" for name, n in counts.items())
