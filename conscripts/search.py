@@ -379,10 +379,48 @@ def candidates(
     order = {f"_order{i}": expression for i, expression in enumerate(ordering)}
     chosen = qs.annotate(**order).order_by(*order, "pk").values("pk")[:CANDIDATE_LIMIT]
     model = base.model
-    rows = list(model.objects.filter(pk__in=chosen).order_by())
-    if model is Conscript:
-        _attach_places(rows)
-    return rows
+    rows = model.objects.filter(pk__in=chosen).order_by()
+    if model is not Conscript:
+        return list(rows)
+    # Only what ranking reads: the rest of the columns are read for the results shown
+    # (``matches_load``), a page of them rather than all 200.
+    people = list(rows.only(*RANK_FIELDS))
+    _attach_places(people)
+    return people
+
+
+#: The columns of a person that ranking reads (``_scored``, ``_ordered``).
+RANK_FIELDS = (
+    "id",
+    "surname",
+    "given_name",
+    "patronymic",
+    "surname_key",
+    "given_key",
+    "patronymic_key",
+    "birth_date",
+    "birth_year",
+    "home_region_id",
+    "unit_id",
+)
+
+
+def matches_load(matches: Iterable[Match]) -> None:
+    """Read the columns ranking left out for these matches' people, in one query: call
+    it on the results a page shows before reading their status or other fields (without
+    it, each person reads them on first use, one query each)."""
+    people = [m.conscript for m in matches if m.conscript.get_deferred_fields()]
+    if not people:
+        return
+    deferred = sorted(set().union(*(p.get_deferred_fields() for p in people)))
+    rows = Conscript.objects.filter(pk__in=[p.pk for p in people]).values_list("pk", *deferred)
+    by_pk = {row[0]: row[1:] for row in rows}
+    for person in people:
+        values = by_pk.get(person.pk)
+        if values is None:  # gone since: it reads (and fails) as a deleted row would
+            continue
+        for name, value in zip(deferred, values, strict=True):
+            setattr(person, name, value)
 
 
 def _first_when(condition: Q) -> Case:
@@ -839,6 +877,7 @@ def search(
                 ranked = _ordered(scored + _scored(interp, more))
     if limit is not None:
         ranked = ranked[:limit]
+        matches_load(ranked)
     return SearchResult(query=query, matches=ranked, interpretation=interp)
 
 
