@@ -230,15 +230,18 @@ def _vocabulary_matches(
     probes = sorted({k for w in words for k in (w.keys | w.given_keys) if k})
     hits: dict[str, list[tuple[str, str]]] = {}  # probe -> [(kind, key)]
     if probes and connection.vendor == "postgresql":
+        table = vocabulary._meta.db_table
         with connection.cursor() as cursor:
             cursor.execute("SELECT set_limit(%s)", [threshold])
             cursor.execute(
                 "SELECT q, v.kind, v.key FROM unnest(%s::text[]) AS q "  # noqa: S608 - a model's table
-                f"JOIN {vocabulary._meta.db_table} v ON v.key %% q",
+                f"JOIN {table} v ON v.key %% q",
                 [probes],
             )
             for probe, kind, key in cursor.fetchall():
                 hits.setdefault(probe, []).append((kind, key))
+            if wide:
+                _transposed_hits(cursor, table, probes, hits)
     elif probes:
         known = list(vocabulary.objects.values_list("kind", "key"))
         for probe in probes:
@@ -260,6 +263,39 @@ def _vocabulary_matches(
             per_role[role] = dict(best)
         matches.append(per_role)
     return matches
+
+
+#: Keys up to this long are probed with their letters swapped (longer ones keep enough
+#: trigrams for the wide lookup).
+SWAP_PROBE_MAX_LENGTH = 14
+
+
+def _swapped(key: str) -> set[str]:
+    """``key`` with one or two pairs of neighbouring letters swapped."""
+    once = {key[:i] + key[i + 1] + key[i] + key[i + 2 :] for i in range(len(key) - 1)}
+    twice = {w[:i] + w[i + 1] + w[i] + w[i + 2 :] for w in once for i in range(len(w) - 1)}
+    return (once | twice) - {key}
+
+
+def _transposed_hits(cursor, table: str, probes: list[str], hits: dict) -> None:
+    """Add the vocabulary keys one or two swaps of neighbouring letters away from a probe
+    («Цевтокв» for Цветков): a swap breaks the trigrams of both letters, and two leave a
+    short name none in common with the right key."""
+    variants: dict[str, set[str]] = {}
+    for probe in probes:
+        if len(probe) <= SWAP_PROBE_MAX_LENGTH:
+            for variant in _swapped(probe):
+                variants.setdefault(variant, set()).add(probe)
+    if not variants:
+        return
+    cursor.execute(
+        f"SELECT kind, key FROM {table} WHERE key = ANY(%s::text[])",  # noqa: S608 - a model's table
+        [sorted(variants)],
+    )
+    for kind, key in cursor.fetchall():
+        for probe in variants[key]:
+            if (kind, key) not in hits.get(probe, ()):
+                hits.setdefault(probe, []).append((kind, key))
 
 
 def _similarity(a: str, b: str) -> float:
@@ -740,6 +776,8 @@ def _name_score(
             if sim is None:
                 sim = agreements[cache_key] = _field_agreement(words[index], key, text, role)
             total += WEIGHTS[role] * sim
+            if role == "surname" and text:
+                total += SPELLING_TIE_BREAK * _spelled_alike(words[index], text, agreements)
             if key or role != "patronymic":
                 known += WEIGHTS[role] * sim
                 known_weight += WEIGHTS[role]
@@ -762,6 +800,24 @@ def _name_score(
         if total > best[0]:
             best = (total, known / known_weight, why, tuple(against))
     return best
+
+
+#: Two surnames may share a key («Строганов», «Строгонов»: the key drops the vowel
+#: shades of akanye) and so tie on it; the letters as typed break the tie («Строгноов» is
+#: one swap from Строгонов, two edits from Строганов). Small enough never to outweigh a
+#: difference of keys, a year or initials.
+SPELLING_TIE_BREAK = 0.002
+
+
+def _spelled_alike(word: Word, stored_text: str, cache: dict) -> float:
+    """How alike the word as typed and a stored name are, letter for letter (0-1)."""
+    cache_key = ("spelled", word.text, stored_text)
+    alike = cache.get(cache_key)
+    if alike is None:
+        alike = cache[cache_key] = OSA.normalized_similarity(
+            names.clean(word.text).lower(), stored_text.lower()
+        )
+    return alike
 
 
 def _initial_readings(initial: str) -> set[str]:
