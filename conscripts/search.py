@@ -30,10 +30,10 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.db import connection, models
-from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, Count, IntegerField, Max, Q, QuerySet, Value, When
 from django.utils.translation import gettext_lazy as _
-from rapidfuzz import fuzz
-from rapidfuzz.distance import OSA
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA, DamerauLevenshtein
 
 from . import names
 from .models import Conscript, MilitaryUnit, NameKey, Region
@@ -51,11 +51,13 @@ VOCAB_TRIGRAM_THRESHOLD = 0.3
 #: Key similarity (``_similarity``, 0-100) a vocabulary key needs to count as a match.
 VOCAB_MIN_RATIO = 66
 #: When the best person found scores below this, the vocabulary is searched again
-#: more widely: two typos in a short name («Цвткв», «Храиенок») share too few
-#: trigrams with it for the first lookup.
+#: more widely: two typos in a short name («Цвткв», «Храиенок») or swapped letters
+#: («Цевтокв») share too few trigrams with it for the first lookup, so the second reads
+#: every key within WIDE_MIN_RATIO of the word (``_vocabulary_keys``).
 WIDEN_BELOW = 0.92
 WIDE_TRIGRAM_THRESHOLD = 0.1
 WIDE_MIN_RATIO = 55
+WIDE_MAX_EDITS = 2
 WIDE_KEYS_PER_WORD = 24
 
 ROLES = ("surname", "given", "patronymic")
@@ -228,24 +230,43 @@ def _vocabulary_matches(
         else (VOCAB_TRIGRAM_THRESHOLD, VOCAB_MIN_RATIO, KEYS_PER_WORD)
     )
     probes = sorted({k for w in words for k in (w.keys | w.given_keys) if k})
-    hits: dict[str, list[tuple[str, str]]] = {}  # probe -> [(kind, key)]
+    hits: dict[str, set[tuple[str, str]]] = {}  # probe -> {(kind, key)}
     if probes and connection.vendor == "postgresql":
-        table = vocabulary._meta.db_table
         with connection.cursor() as cursor:
             cursor.execute("SELECT set_limit(%s)", [threshold])
             cursor.execute(
                 "SELECT q, v.kind, v.key FROM unnest(%s::text[]) AS q "  # noqa: S608 - a model's table
-                f"JOIN {table} v ON v.key %% q",
+                f"JOIN {vocabulary._meta.db_table} v ON v.key %% q",
                 [probes],
             )
             for probe, kind, key in cursor.fetchall():
-                hits.setdefault(probe, []).append((kind, key))
-            if wide:
-                _transposed_hits(cursor, table, probes, hits)
+                hits.setdefault(probe, set()).add((kind, key))
+        if wide:
+            # Trigrams miss what two typos leave of a short name («Аултн» for Акулин)
+            # and swapped letters («Цевтокв» for Цветков, «Боотлов» for Болотов, whose
+            # key lost a doubled letter): add every key within WIDE_MAX_EDITS edits,
+            # a swap counting as one, read from the whole vocabulary.
+            kinds, keys = _vocabulary_keys(vocabulary)
+            for probe in probes:
+                near = process.extract(
+                    probe,
+                    keys,
+                    scorer=DamerauLevenshtein.distance,
+                    score_cutoff=WIDE_MAX_EDITS,
+                    limit=None,
+                )
+                hits.setdefault(probe, set()).update((kinds[i], key) for key, _d, i in near)
     elif probes:
-        known = list(vocabulary.objects.values_list("kind", "key"))
+        kinds, keys = _vocabulary_keys(vocabulary)
         for probe in probes:
-            hits[probe] = [(k, v) for k, v in known if _similarity(probe, v) * 100 >= min_ratio]
+            near = process.extract(
+                probe,
+                keys,
+                scorer=OSA.normalized_similarity,
+                score_cutoff=min_ratio / 100,
+                limit=None,
+            )
+            hits[probe] = {(kinds[i], key) for key, _score, i in near}
 
     matches = []
     for word in words:
@@ -265,37 +286,26 @@ def _vocabulary_matches(
     return matches
 
 
-#: Keys up to this long are probed with their letters swapped (longer ones keep enough
-#: trigrams for the wide lookup).
-SWAP_PROBE_MAX_LENGTH = 14
+#: The vocabularies by table: (their size and last id, their kinds, their keys). A
+#: vocabulary only grows, so a change of either says to read it again.
+_vocabulary_cache: dict[str, tuple[tuple[int, int | None], list[str], list[str]]] = {}
 
 
-def _swapped(key: str) -> set[str]:
-    """``key`` with one or two pairs of neighbouring letters swapped."""
-    once = {key[:i] + key[i + 1] + key[i] + key[i + 2 :] for i in range(len(key) - 1)}
-    twice = {w[:i] + w[i + 1] + w[i] + w[i + 2 :] for w in once for i in range(len(w) - 1)}
-    return (once | twice) - {key}
-
-
-def _transposed_hits(cursor, table: str, probes: list[str], hits: dict) -> None:
-    """Add the vocabulary keys one or two swaps of neighbouring letters away from a probe
-    («Цевтокв» for Цветков): a swap breaks the trigrams of both letters, and two leave a
-    short name none in common with the right key."""
-    variants: dict[str, set[str]] = {}
-    for probe in probes:
-        if len(probe) <= SWAP_PROBE_MAX_LENGTH:
-            for variant in _swapped(probe):
-                variants.setdefault(variant, set()).add(probe)
-    if not variants:
-        return
-    cursor.execute(
-        f"SELECT kind, key FROM {table} WHERE key = ANY(%s::text[])",  # noqa: S608 - a model's table
-        [sorted(variants)],
-    )
-    for kind, key in cursor.fetchall():
-        for probe in variants[key]:
-            if (kind, key) not in hits.get(probe, ()):
-                hits.setdefault(probe, []).append((kind, key))
+def _vocabulary_keys(vocabulary: type[models.Model]) -> tuple[list[str], list[str]]:
+    """The kinds and keys of a whole vocabulary (tens of thousands of short strings),
+    kept in this process until it changes."""
+    table = vocabulary._meta.db_table
+    state = vocabulary.objects.aggregate(n=Count("pk"), last=Max("pk"))
+    version = (state["n"], state["last"])
+    cached = _vocabulary_cache.get(table)
+    if cached is None or cached[0] != version:
+        rows = list(vocabulary.objects.order_by("pk").values_list("kind", "key"))
+        cached = _vocabulary_cache[table] = (
+            version,
+            [kind for kind, _key in rows],
+            [key for _kind, key in rows],
+        )
+    return cached[1], cached[2]
 
 
 def _similarity(a: str, b: str) -> float:

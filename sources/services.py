@@ -38,6 +38,7 @@ from conscripts.models import Region
 from core.outbox import outbox_enqueue, outbox_enqueue_many, outbox_unsent_args
 from reports.models import Origin
 from reports.services import report_submit
+from reports.watches import watches_checked_once
 
 from . import adapters, fetching
 from .models import ItemState, Source, SourceItem, SourceKind
@@ -534,8 +535,9 @@ def items_extract(
             .filter(pk__in=list(item_ids), state=ItemState.NEW)
             .order_by("pk")
         )
-        for item in items:
-            created += _item_extract_locked(item, extract=extract, regions=regions)
+        with watches_checked_once():
+            for item in items:
+                created += _item_extract_locked(item, extract=extract, regions=regions)
     return created
 
 
