@@ -163,9 +163,7 @@ def test_a_limited_search_reads_the_shown_results_whole_in_one_query(
     assert people["vorobyov_2004"].unit in units
 
 
-def test_an_unlimited_search_reads_the_rest_of_a_page_on_request(
-    people, django_assert_num_queries
-):
+def test_an_unlimited_search_reads_the_rest_of_a_page_on_request(people, django_assert_num_queries):
     matches = search("Воробьев Никита").matches
     assert matches[0].conscript.get_deferred_fields()  # ranked on the name columns only
     with django_assert_num_queries(1):
