@@ -64,29 +64,6 @@ ABSENT_ID_BASE = 10_000_000
 ABSENT_TARGET = 0.01
 
 
-class NamesakeGenerator(sq.Generator):
-    """Adds ``namesake``: a name that several people of the roster share."""
-
-    def make_namesake(self) -> sq.Query | None:
-        p = self.person()
-        shared = [
-            o
-            for o in self.roster.by_surname[p.surname]
-            if o.public and o.given == p.given and o.id != p.id
-        ]
-        if not shared:
-            return None
-        if p.birth_year and self.rng.random() < 0.6:
-            text = f"{p.surname} {p.given} {p.birth_year}"
-            spec = sq._spec(p, ("surname", "given"), birth_year=p.birth_year)
-        elif p.patronymic:
-            text = p.full_name
-            spec = sq._spec(p, sq.ROLES)
-        else:
-            return None
-        return sq.Query("namesake", text, spec, p.id, note=f"{len(shared) + 1} namesakes")
-
-
 class AbsentGenerator(sq.Generator):
     """Queries about people not on record. The labelling sees every name of both sets
     (a typo must not land on a roster name, a Latin spelling names every name spelled so);
@@ -125,7 +102,7 @@ def _spec_without_yo(spec: sq.Spec) -> sq.Spec:
 
 
 def present_queries(roster: sq.Roster, seed: int, per_kind: int) -> list[dict]:
-    generator = NamesakeGenerator(roster, seed)
+    generator = sq.Generator(roster, seed)
     queries = generator.generate(per_kind, (*sq.KINDS, "namesake"))
     return [{**q.as_dict(roster), "present": True} for q in queries]
 

@@ -52,6 +52,11 @@ KINDS = (
     "yo",
     "reordered",
 )
+#: Two more kinds for the query set among a million people (``bench/search.py
+#: --scale-quality``): ``transposed`` (two neighbouring letters of a name swapped, once
+#: or twice) and ``namesake`` (a full name, or surname, given name and year, that other
+#: people share).
+SCALE_KINDS = (*KINDS, "transposed", "namesake")
 ROLES = ("surname", "given", "patronymic")
 
 
@@ -451,7 +456,11 @@ class Generator:
     def person(self) -> Person:
         return self.rng.choice(self.roster.public)
 
-    def generate(self, per_kind: int, kinds: Sequence[str] = KINDS) -> list[Query]:
+    def generate(
+        self, per_kind: int, kinds: Sequence[str] = KINDS, *, skip_impossible: bool = False
+    ) -> list[Query]:
+        """``per_kind`` queries of each kind; with ``skip_impossible``, fewer (or none) of a
+        kind the roster cannot give (a tiny roster has no namesakes) rather than an error."""
         out: list[Query] = []
         for kind in kinds:
             make: Callable[[], Query | None] = getattr(self, f"make_{kind}")
@@ -460,6 +469,8 @@ class Generator:
             while made < per_kind:
                 attempts += 1
                 if attempts > per_kind * 200:
+                    if skip_impossible:
+                        break
                     raise RuntimeError(f"could not write {per_kind} {kind} queries")
                 q = make()
                 if q is None or q.query in seen:
@@ -627,6 +638,65 @@ class Generator:
         )
         spec = _spec(p, ("surname",), initials=(g, pa))
         return Query("partial", text, spec, p.id, note=form)
+
+    def make_transposed(self) -> Query | None:
+        """Two neighbouring letters swapped (once, or twice in a longer name), the
+        commonest slip of fast typing: it breaks the trigrams of both letters."""
+        p = self.person()
+        order = self.rng.choices(
+            (("surname", "given"), ("surname", "given", "patronymic"), ("given", "surname")),
+            weights=(4, 4, 2),
+        )[0]
+        if "patronymic" in order and not p.patronymic:
+            return None
+        role = self.rng.choices(("surname", "given", "patronymic"), weights=(7, 2, 1))[0]
+        if role not in order:
+            role = "surname"
+        value = p.part(role)
+        swaps = 2 if len(value) >= 7 and self.rng.random() < 0.4 else 1
+        low = value.lower()
+        for _ in range(swaps):
+            i = self.rng.randrange(1, len(low) - 1)
+            low = low[:i] + low[i + 1] + low[i] + low[i + 2 :]
+        wrong = low[:1].upper() + low[1:]
+        distance = OSA.distance(low, value.lower())
+        if distance == 0 or _e(low) in self.roster.all_values:
+            return None
+        others = process.extract(
+            wrong,
+            self.roster.values[role],
+            scorer=OSA.distance,
+            processor=str.lower,
+            score_cutoff=distance,
+            limit=None,
+        )
+        if any(name != value for name, _d, _i in others):
+            return None
+        words = [wrong if r == role else p.part(r) for r in order]
+        return Query(
+            "transposed", " ".join(words), _spec(p, order), p.id, note=f"{value} → {wrong}"
+        )
+
+    def make_namesake(self) -> Query | None:
+        """A name several people share, with the year or the patronymic that tells the
+        person apart (or not: then every namesake is relevant)."""
+        p = self.person()
+        shared = [
+            o
+            for o in self.roster.by_surname[p.surname]
+            if o.public and o.given == p.given and o.id != p.id
+        ]
+        if not shared:
+            return None
+        if p.birth_year and self.rng.random() < 0.6:
+            text = f"{p.surname} {p.given} {p.birth_year}"
+            spec = _spec(p, ("surname", "given"), birth_year=p.birth_year)
+        elif p.patronymic:
+            text = p.full_name
+            spec = _spec(p, ROLES)
+        else:
+            return None
+        return Query("namesake", text, spec, p.id, note=f"{len(shared) + 1} namesakes")
 
     def make_yo(self) -> Query | None:
         if self._yo_people is None:

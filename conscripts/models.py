@@ -234,7 +234,22 @@ class Conscript(models.Model):
             models.Index(fields=["status", "status_since"], name="conscript_status_since"),
             models.Index(fields=["unit", "status"], name="conscript_unit_status"),
             models.Index(Upper("surname"), "given_name", name="conscript_surname_upper"),
-            models.Index(fields=["surname_key", "given_key"], name="conscript_name_keys"),
+            # Name search chooses its candidates from this index alone (an index-only
+            # scan): the columns its filter and ordering read are included, so that a
+            # surname shared by thousands is ranked without visiting their rows.
+            models.Index(
+                fields=["surname_key", "given_key"],
+                include=[
+                    "id",
+                    "patronymic_key",
+                    "birth_year",
+                    "given_name",
+                    "patronymic",
+                    "is_public",
+                    "merged_into",
+                ],
+                name="conscript_name_keys_cover",
+            ),
             # Disputed records wait for moderators (the review queue links to them).
             models.Index(fields=["id"], condition=Q(is_disputed=True), name="conscript_disputed"),
             # A kind alone, or with a status: one index scan, not a BitmapAnd of two

@@ -23,18 +23,20 @@ The page, the JSON API and ``manage.py search_conscripts`` all call
 from __future__ import annotations
 
 import itertools
+import time
 from collections.abc import Iterable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 
 from django.db import connection, models
-from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, Count, IntegerField, Max, Q, QuerySet, Value, When
 from django.utils.translation import gettext_lazy as _
-from rapidfuzz import fuzz
-from rapidfuzz.distance import OSA
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA, DamerauLevenshtein
 
 from . import names
-from .models import Conscript, NameKey
+from .models import Conscript, MilitaryUnit, NameKey, Region
 
 #: How many candidates the database hands to the re-ranker, at most (and so the most
 #: matches a search returns). The database orders them by stated year, initials and
@@ -49,11 +51,13 @@ VOCAB_TRIGRAM_THRESHOLD = 0.3
 #: Key similarity (``_similarity``, 0-100) a vocabulary key needs to count as a match.
 VOCAB_MIN_RATIO = 66
 #: When the best person found scores below this, the vocabulary is searched again
-#: more widely: two typos in a short name («Цвткв», «Храиенок») share too few
-#: trigrams with it for the first lookup.
+#: more widely: two typos in a short name («Цвткв», «Храиенок») or swapped letters
+#: («Цевтокв») share too few trigrams with it for the first lookup, so the second reads
+#: every key within WIDE_MIN_RATIO of the word (``_vocabulary_keys``).
 WIDEN_BELOW = 0.92
 WIDE_TRIGRAM_THRESHOLD = 0.1
 WIDE_MIN_RATIO = 55
+WIDE_MAX_EDITS = 2
 WIDE_KEYS_PER_WORD = 24
 
 ROLES = ("surname", "given", "patronymic")
@@ -226,7 +230,7 @@ def _vocabulary_matches(
         else (VOCAB_TRIGRAM_THRESHOLD, VOCAB_MIN_RATIO, KEYS_PER_WORD)
     )
     probes = sorted({k for w in words for k in (w.keys | w.given_keys) if k})
-    hits: dict[str, list[tuple[str, str]]] = {}  # probe -> [(kind, key)]
+    hits: dict[str, set[tuple[str, str]]] = {}  # probe -> {(kind, key)}
     if probes and connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT set_limit(%s)", [threshold])
@@ -236,11 +240,33 @@ def _vocabulary_matches(
                 [probes],
             )
             for probe, kind, key in cursor.fetchall():
-                hits.setdefault(probe, []).append((kind, key))
+                hits.setdefault(probe, set()).add((kind, key))
+        if wide:
+            # Trigrams miss what two typos leave of a short name («Аултн» for Акулин)
+            # and swapped letters («Цевтокв» for Цветков, «Боотлов» for Болотов, whose
+            # key lost a doubled letter): add every key within WIDE_MAX_EDITS edits,
+            # a swap counting as one, read from the whole vocabulary.
+            kinds, keys = _vocabulary_keys(vocabulary)
+            for probe in probes:
+                near = process.extract(
+                    probe,
+                    keys,
+                    scorer=DamerauLevenshtein.distance,
+                    score_cutoff=WIDE_MAX_EDITS,
+                    limit=None,
+                )
+                hits.setdefault(probe, set()).update((kinds[i], key) for key, _d, i in near)
     elif probes:
-        known = list(vocabulary.objects.values_list("kind", "key"))
+        kinds, keys = _vocabulary_keys(vocabulary)
         for probe in probes:
-            hits[probe] = [(k, v) for k, v in known if _similarity(probe, v) * 100 >= min_ratio]
+            near = process.extract(
+                probe,
+                keys,
+                scorer=OSA.normalized_similarity,
+                score_cutoff=min_ratio / 100,
+                limit=None,
+            )
+            hits[probe] = {(kinds[i], key) for key, _score, i in near}
 
     matches = []
     for word in words:
@@ -258,6 +284,28 @@ def _vocabulary_matches(
             per_role[role] = dict(best)
         matches.append(per_role)
     return matches
+
+
+#: The vocabularies by table: (their size and last id, their kinds, their keys). A
+#: vocabulary only grows, so a change of either says to read it again.
+_vocabulary_cache: dict[str, tuple[tuple[int, int | None], list[str], list[str]]] = {}
+
+
+def _vocabulary_keys(vocabulary: type[models.Model]) -> tuple[list[str], list[str]]:
+    """The kinds and keys of a whole vocabulary (tens of thousands of short strings),
+    kept in this process until it changes."""
+    table = vocabulary._meta.db_table
+    state = vocabulary.objects.aggregate(n=Count("pk"), last=Max("pk"))
+    version = (state["n"], state["last"])
+    cached = _vocabulary_cache.get(table)
+    if cached is None or cached[0] != version:
+        rows = list(vocabulary.objects.order_by("pk").values_list("kind", "key"))
+        cached = _vocabulary_cache[table] = (
+            version,
+            [kind for kind, _key in rows],
+            [key for _kind, key in rows],
+        )
+    return cached[1], cached[2]
 
 
 def _similarity(a: str, b: str) -> float:
@@ -357,80 +405,153 @@ def candidates(
         qs = qs.filter(unit__number=interp.unit_number)
     if exclude:
         qs = qs.exclude(pk__in=list(exclude))
+    ordering = []
     if interp.words:
         condition = _candidate_filter(interp, matches)
         if condition is None:
             return []
         qs = qs.filter(condition)
-        # Within the limit, prefer the closest keys and the stated birth year: a
-        # common full name has more namesakes than the limit at a few million people.
-        best = {
-            role: sorted({k for m in matches for k, v in m[role].items() if v == 1.0})
-            for role in ROLES
-        }
-        ordering = []
-        if best["surname"]:
-            exact = Q(surname_key__in=best["surname"])
-            priority = [When(exact, then=3)]
-            if best["given"]:
-                exact &= Q(given_key__in=best["given"])
-                priority.insert(0, When(exact, then=2))
-                if best["patronymic"]:
-                    exact &= Q(patronymic_key__in=best["patronymic"])
-                    priority.insert(0, When(exact, then=1))
-            ordering.append(Case(*priority, default=Value(4), output_field=IntegerField()))
-        else:
-            # The wider look: no exact key, so the most similar surnames first. (Left
-            # to ``ORDER BY pk``, PostgreSQL walks the primary key past ~100,000 rows
-            # of a million looking for 200 Кузнецовы, and the 200 are not the closest.)
-            closeness: dict[str, float] = {}
-            for m in matches:
-                for key, similarity in m["surname"].items():
-                    closeness[key] = max(closeness.get(key, 0.0), similarity)
-            if closeness:
-                ranked = sorted(closeness, key=lambda k: (-closeness[k], k))
-                ordering.append(
-                    Case(
-                        *[When(surname_key=key, then=i) for i, key in enumerate(ranked)],
-                        default=Value(len(ranked)),
-                        output_field=IntegerField(),
-                    )
-                )
-    else:
-        ordering = []
+        ordering = _key_ordering(matches)
     if interp.initials:
-        # «Дубов Н. Е.»: the few Дубовы with those initials first.
-        fits = Q()
-        readings_per_initial = [_initial_readings(i) for i in interp.initials]
-        for readings, field_name in zip(
-            readings_per_initial, ("given_name", "patronymic"), strict=False
-        ):
-            either = Q()
-            for letter in readings:
-                either |= Q(**{f"{field_name}__startswith": letter})
-            fits &= either
-        ordering.insert(0, Case(When(fits, then=0), default=Value(1), output_field=IntegerField()))
+        ordering.insert(0, _initials_ordering(interp.initials))
     if interp.birth_year:
-        ordering.insert(
-            0,
-            Case(
-                When(birth_year=interp.birth_year, then=0),
-                default=Value(1),
-                output_field=IntegerField(),
-            ),
-        )
-    # Choose the ids first and join regions and units to the chosen few only: a
-    # common surname matches thousands of rows at a million people. The order is
-    # the re-ranker's business.
+        ordering.insert(0, _first_when(Q(birth_year=interp.birth_year)))
+    # Choose the ids first, from the covering name index alone (``conscript_name_keys_cover``
+    # holds every column this filter and ordering read): a common surname matches
+    # thousands of rows at a million people, and only the chosen few are read. The order
+    # is the re-ranker's business.
     # (Ordering a values() subquery by bare expressions makes Django write ORDER BY
     # positions outside its select list: order by annotations.)
     order = {f"_order{i}": expression for i, expression in enumerate(ordering)}
     chosen = qs.annotate(**order).order_by(*order, "pk").values("pk")[:CANDIDATE_LIMIT]
     model = base.model
-    chosen_rows = model.objects.filter(pk__in=chosen).order_by()
-    if model is Conscript:
-        chosen_rows = chosen_rows.select_related("home_region", "unit")
-    return list(chosen_rows)
+    rows = model.objects.filter(pk__in=chosen).order_by()
+    if model is not Conscript:
+        return list(rows)
+    # Only what ranking reads: the rest of the columns are read for the results shown
+    # (``matches_load``), a page of them rather than all 200.
+    people = list(rows.only(*RANK_FIELDS))
+    _attach_places(people)
+    return people
+
+
+#: The columns of a person that ranking reads (``_scored``, ``_ordered``).
+RANK_FIELDS = (
+    "id",
+    "surname",
+    "given_name",
+    "patronymic",
+    "surname_key",
+    "given_key",
+    "patronymic_key",
+    "birth_date",
+    "birth_year",
+    "home_region_id",
+    "unit_id",
+)
+
+
+def matches_load(matches: Iterable[Match]) -> None:
+    """Read the columns ranking left out for these matches' people, in one query: call
+    it on the results a page shows before reading their status or other fields (without
+    it, each person reads them on first use, one query each)."""
+    people = [m.conscript for m in matches if m.conscript.get_deferred_fields()]
+    if not people:
+        return
+    deferred = sorted(set().union(*(p.get_deferred_fields() for p in people)))
+    rows = Conscript.objects.filter(pk__in=[p.pk for p in people]).values_list("pk", *deferred)
+    by_pk = {row[0]: row[1:] for row in rows}
+    for person in people:
+        values = by_pk.get(person.pk)
+        if values is None:  # gone since: it reads (and fails) as a deleted row would
+            continue
+        for name, value in zip(deferred, values, strict=True):
+            setattr(person, name, value)
+
+
+def _first_when(condition: Q) -> Case:
+    """0 for the rows that meet ``condition``, 1 for the others (an ORDER BY term)."""
+    return Case(When(condition, then=0), default=Value(1), output_field=IntegerField())
+
+
+def _key_ordering(matches: list[dict[str, dict[str, float]]]) -> list[Case]:
+    """Within the limit, the closest keys first: a common full name has more namesakes
+    than the limit at a few million people."""
+    best = {
+        role: sorted({k for m in matches for k, v in m[role].items() if v == 1.0}) for role in ROLES
+    }
+    if best["surname"]:
+        exact = Q(surname_key__in=best["surname"])
+        priority = [When(exact, then=3)]
+        if best["given"]:
+            exact &= Q(given_key__in=best["given"])
+            priority.insert(0, When(exact, then=2))
+            if best["patronymic"]:
+                exact &= Q(patronymic_key__in=best["patronymic"])
+                priority.insert(0, When(exact, then=1))
+        return [Case(*priority, default=Value(4), output_field=IntegerField())]
+    # The wider look: no exact key, so the most similar surnames first. (Left to
+    # ``ORDER BY pk``, PostgreSQL walks the primary key past ~100,000 rows of a million
+    # looking for 200 Кузнецовы, and the 200 are not the closest.)
+    closeness: dict[str, float] = {}
+    for m in matches:
+        for key, similarity in m["surname"].items():
+            closeness[key] = max(closeness.get(key, 0.0), similarity)
+    if not closeness:
+        return []
+    ranked = sorted(closeness, key=lambda k: (-closeness[k], k))
+    return [
+        Case(
+            *[When(surname_key=key, then=i) for i, key in enumerate(ranked)],
+            default=Value(len(ranked)),
+            output_field=IntegerField(),
+        )
+    ]
+
+
+def _initials_ordering(initials: list[str]) -> Case:
+    """«Дубов Н. Е.»: the few Дубовы with those initials first."""
+    fits = Q()
+    for initial, field_name in zip(initials, ("given_name", "patronymic"), strict=False):
+        either = Q()
+        for letter in _initial_readings(initial):
+            either |= Q(**{f"{field_name}__startswith": letter})
+        fits &= either
+    return _first_when(fits)
+
+
+#: Regions and units by id, for search results: reference rows that a search would
+#: otherwise join to each of its up to 200 candidates (a third of its time at a million
+#: people). Kept for PLACES_CACHE_SECONDS, and emptied in this process when one is saved.
+PLACES_CACHE_SECONDS = 60
+_places: dict[str, dict] = {"regions": {}, "units": {}}
+_places_loaded = [0.0]
+
+
+def places_cache_clear(**_kwargs) -> None:
+    _places["regions"].clear()
+    _places["units"].clear()
+    _places_loaded[0] = 0.0
+
+
+def _attach_places(people: list[Conscript]) -> None:
+    """Give each person their region and unit from the cache, so that reading them
+    queries nothing."""
+    if time.monotonic() - _places_loaded[0] > PLACES_CACHE_SECONDS:
+        places_cache_clear()
+        _places_loaded[0] = time.monotonic()
+    for kind, model, attribute in (
+        ("regions", Region, "home_region_id"),
+        ("units", MilitaryUnit, "unit_id"),
+    ):
+        cached = _places[kind]
+        missing = {getattr(p, attribute) for p in people} - cached.keys() - {None}
+        if missing:
+            cached.update(model.objects.in_bulk(missing))
+    region_field, unit_field = Conscript.home_region.field, Conscript.unit.field
+    for person in people:
+        region_field.set_cached_value(person, _places["regions"].get(person.home_region_id))
+        unit_field.set_cached_value(person, _places["units"].get(person.unit_id))
 
 
 def candidates_for(
@@ -665,6 +786,8 @@ def _name_score(
             if sim is None:
                 sim = agreements[cache_key] = _field_agreement(words[index], key, text, role)
             total += WEIGHTS[role] * sim
+            if role == "surname" and text:
+                total += SPELLING_TIE_BREAK * _spelled_alike(words[index], text, agreements)
             if key or role != "patronymic":
                 known += WEIGHTS[role] * sim
                 known_weight += WEIGHTS[role]
@@ -687,6 +810,24 @@ def _name_score(
         if total > best[0]:
             best = (total, known / known_weight, why, tuple(against))
     return best
+
+
+#: Two surnames may share a key («Строганов», «Строгонов»: the key drops the vowel
+#: shades of akanye) and so tie on it; the letters as typed break the tie («Строгноов» is
+#: one swap from Строгонов, two edits from Строганов). Small enough never to outweigh a
+#: difference of keys, a year or initials.
+SPELLING_TIE_BREAK = 0.002
+
+
+def _spelled_alike(word: Word, stored_text: str, cache: dict) -> float:
+    """How alike the word as typed and a stored name are, letter for letter (0-1)."""
+    cache_key = ("spelled", word.text, stored_text)
+    alike = cache.get(cache_key)
+    if alike is None:
+        alike = cache[cache_key] = OSA.normalized_similarity(
+            names.clean(word.text).lower(), stored_text.lower()
+        )
+    return alike
 
 
 def _initial_readings(initial: str) -> set[str]:
@@ -761,6 +902,7 @@ def search(
     limit: int | None = None,
     people: QuerySet | None = None,
     widen: bool = True,
+    timings: dict[str, float] | None = None,
 ) -> SearchResult:
     """Public people matching ``query``, best first.
 
@@ -770,24 +912,59 @@ def search(
     filter passes what it has left, which for moderators includes hidden records).
     ``widen=False`` skips the second, wider look for a badly mistyped name (the
     researchers' filter: a list narrowed by name, not a guess; it halves the cost of
-    a name that fits nobody).
+    a name that fits nobody). ``timings``, when given, receives the milliseconds spent
+    in each stage (``bench/search.py --profile``): ``interpret``, ``vocabulary``,
+    ``candidates``, ``rerank``, and ``widened`` (1 when the second look ran).
     """
+    clock = _Stopwatch(timings)
     filters = filters or Filters()
     base = filters.apply(Conscript.objects.public() if people is None else people)
-    interp = interpret(query) if query.strip() else None
+    with clock("interpret"):
+        interp = interpret(query) if query.strip() else None
     if interp is None or interp.is_empty:
         return SearchResult(query=query, matches=[], interpretation=interp)
-    matches = _vocabulary_matches(interp.words) if interp.words else []
-    focused = _focused(matches)
-    people = candidates(interp, base, focused)
-    scored = _scored(interp, people)
-    ranked = _ordered(scored)
+    with clock("vocabulary"):
+        matches = _vocabulary_matches(interp.words) if interp.words else []
+        focused = _focused(matches)
+    with clock("candidates"):
+        people = candidates(interp, base, focused)
+    with clock("rerank"):
+        scored = _scored(interp, people)
+        ranked = _ordered(scored)
     if widen and interp.words and max((m.score for m in ranked), default=0.0) < WIDEN_BELOW:
         # Nobody fits well: a similar name, or a badly mistyped one. Look again, wider.
-        wider = _widened(interp.words, matches, every_word=not people)
+        with clock("vocabulary"):
+            wider = _widened(interp.words, matches, every_word=not people)
         if wider != focused:
-            more = candidates(interp, base, wider, exclude=[p.pk for p in people])
-            ranked = _ordered(scored + _scored(interp, more))
+            clock.count("widened")
+            with clock("candidates"):
+                more = candidates(interp, base, wider, exclude=[p.pk for p in people])
+            with clock("rerank"):
+                ranked = _ordered(scored + _scored(interp, more))
     if limit is not None:
         ranked = ranked[:limit]
+        matches_load(ranked)
     return SearchResult(query=query, matches=ranked, interpretation=interp)
+
+
+class _Stopwatch:
+    """Adds the milliseconds spent in each stage to ``timings`` (nothing when None)."""
+
+    def __init__(self, timings: dict[str, float] | None):
+        self.timings = timings
+
+    @contextmanager
+    def __call__(self, stage: str):
+        if self.timings is None:
+            yield
+            return
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            elapsed = (time.perf_counter() - start) * 1000
+            self.timings[stage] = self.timings.get(stage, 0.0) + elapsed
+
+    def count(self, stage: str) -> None:
+        if self.timings is not None:
+            self.timings[stage] = self.timings.get(stage, 0.0) + 1

@@ -16,7 +16,7 @@ from core.forms import form_key_claim, form_key_used
 from . import selectors, services
 from .forms import ConscriptsMergeForm, EvidenceRetractForm, FollowForm, SearchForm
 from .models import Conscript, Evidence, Follower, Status
-from .search import browse, search
+from .search import browse, matches_load, search
 
 PAGE_SIZE = 20
 #: Listing without a name stops counting here ("more than 10,000").
@@ -54,6 +54,7 @@ def search_page(request):
         result = search(query, filters=filters) if query else None
         if result is not None and result.interpretation and not result.interpretation.is_empty:
             page = Paginator(result.matches, PAGE_SIZE).get_page(request.GET.get("page"))
+            matches_load(page.object_list)
             context.update(
                 mode="search",
                 result=result,

@@ -20,6 +20,8 @@ stay out of the broker and its logs.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -451,13 +453,37 @@ def _hits_create(hits: list[WatchHit]) -> int:
     return created
 
 
+_watches_seen: ContextVar[dict | None] = ContextVar("watches_seen", default=None)
+
+
+@contextmanager
+def watches_checked_once():
+    """Within the block, ask the database once whether any watch is active, not once per
+    report (bulk ingestion writes a batch of reports in one transaction: the answer
+    would not change within it for the reports to see)."""
+    token = _watches_seen.set({})
+    try:
+        yield
+    finally:
+        _watches_seen.reset(token)
+
+
+def _any_watch_active() -> bool:
+    seen = _watches_seen.get()
+    if seen is None:
+        return Watch.objects.active().exists()
+    if "active" not in seen:
+        seen["active"] = Watch.objects.active().exists()
+    return seen["active"]
+
+
 def watch_hits_after_commit(*, report: Report, approved: bool = False) -> None:
     """Queue the matching of a report (new, or just approved: a record created, merged
     into or corrected) once committed, when any watch is active (most installations
     have none most of the time)."""
     if not approved and report.kind != ReportKind.REPORT:
         return
-    if not Watch.objects.active().exists():
+    if not _any_watch_active():
         return
     task = "reports.watch_match_approved" if approved else "reports.watch_match_report"
     # Queued with the report (core.outbox): a broker outage neither fails the report nor

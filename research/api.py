@@ -37,7 +37,7 @@ from rest_framework.views import APIView
 
 from conscripts.forms import SearchForm
 from conscripts.models import Evidence, EvidenceKind, MilitaryUnit, Region
-from conscripts.search import browse, search
+from conscripts.search import browse, matches_load, search
 
 from . import selectors
 from .filters import ConscriptFilter
@@ -315,6 +315,7 @@ class ConscriptSearchView(_DebugBrowsable, APIView):
         if query or filters.is_empty:
             result = search(query, filters=filters)
             count, window = len(result.matches), result.matches[start : start + size]
+            matches_load(window)
         else:
             people = browse(filters)
             count = people.order_by()[: BROWSE_COUNT_CAP + 1].count()

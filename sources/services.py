@@ -22,7 +22,7 @@ import contextlib
 import hashlib
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -38,6 +38,7 @@ from conscripts.models import Region
 from core.outbox import outbox_enqueue, outbox_enqueue_many, outbox_unsent_args
 from reports.models import Origin
 from reports.services import report_submit
+from reports.watches import watches_checked_once
 
 from . import adapters, fetching
 from .models import ItemState, Source, SourceItem, SourceKind
@@ -503,80 +504,102 @@ def item_extract(*, item_id: int, extract: Callable[[str], Any] | None = None, r
     row stays locked from the state check to the last report, so two workers on one
     post create its reports once.
     """
+    return items_extract(item_ids=[item_id], extract=extract, regions=regions)
+
+
+def items_extract(
+    *, item_ids: Sequence[int], extract: Callable[[str], Any] | None = None, regions=None
+) -> int:
+    """``item_extract`` for a batch of posts in one transaction; returns the number of
+    reports created.
+
+    One transaction, not one per post: a post costs about ten round trips to the database
+    alone (begin, lock, savepoint, commit…), as much as its extraction. A worker killed
+    half-way leaves the whole batch ``new`` for the redelivery or the sweeper; a post
+    whose extraction fails is marked failed and the others go on.
+    """
     if extract is None:
         from .extraction import extract
     regions = regions if regions is not None else _regions()
+    created = 0
     with transaction.atomic():
         if connection.vendor == "postgresql":
-            # Safe to lose on a database crash: the whole transaction goes, the post
-            # stays ``new`` and the sweeper extracts it again. Saves an fsync per post.
+            # Safe to lose on a database crash: the whole transaction goes, the posts
+            # stay ``new`` and the sweeper extracts them again. Saves an fsync per batch.
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL synchronous_commit TO OFF")
-        item = (
+        items = (
             SourceItem.objects.select_for_update(of=("self",))
             .select_related("source")
             .only(*_ITEM_FIELDS, "source__kind", "source__name", "source__publishes")
-            .filter(pk=item_id)
-            .first()
+            .filter(pk__in=list(item_ids), state=ItemState.NEW)
+            .order_by("pk")
         )
-        if item is None or item.state != ItemState.NEW:
-            return 0
-        try:
-            extraction = extract(item.text)
-        except Exception as exc:  # includes the soft time limit: the post is too hard
-            log.exception("extraction failed for source item %s", item_id)
-            SourceItem.objects.filter(pk=item_id).update(
-                state=ItemState.FAILED,
-                failure_reason=f"extraction error: {type(exc).__name__}: {exc}"[:1000],
-                processed_at=timezone.now(),
-            )
-            return 0
-        urls = _evidence_urls(item, extraction.video_urls)
-        details = redact(item.text)
-        contact = ", ".join(extraction.phones)[:200]
-        # A post with a phone number in it is someone's own (a relative's): never public.
-        private = not item.source.publishes or bool(extraction.phones)
-        created, skipped = 0, []
-        for n, person in enumerate(extraction.people, start=1):
-            try:
-                # No savepoint needed: report_submit validates before it writes, and
-                # under the row lock no one else can create this post's reports.
-                report_submit(
-                    surname=person.surname,
-                    given_name=person.given_name or "",
-                    patronymic=person.patronymic or "",
-                    birth_date=person.birth_date,
-                    birth_year=person.birth_year,
-                    unit_number=(person.unit_number or "")[:5],
-                    home_region=regions.get(person.region) if person.region else None,
-                    claimed_status=person.status_claim or "",
-                    published_at=item.published_at,
-                    source_kind=item.source.kind,
-                    source_name=item.source.name,
-                    source_url=item.url,
-                    source_private=private or person.status_claim == "missing",
-                    evidence_urls=urls,
-                    details=details,
-                    submitter_name=item.author,
-                    submitter_contact=contact,
-                    origin=Origin.SOURCE,
-                    origin_ref=origin_ref(item, n),
-                )
-            except ValidationError as exc:
-                skipped.append(f"person {n}: {'; '.join(exc.messages)}")
-                continue
-            created += 1
-        result = extraction.to_json(item.external_id)
-        if skipped:
-            result["skipped"] = skipped
+        with watches_checked_once():
+            for item in items:
+                created += _item_extract_locked(item, extract=extract, regions=regions)
+    return created
+
+
+def _item_extract_locked(item: SourceItem, *, extract: Callable[[str], Any], regions) -> int:
+    """Extract one locked ``new`` post into reports (``items_extract``)."""
+    item_id = item.pk
+    try:
+        extraction = extract(item.text)
+    except Exception as exc:  # includes the soft time limit: the post is too hard
+        log.exception("extraction failed for source item %s", item_id)
         SourceItem.objects.filter(pk=item_id).update(
-            extraction=result,
-            phones=list(extraction.phones),
-            reports_created=created,
-            state=ItemState.EXTRACTED,
-            failure_reason="; ".join(skipped)[:1000],
+            state=ItemState.FAILED,
+            failure_reason=f"extraction error: {type(exc).__name__}: {exc}"[:1000],
             processed_at=timezone.now(),
         )
+        return 0
+    urls = _evidence_urls(item, extraction.video_urls)
+    details = redact(item.text)
+    contact = ", ".join(extraction.phones)[:200]
+    # A post with a phone number in it is someone's own (a relative's): never public.
+    private = not item.source.publishes or bool(extraction.phones)
+    created, skipped = 0, []
+    for n, person in enumerate(extraction.people, start=1):
+        try:
+            # No savepoint needed: report_submit validates before it writes, and
+            # under the row lock no one else can create this post's reports.
+            report_submit(
+                surname=person.surname,
+                given_name=person.given_name or "",
+                patronymic=person.patronymic or "",
+                birth_date=person.birth_date,
+                birth_year=person.birth_year,
+                unit_number=(person.unit_number or "")[:5],
+                home_region=regions.get(person.region) if person.region else None,
+                claimed_status=person.status_claim or "",
+                published_at=item.published_at,
+                source_kind=item.source.kind,
+                source_name=item.source.name,
+                source_url=item.url,
+                source_private=private or person.status_claim == "missing",
+                evidence_urls=urls,
+                details=details,
+                submitter_name=item.author,
+                submitter_contact=contact,
+                origin=Origin.SOURCE,
+                origin_ref=origin_ref(item, n),
+            )
+        except ValidationError as exc:
+            skipped.append(f"person {n}: {'; '.join(exc.messages)}")
+            continue
+        created += 1
+    result = extraction.to_json(item.external_id)
+    if skipped:
+        result["skipped"] = skipped
+    SourceItem.objects.filter(pk=item_id).update(
+        extraction=result,
+        phones=list(extraction.phones),
+        reports_created=created,
+        state=ItemState.EXTRACTED,
+        failure_reason="; ".join(skipped)[:1000],
+        processed_at=timezone.now(),
+    )
     return created
 
 

@@ -54,10 +54,9 @@ def extract_item_task(item_id: int) -> int:
 
 @shared_task(name="sources.extract_items", **TASK_OPTIONS, **time_limits(300))
 def extract_items_task(item_ids: list[int]) -> int:
-    """``extract_item_task`` for a few posts; each has its own transaction, so a worker
-    killed half-way leaves the rest ``new`` for the redelivery or the sweeper."""
-    regions = services._regions()
-    return sum(services.item_extract(item_id=i, regions=regions) for i in item_ids)
+    """``extract_item_task`` for a few posts, in one transaction (``items_extract``): a
+    worker killed half-way leaves them ``new`` for the redelivery or the sweeper."""
+    return services.items_extract(item_ids=item_ids)
 
 
 def consumes_extraction(app) -> bool:

@@ -83,6 +83,27 @@ def test_extracting_a_post_twice_changes_nothing(django_capture_on_commit_callba
     assert Report.objects.count() == reports
 
 
+def test_a_batch_of_posts_is_extracted_in_one_transaction_asking_once_for_watches(
+    django_capture_on_commit_callbacks, django_assert_max_num_queries
+):
+    source = SourceFactory(name="poisk", base_url="https://t.me/fictional_search")
+    with django_capture_on_commit_callbacks(execute=False):
+        result = services.source_ingest_file(
+            source=source, path=DATA / "telegram_result.json", enqueue=False
+        )
+    with django_assert_max_num_queries(30) as queries:
+        created = services.items_extract(item_ids=result.new_item_ids)
+    assert created == Report.objects.filter(origin=Origin.SOURCE).count() >= 2
+    sql = [q["sql"] for q in queries.captured_queries]
+    assert sum("reports_watch" in s for s in sql) == 1
+    # the batch's own transaction (a savepoint inside the test's), none per report
+    assert sum(s.startswith("SAVEPOINT") for s in sql) == 1
+    assert set(
+        SourceItem.objects.filter(pk__in=result.new_item_ids).values_list("state", flat=True)
+    ) <= {ItemState.EXTRACTED}
+    assert services.items_extract(item_ids=result.new_item_ids) == 0  # already extracted
+
+
 def test_a_second_report_with_the_same_origin_ref_is_refused_by_the_database():
     from django.db import IntegrityError
 

@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from conscripts.models import Status
-from conscripts.search import search
+from conscripts.search import matches_load, search
 from tests.factories import ConscriptFactory, UnitFactory
 
 pytestmark = pytest.mark.django_db
@@ -143,10 +143,52 @@ def test_search_page_shows_ranked_results_with_status_and_reasons(client, people
 def test_search_page_runs_a_constant_number_of_queries(client, people, django_assert_num_queries):
     for i in range(30):
         ConscriptFactory(surname="Петров", given_name="Алексей", birth_year=1990 + i % 20)
-    with django_assert_num_queries(4) as few:
+    client.get(reverse("conscripts:search"), {"q": "Петров Алексей"})  # regions, units cached
+    # the vocabulary (2), the candidates, the rest of the shown page's columns, the session
+    with django_assert_num_queries(5) as few:
         client.get(reverse("conscripts:search"), {"q": "Петров Алексей"})
     with django_assert_num_queries(len(few.captured_queries)):
         client.get(reverse("conscripts:search"), {"q": "Петров Алексей", "page": 2})
+
+
+def test_a_limited_search_reads_the_shown_results_whole_in_one_query(
+    people, django_assert_num_queries
+):
+    search("Воробьев Никита")  # regions and units cached
+    result = search("Воробьев Никита", limit=2)
+    with django_assert_num_queries(0):
+        statuses = [m.conscript.status for m in result.matches]
+        units = [m.conscript.unit for m in result.matches]
+    assert statuses == [Status.MISSING, Status.MISSING]
+    assert people["vorobyov_2004"].unit in units
+
+
+def test_an_unlimited_search_reads_the_rest_of_a_page_on_request(people, django_assert_num_queries):
+    matches = search("Воробьев Никита").matches
+    assert matches[0].conscript.get_deferred_fields()  # ranked on the name columns only
+    with django_assert_num_queries(1):
+        matches_load(matches)
+    with django_assert_num_queries(0):
+        assert {m.conscript.status for m in matches} == {Status.MISSING}
+
+
+def test_a_renamed_unit_shows_in_the_next_search(people):
+    assert first("Воробьев Никита 2004").unit.name == people["vorobyov_2004"].unit.name
+    unit = people["vorobyov_2004"].unit
+    unit.name = "Полк связи"
+    unit.save()
+    assert first("Воробьев Никита 2004").unit.name == "Полк связи"
+
+
+def test_search_reports_the_time_of_each_stage_it_runs(people):
+    timings = {}
+    search("Воробьев Никита 2004", timings=timings)
+    assert {"interpret", "vocabulary", "candidates", "rerank"} <= timings.keys()
+    assert all(value > 0 for value in timings.values())
+    assert "widened" not in timings
+    widened = {}
+    search("Петров А. И.", timings=widened)  # Петраков Алексей Игоревич
+    assert widened["widened"] == 1
 
 
 def test_search_page_reports_invalid_filters_without_crashing(client, people):
