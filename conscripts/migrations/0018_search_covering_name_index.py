@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('conscripts', '0016_unit_public_name_index'),
+        ('conscripts', '0017_tallies'),
     ]
 
     operations = [
