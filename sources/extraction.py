@@ -1691,7 +1691,9 @@ _UK_COMMON_WORD = _Word(
 )
 
 
-def _find_people(text: str, *, ukrainian: bool = False) -> list[_Person]:
+def _tagged_tokens(text: str, *, ukrainian: bool) -> list[_Token]:
+    """The post's tokens, the capitalised ones with their dictionary readings and whether
+    natasha's NER put them in a person's span."""
     from natasha import Doc
 
     models = _get_models()
@@ -1707,7 +1709,55 @@ def _find_people(text: str, *, ukrainian: bool = False) -> list[_Person]:
                 # «Представився», «Полонений»: a Ukrainian word, not an unknown surname.
                 t.info = _UK_COMMON_WORD
             t.in_per = any(s <= t.start < e for s, e in per_spans)
+    return tokens
 
+
+def _lone_given_mention(group: list[_Token]) -> _Mention | None:
+    """A given name without a surname («Никите 19 лет»), with its patronymic if any."""
+    given = group[0]
+    if given.info.female_only:
+        return None
+    canon = names.canonical_given_name(given.key).lower()
+    lone = _Mention(given.start, group[-1].end, None, canon)
+    if len(group) == 2:  # «Никита Сергеевич проходил срочную службу»
+        lone_parts = names.to_nominative([t.key for t in group], gender="masc")
+        lone.patronymic = lone_parts.patronymic if lone_parts else ""
+    return lone
+
+
+def _full_name_mention(
+    text: str,
+    tokens: list[_Token],
+    group: list[_Token],
+    index_of: dict[int, int],
+    name_idx: set[int],
+) -> _Mention | None:
+    """A name with a surname, in the nominative, and whether it is mentioned in passing."""
+    parts, female = _normalise(group)
+    if parts is None or not parts.surname or not parts.given_name:
+        return None
+    canon = names.canonical_given_name(parts.given_name)
+    parts = names.NameParts(parts.surname, canon, parts.patronymic)
+    first = index_of[id(group[0])]
+    mention = _Mention(group[0].start, group[-1].end, parts, canon.lower())
+    mention.female = female
+    givens = [t for t in group if t.info.given and not t.info.patronymic]
+    before = text[max(0, group[0].start - 25) : group[0].start]
+    mention.passing = (
+        bool(givens)
+        and all(t.info.dative_only for t in givens)
+        # «Нашему сыну Саше Литвинову 19 лет» is about him; «Ивану Петровичу» is thanked;
+        # «что-то о Сорокине Вадиме», «информация по Захарову Антону» ask about him.
+        and not _SUBJECT_CUES.search(before)
+        and not _ABOUT_HIM.search(before)
+    )
+    declined = any(t.key.replace("ё", "е") not in parts.full.lower().split() for t in group)
+    if _preceded_by_role(text, tokens, first, name_idx, declined):
+        mention.passing = True
+    return mention
+
+
+def _mentions(text: str, tokens: list[_Token], ukrainian: bool) -> list[_Mention]:
     # Names read from a form («Фамилия: …\nИмя: …») or a family («братья Шелеховы Илья и
     # Павел») take their words out of the ordinary name finding.
     special = _card_mentions(text) + _family_mentions(text, ukrainian)
@@ -1726,40 +1776,24 @@ def _find_people(text: str, *, ukrainian: bool = False) -> list[_Person]:
 
     mentions: list[_Mention] = list(special)
     for group, with_surname in groups:
-        if not with_surname:
-            given = group[0]
-            if given.info.female_only:
-                continue
-            canon = names.canonical_given_name(given.key).lower()
-            lone = _Mention(given.start, group[-1].end, None, canon)
-            if len(group) == 2:  # «Никита Сергеевич проходил срочную службу»
-                lone_parts = names.to_nominative([t.key for t in group], gender="masc")
-                lone.patronymic = lone_parts.patronymic if lone_parts else ""
-            mentions.append(lone)
-            continue
-        parts, female = _normalise(group)
-        if parts is None or not parts.surname or not parts.given_name:
-            continue
-        canon = names.canonical_given_name(parts.given_name)
-        parts = names.NameParts(parts.surname, canon, parts.patronymic)
-        first = index_of[id(group[0])]
-        mention = _Mention(group[0].start, group[-1].end, parts, canon.lower())
-        mention.female = female
-        givens = [t for t in group if t.info.given and not t.info.patronymic]
-        before = text[max(0, group[0].start - 25) : group[0].start]
-        mention.passing = (
-            bool(givens)
-            and all(t.info.dative_only for t in givens)
-            # «Нашему сыну Саше Литвинову 19 лет» is about him; «Ивану Петровичу» is thanked;
-            # «что-то о Сорокине Вадиме», «информация по Захарову Антону» ask about him.
-            and not _SUBJECT_CUES.search(before)
-            and not _ABOUT_HIM.search(before)
-        )
-        declined = any(t.key.replace("ё", "е") not in parts.full.lower().split() for t in group)
-        if _preceded_by_role(text, tokens, first, name_idx, declined):
-            mention.passing = True
-        mentions.append(mention)
+        if with_surname:
+            mention = _full_name_mention(text, tokens, group, index_of, name_idx)
+        else:
+            mention = _lone_given_mention(group)
+        if mention is not None:
+            mentions.append(mention)
+    return mentions
 
+
+def _with_patronymic(person: _Person, patronymic: str) -> None:
+    """Give ``person`` the patronymic another mention of him adds, if he has none."""
+    if patronymic and not person.parts.patronymic:
+        person.parts = names.NameParts(person.parts.surname, person.parts.given_name, patronymic)
+
+
+def _people_named(mentions: list[_Mention]) -> list[_Person]:
+    """One person per surname and given name, each with his mentions; who the post is not
+    about (women, public figures, people only mentioned in passing) marked ``excluded``."""
     people: list[_Person] = []
     by_key: dict[tuple[str, str], int] = {}
     for m in mentions:
@@ -1772,10 +1806,7 @@ def _find_people(text: str, *, ukrainian: bool = False) -> list[_Person]:
         person = people[by_key[key]]
         m.person = by_key[key]
         person.mentions.append(m)
-        if not person.parts.patronymic and m.parts.patronymic:
-            person.parts = names.NameParts(
-                person.parts.surname, person.parts.given_name, m.parts.patronymic
-            )
+        _with_patronymic(person, m.parts.patronymic)
     for person in people:
         person.public_figure = _public_figure(person.parts)
         person.excluded = (
@@ -1783,6 +1814,13 @@ def _find_people(text: str, *, ukrainian: bool = False) -> list[_Person]:
             or person.public_figure == "always"
             or all(m.passing for m in person.mentions)
         )
+    return people
+
+
+def _find_people(text: str, *, ukrainian: bool = False) -> list[_Person]:
+    tokens = _tagged_tokens(text, ukrainian=ukrainian)
+    mentions = _mentions(text, tokens, ukrainian)
+    people = _people_named(mentions)
     kept = {i for i, p in enumerate(people) if not p.excluded}
     # A lone given name («Никите 19 лет», «Мама Миши») belongs to the one person it fits.
     for m in mentions:
@@ -1790,12 +1828,8 @@ def _find_people(text: str, *, ukrainian: bool = False) -> list[_Person]:
             fits = [i for i in kept if people[i].given == m.given_key]
             if len(fits) == 1:
                 m.person = fits[0]
-                person = people[fits[0]]
-                person.mentions.append(m)
-                if m.patronymic and not person.parts.patronymic:
-                    person.parts = names.NameParts(
-                        person.parts.surname, person.parts.given_name, m.patronymic
-                    )
+                people[fits[0]].mentions.append(m)
+                _with_patronymic(people[fits[0]], m.patronymic)
     for p in people:
         p.mentions.sort(key=lambda m: m.start)
     return [p for i, p in enumerate(people) if i in kept]
@@ -1872,17 +1906,139 @@ def _line_start(text: str, pos: int) -> int:
     return text.rfind("\n", 0, pos) + 1
 
 
-def _describe(
+_Span = tuple[int, int]
+_Birth = tuple[date | None, int]
+_LIST_MARKS = " •·-–—*0123456789.)\t"
+
+
+def _inside(pos: int, ranges: Sequence[_Span]) -> bool:
+    return any(s <= pos < e for s, e in ranges)
+
+
+def _first_in(items: Sequence[tuple[int, Any]], ranges: Sequence[_Span]) -> Any:
+    for pos, value in items:
+        if _inside(pos, ranges):
+            return value
+    return None
+
+
+def _only_in(items: Sequence[tuple[int, Any]], ranges: Sequence[_Span]) -> Any:
+    values = {value for pos, value in items if _inside(pos, ranges)}
+    return values.pop() if len(values) == 1 else None
+
+
+def _starts_line(text: str, pos: int) -> bool:
+    """Whether only list marks («1.», «•», «—») stand before ``pos`` on its line."""
+    return not text[_line_start(text, pos) : pos].strip(_LIST_MARKS)
+
+
+@dataclass
+class _Scene:
+    """What ``_describe`` reads once in a post; each person's fields are taken from it.
+
+    ``spans[i]`` is the text person ``i`` owns: from each of his mentions to the next
+    mention of anyone. ``shared`` is the text before the first name and after the last
+    name's line (empty with one person, who owns the whole post).
+    """
+
+    text: str
+    place_text: str  # the text whose places are read (title-cased if typed without capitals)
+    people: list[_Person]
+    mentions: list[_Mention]  # everyone's, in order
+    claims_all: list[tuple[int, str]]
+    video_urls: Sequence[str]
+    bounds: list[int]
+    births: list[tuple[int, _Birth]]
+    units: list[tuple[int, str]]
+    regions: list[tuple[int, str]]
+    collective_regions: list[tuple[int, str]]
+    card_regions: list[tuple[int, str]]
+    community_regions: list[tuple[int, str]]
+    before_name: dict[int, str]
+    spans: dict[int, list[_Span]]
+    shared: list[_Span]
+    collective: re.Match[str] | None
+    first_sentence_singular: list[tuple[int, str]]
+    listed_claims: dict[int, list[tuple[int, str]]]
+    collective_clauses: list[_Span]
+
+    @property
+    def single(self) -> bool:
+        return len(self.people) == 1
+
+    @property
+    def whole(self) -> list[_Span]:
+        return [(0, len(self.text))]
+
+
+def _demonyms_before_names(text: str, all_mentions: list[_Mention]) -> dict[int, str]:
+    """A demonym just before a name is his: «курянин Максим Глебов, белгородцы Ярослав
+    Пичугин и Андрей Назаренко»."""
+    before_name: dict[int, str] = {}
+    for pos, region, _ in _demonym_regions(text):
+        word_end = pos + len(_WORD.match(text, pos).group())
+        nxt = next((m for m in all_mentions if m.start >= word_end), None)
+        if nxt is not None and nxt.parts is not None and not text[word_end : nxt.start].strip():
+            before_name[nxt.person] = region
+            # «белгородцы Ярослав Пичугин и Андрей Назаренко»: a plural demonym takes the
+            # names joined to the first by «и».
+            after = [m for m in all_mentions if m.start > nxt.start and m.parts is not None]
+            if after and re.fullmatch(r"\s*(?:и|та|і)\s*", text[nxt.end : after[0].start]):
+                before_name.setdefault(after[0].person, region)
+    return before_name
+
+
+def _person_spans(
+    text: str, count: int, all_mentions: list[_Mention]
+) -> tuple[dict[int, list[_Span]], list[_Span], re.Match[str] | None]:
+    """Each person's own text, the shared text, and the word that speaks of all of them."""
+    spans: dict[int, list[_Span]] = {i: [] for i in range(count)}
+    if count == 1:
+        spans[0].append((0, len(text)))
+        return spans, [], None
+    for k, m in enumerate(all_mentions):
+        end = all_mentions[k + 1].start if k + 1 < len(all_mentions) else None
+        if end is None:
+            end = _line_end(text, m.end)
+        spans[m.person].append((m.start, end))
+    last_end = _line_end(text, all_mentions[-1].end)
+    # «… и Алиев Арсен, 2005 г.р. Оба служили в в/ч 73612», «… и Смирнова Олега, оба
+    # 2005 г.р.»: from a word that speaks of all of them, the paragraph is shared.
+    collective = _COLLECTIVE_SUBJECT.search(text, all_mentions[-1].end, last_end)
+    if collective:
+        spans[all_mentions[-1].person][-1] = (all_mentions[-1].start, collective.start())
+        last_end = collective.start()
+    return spans, [(0, all_mentions[0].start), (last_end, len(text))], collective
+
+
+def _listed_claims(
+    text: str,
+    bounds: list[int],
+    all_mentions: list[_Mention],
+    claims_all: list[tuple[int, str]],
+) -> dict[int, list[tuple[int, str]]]:
+    """«Брати Зайцеви, Іван та Олексій, потрапили в полон»: a claim after the names of a
+    sentence that lists several men, not in a singular verb, is said of all of them."""
+    listed: dict[int, list[tuple[int, str]]] = {}
+    for m in all_mentions:
+        s_start, s_end = _sentence_span(bounds, m.start, len(text))
+        in_sentence = [o for o in all_mentions if s_start <= o.start < s_end]
+        if len({o.person for o in in_sentence}) < 2:
+            continue
+        last = max(o.end for o in in_sentence)
+        listed.setdefault(m.person, []).extend(
+            c for c in claims_all if last <= c[0] < s_end and not _singular_verb(text, c[0])
+        )
+    return listed
+
+
+def _scene(
     text: str,
     people: list[_Person],
     claims_all: list[tuple[int, str]],
-    video_urls: Sequence[str] = (),
-) -> list[PersonMention]:
-    if not people:
-        return []
+    video_urls: Sequence[str],
+) -> _Scene:
     people.sort(key=lambda p: p.mentions[0].start)
-    births = _births(text)
-    units = _units(text)
     for i, p in enumerate(people):
         for m in p.mentions:
             m.person = i
@@ -1896,194 +2052,188 @@ def _describe(
     # offsets): «сам он из брянска» → «Сам Он Из Брянска».
     place_text = text.title() if _mostly_lowercase(text) else text
     home = _home_regions(place_text, origin_ok)
-    # A demonym just before a name is his: «курянин Максим Глебов, белгородцы Ярослав
-    # Пичугин и Андрей Назаренко».
-    before_name: dict[int, str] = {}
-    for pos, region, _ in _demonym_regions(text):
-        word_end = pos + len(_WORD.match(text, pos).group())
-        nxt = next((m for m in all_mentions if m.start >= word_end), None)
-        if nxt is not None and nxt.parts is not None and not text[word_end : nxt.start].strip():
-            before_name[nxt.person] = region
-            # «белгородцы Ярослав Пичугин и Андрей Назаренко»: a plural demonym takes the
-            # names joined to the first by «и».
-            after = [m for m in all_mentions if m.start > nxt.start and m.parts is not None]
-            if after and re.fullmatch(r"\s*(?:и|та|і)\s*", text[nxt.end : after[0].start]):
-                before_name.setdefault(after[0].person, region)
-    card_regions = _card_place_regions(place_text)
-    community_regions = _community_regions(place_text)
     bounds = _sentence_bounds(text)
-    regions = [(pos, region) for pos, region, _ in home]
-    collective_regions = [(pos, region) for pos, region, collective in home if collective]
-
-    # Each person owns the text from each of his mentions to the next mention of anyone.
-    # With several people the text before the first name and after the last name's line
-    # is shared.
-    spans: dict[int, list[tuple[int, int]]] = {i: [] for i in range(len(people))}
-    single = len(people) == 1
-    collective = None
-    if single:
-        spans[0].append((0, len(text)))
-        shared: list[tuple[int, int]] = []
-    else:
-        for k, m in enumerate(all_mentions):
-            end = all_mentions[k + 1].start if k + 1 < len(all_mentions) else None
-            if end is None:
-                end = _line_end(text, m.end)
-            spans[m.person].append((m.start, end))
-        last_end = _line_end(text, all_mentions[-1].end)
-        # «… и Алиев Арсен, 2005 г.р. Оба служили в в/ч 73612», «… и Смирнова Олега, оба
-        # 2005 г.р.»: from a word that speaks of all of them, the paragraph is shared.
-        collective = _COLLECTIVE_SUBJECT.search(text, all_mentions[-1].end, last_end)
-        if collective:
-            spans[all_mentions[-1].person][-1] = (all_mentions[-1].start, collective.start())
-            last_end = collective.start()
-        shared = [(0, all_mentions[0].start), (last_end, len(text))]
-
-    # «Вернулся домой Зотов …, а его друг Пахомов … пропал», a headline «Вернулся из плена
-    # житель Каменска» over a story that names two men: a singular verb before the first
-    # name is said of the first man only.
-    first_sentence_singular = [
-        c
-        for c in claims_all
-        if not single and c[0] < all_mentions[0].start and _singular_verb(text, c[0])
-    ]
-    # «Брати Зайцеви, Іван та Олексій, потрапили в полон»: a claim after the names of a
-    # sentence that lists several men, not in a singular verb, is said of all of them.
-    listed_claims: dict[int, list[tuple[int, str]]] = {}
-    if not single:
-        for m in all_mentions:
-            s_start, s_end = _sentence_span(bounds, m.start, len(text))
-            in_sentence = [o for o in all_mentions if s_start <= o.start < s_end]
-            if len({o.person for o in in_sentence}) < 2:
-                continue
-            last = max(o.end for o in in_sentence)
-            listed_claims.setdefault(m.person, []).extend(
-                c for c in claims_all if last <= c[0] < s_end and not _singular_verb(text, c[0])
-            )
-
-    # «Оба 2005 г.р., служили вместе в в/ч 39020», «близнецы 2005 г.р., срочники в/ч 64712»,
-    # «оба из Мичуринска, служили … в войсковой части № 13140»: from a word that speaks of
-    # all of them to the end of its sentence, the details are everyone's.
-    collective_clauses = []
-    if not single:
-        for c in _COLLECTIVE_SUBJECT.finditer(text):
-            collective_clauses.append((c.start(), _sentence_span(bounds, c.start(), len(text))[1]))
-
-    def same_unit_as_previous(k: int) -> str | None:
-        """«…, в/ч 68149, и Бембеев Баатр …, та же часть»."""
-        for s, e in spans[k]:
-            if _SAME_UNIT.search(text, s, e):
-                return first_in(units, spans[k - 1]) or None
-        return None
-
-    def inside(pos: int, ranges: list[tuple[int, int]]) -> bool:
-        return any(s <= pos < e for s, e in ranges)
-
-    def first_in(items: list[tuple[int, Any]], ranges: list[tuple[int, int]]) -> Any:
-        for pos, value in items:
-            if inside(pos, ranges):
-                return value
-        return None
-
-    def only_in(items: list[tuple[int, Any]], ranges: list[tuple[int, int]]) -> Any:
-        values = {value for pos, value in items if inside(pos, ranges)}
-        return values.pop() if len(values) == 1 else None
-
-    out: list[PersonMention] = []
-    for i, person in enumerate(people):
-        own = spans[i]
-        scope = own + shared
-        birth = None
-        for m in person.mentions:
-            birth = _birth_after_name(text, m.end)
-            if birth:
-                break
-        if birth is None:
-            birth = first_in(births, own)
-        if birth is None and not single and (i == len(people) - 1 or collective):
-            birth = first_in(births, shared[1:])
-        if birth is None:
-            birth = first_in(births, collective_clauses)
-        unit = (
-            first_in(units, own)
-            or only_in(units, shared)
-            or first_in(units, collective_clauses)
-            or (same_unit_as_previous(i) if i else None)
-        )
-        region = before_name.get(i) or first_in(regions, own)
-        if region is None:
-            for m in person.mentions:
-                if m.parts is None:
-                    continue
-                line_end = _line_end(text, m.start)
-                following = [o.start for o in all_mentions if m.end <= o.start < line_end]
-                region = _region_after_name(
-                    place_text,
-                    m.end,
-                    min([line_end, *following]),
-                    list_item=not text[_line_start(text, m.start) : m.start].strip(
-                        " •·-–—*0123456789.)\t"
-                    ),
-                )
-                if region:
-                    break
-        if region is None:
-            region = only_in(regions, shared) or only_in(collective_regions, [(0, len(text))])
-        if region is None:
-            region = first_in(card_regions, own) or only_in(card_regions, shared)
-        if region is None:
-            region = only_in(community_regions, [(0, len(text))])
-        claims = [
+    spans, shared, collective = _person_spans(text, len(people), all_mentions)
+    several = len(people) > 1
+    return _Scene(
+        text=text,
+        place_text=place_text,
+        people=people,
+        mentions=all_mentions,
+        claims_all=claims_all,
+        video_urls=video_urls,
+        bounds=bounds,
+        births=_births(text),
+        units=_units(text),
+        regions=[(pos, region) for pos, region, _ in home],
+        collective_regions=[(pos, region) for pos, region, collective in home if collective],
+        card_regions=_card_place_regions(place_text),
+        community_regions=_community_regions(place_text),
+        before_name=_demonyms_before_names(text, all_mentions),
+        spans=spans,
+        shared=shared,
+        collective=collective,
+        # «Вернулся домой Зотов …, а его друг Пахомов … пропал», a headline «Вернулся из
+        # плена житель Каменска» over a story that names two men: a singular verb before
+        # the first name is said of the first man only.
+        first_sentence_singular=[
             c
             for c in claims_all
-            if inside(c[0], own)
-            or (inside(c[0], shared) and (i == 0 or c not in first_sentence_singular))
-            or c in listed_claims.get(i, ())
-        ]
-        if not claims and video_urls and not any(st == MISSING for _, st in claims_all):
-            # A prisoner video's caption that says nothing else: «Срочник … в/ч 75387. Если
-            # узнали — пишите. Видео: …», «Строковик … Відео: …».
-            claims = [(len(text), CAPTURED)]
-        sentences = [_claim_sentence(text, bounds, m.start) for m in person.mentions]
-        if (
-            person.public_figure
-            and not (birth or unit)
-            and not any(inside(pos, sentences) for pos, _ in claims)
-        ):
-            continue  # a namesake of an official counts only when his sentence makes a claim
-        if not (birth or unit):
-            # Without details of his own, a man is the subject only if his sentence says
-            # so («Выступали … и Виктор Петрович Ломакин» in a post about the missing is not);
-            # a name alone on its line (a card, a list) takes the whole post as its sentence.
-            at_line_start = any(
-                m.card
-                or not text[_line_start(text, m.start) : m.start].strip(" •·-–—*0123456789.)\t")
-                for m in person.mentions
-            )
-            # Names listed together («Это Руслан Гаджиев, Шамиль Алиев и Магомед Абдулаев»,
-            # «Серед переданих — Хертек Саян і Гончаренко Віталій») share the post's claims.
-            in_list = any(
-                any(
-                    s <= o.start < e and o.person != i and o.parts is not None for o in all_mentions
-                )
-                for s, e in sentences
-            )
-            where = scope if at_line_start or in_list else sentences
-            if not (
-                any(inside(pos, where) for pos, _ in claims)
-                or any(_SUBJECT_CUES.search(text[s:e]) for s, e in where)
-            ):
-                continue
-        out.append(
-            PersonMention(
-                surname=person.parts.surname,
-                given_name=person.parts.given_name,
-                patronymic=person.parts.patronymic or None,
-                birth_date=birth[0] if birth else None,
-                birth_year=birth[1] if birth else None,
-                unit_number=unit,
-                region=region,
-                status_claim=_decide_status(claims),
-            )
+            if several and c[0] < all_mentions[0].start and _singular_verb(text, c[0])
+        ],
+        listed_claims=_listed_claims(text, bounds, all_mentions, claims_all) if several else {},
+        # «Оба 2005 г.р., служили вместе в в/ч 39020», «близнецы 2005 г.р., срочники в/ч
+        # 64712», «оба из Мичуринска, служили … в войсковой части № 13140»: from a word that
+        # speaks of all of them to the end of its sentence, the details are everyone's.
+        collective_clauses=[
+            (c.start(), _sentence_span(bounds, c.start(), len(text))[1])
+            for c in (_COLLECTIVE_SUBJECT.finditer(text) if several else ())
+        ],
+    )
+
+
+def _birth_of(scene: _Scene, i: int, person: _Person) -> _Birth | None:
+    birth = None
+    for m in person.mentions:
+        birth = _birth_after_name(scene.text, m.end)
+        if birth:
+            break
+    if birth is None:
+        birth = _first_in(scene.births, scene.spans[i])
+    last = i == len(scene.people) - 1
+    if birth is None and not scene.single and (last or scene.collective):
+        birth = _first_in(scene.births, scene.shared[1:])
+    if birth is None:
+        birth = _first_in(scene.births, scene.collective_clauses)
+    return birth
+
+
+def _same_unit_as_previous(scene: _Scene, i: int) -> str | None:
+    """«…, в/ч 68149, и Бембеев Баатр …, та же часть»."""
+    for s, e in scene.spans[i]:
+        if _SAME_UNIT.search(scene.text, s, e):
+            return _first_in(scene.units, scene.spans[i - 1]) or None
+    return None
+
+
+def _unit_of(scene: _Scene, i: int) -> str | None:
+    return (
+        _first_in(scene.units, scene.spans[i])
+        or _only_in(scene.units, scene.shared)
+        or _first_in(scene.units, scene.collective_clauses)
+        or (_same_unit_as_previous(scene, i) if i else None)
+    )
+
+
+def _region_right_after(scene: _Scene, person: _Person) -> str | None:
+    """A place written right after one of his names, on its line, before the next name."""
+    text = scene.text
+    region = None
+    for m in person.mentions:
+        if m.parts is None:
+            continue
+        line_end = _line_end(text, m.start)
+        following = [o.start for o in scene.mentions if m.end <= o.start < line_end]
+        region = _region_after_name(
+            scene.place_text,
+            m.end,
+            min([line_end, *following]),
+            list_item=_starts_line(text, m.start),
         )
-    return out
+        if region:
+            break
+    return region
+
+
+def _region_of(scene: _Scene, i: int, person: _Person) -> str | None:
+    region = scene.before_name.get(i) or _first_in(scene.regions, scene.spans[i])
+    if region is None:
+        region = _region_right_after(scene, person)
+    if region is None:
+        region = _only_in(scene.regions, scene.shared) or _only_in(
+            scene.collective_regions, scene.whole
+        )
+    if region is None:
+        region = _first_in(scene.card_regions, scene.spans[i]) or _only_in(
+            scene.card_regions, scene.shared
+        )
+    if region is None:
+        region = _only_in(scene.community_regions, scene.whole)
+    return region
+
+
+def _claims_of(scene: _Scene, i: int) -> list[tuple[int, str]]:
+    own, shared = scene.spans[i], scene.shared
+    claims = [
+        c
+        for c in scene.claims_all
+        if _inside(c[0], own)
+        or (_inside(c[0], shared) and (i == 0 or c not in scene.first_sentence_singular))
+        or c in scene.listed_claims.get(i, ())
+    ]
+    if not claims and scene.video_urls and not any(st == MISSING for _, st in scene.claims_all):
+        # A prisoner video's caption that says nothing else: «Срочник … в/ч 75387. Если
+        # узнали — пишите. Видео: …», «Строковик … Відео: …».
+        claims = [(len(scene.text), CAPTURED)]
+    return claims
+
+
+def _is_subject(
+    scene: _Scene, i: int, person: _Person, claims: list[tuple[int, str]], *, details: bool
+) -> bool:
+    """Whether the post is about him, given his claims and whether he has a birth date or
+    unit of his own (``details``)."""
+    text = scene.text
+    sentences = [_claim_sentence(text, scene.bounds, m.start) for m in person.mentions]
+    claimed_in_sentence = any(_inside(pos, sentences) for pos, _ in claims)
+    if person.public_figure and not details and not claimed_in_sentence:
+        return False  # a namesake of an official counts only when his sentence makes a claim
+    if details:
+        return True
+    # Without details of his own, a man is the subject only if his sentence says so
+    # («Выступали … и Виктор Петрович Ломакин» in a post about the missing is not); a name
+    # alone on its line (a card, a list) takes the whole post as its sentence.
+    at_line_start = any(m.card or _starts_line(text, m.start) for m in person.mentions)
+    # Names listed together («Это Руслан Гаджиев, Шамиль Алиев и Магомед Абдулаев», «Серед
+    # переданих — Хертек Саян і Гончаренко Віталій») share the post's claims.
+    in_list = any(
+        any(s <= o.start < e and o.person != i and o.parts is not None for o in scene.mentions)
+        for s, e in sentences
+    )
+    where = scene.spans[i] + scene.shared if at_line_start or in_list else sentences
+    return any(_inside(pos, where) for pos, _ in claims) or any(
+        _SUBJECT_CUES.search(text[s:e]) for s, e in where
+    )
+
+
+def _describe_person(scene: _Scene, i: int, person: _Person) -> PersonMention | None:
+    birth = _birth_of(scene, i, person)
+    unit = _unit_of(scene, i)
+    region = _region_of(scene, i, person)
+    claims = _claims_of(scene, i)
+    if not _is_subject(scene, i, person, claims, details=bool(birth or unit)):
+        return None
+    return PersonMention(
+        surname=person.parts.surname,
+        given_name=person.parts.given_name,
+        patronymic=person.parts.patronymic or None,
+        birth_date=birth[0] if birth else None,
+        birth_year=birth[1] if birth else None,
+        unit_number=unit,
+        region=region,
+        status_claim=_decide_status(claims),
+    )
+
+
+def _describe(
+    text: str,
+    people: list[_Person],
+    claims_all: list[tuple[int, str]],
+    video_urls: Sequence[str] = (),
+) -> list[PersonMention]:
+    """The people of a post that it is about, each with the fields read from his text."""
+    if not people:
+        return []
+    scene = _scene(text, people, claims_all, video_urls)
+    described = (_describe_person(scene, i, person) for i, person in enumerate(people))
+    return [p for p in described if p is not None]
