@@ -344,6 +344,55 @@ def _widened(
     return out
 
 
+def _name_ordering(matches: list[dict[str, dict[str, float]]]) -> list[Case]:
+    """Within the limit, prefer the closest keys: a common full name has more namesakes
+    than the limit at a few million people."""
+    best = {
+        role: sorted({k for m in matches for k, v in m[role].items() if v == 1.0}) for role in ROLES
+    }
+    if best["surname"]:
+        exact = Q(surname_key__in=best["surname"])
+        priority = [When(exact, then=3)]
+        if best["given"]:
+            exact &= Q(given_key__in=best["given"])
+            priority.insert(0, When(exact, then=2))
+            if best["patronymic"]:
+                exact &= Q(patronymic_key__in=best["patronymic"])
+                priority.insert(0, When(exact, then=1))
+        return [Case(*priority, default=Value(4), output_field=IntegerField())]
+    # The wider look: no exact key, so the most similar surnames first. (Left to ``ORDER
+    # BY pk``, PostgreSQL walks the primary key past ~100,000 rows of a million looking
+    # for 200 Кузнецовы, and the 200 are not the closest.)
+    closeness: dict[str, float] = {}
+    for m in matches:
+        for key, similarity in m["surname"].items():
+            closeness[key] = max(closeness.get(key, 0.0), similarity)
+    if not closeness:
+        return []
+    ranked = sorted(closeness, key=lambda k: (-closeness[k], k))
+    return [
+        Case(
+            *[When(surname_key=key, then=i) for i, key in enumerate(ranked)],
+            default=Value(len(ranked)),
+            output_field=IntegerField(),
+        )
+    ]
+
+
+def _initials_fit(initials: list[str]) -> Q:
+    """«Дубов Н. Е.»: the given name and patronymic start with the initials."""
+    fits = Q()
+    readings_per_initial = [_initial_readings(i) for i in initials]
+    for readings, field_name in zip(
+        readings_per_initial, ("given_name", "patronymic"), strict=False
+    ):
+        either = Q()
+        for letter in readings:
+            either |= Q(**{f"{field_name}__startswith": letter})
+        fits &= either
+    return fits
+
+
 def candidates(
     interp: Interpretation,
     base: QuerySet,
@@ -357,60 +406,19 @@ def candidates(
         qs = qs.filter(unit__number=interp.unit_number)
     if exclude:
         qs = qs.exclude(pk__in=list(exclude))
+    ordering = []
     if interp.words:
         condition = _candidate_filter(interp, matches)
         if condition is None:
             return []
         qs = qs.filter(condition)
-        # Within the limit, prefer the closest keys and the stated birth year: a
-        # common full name has more namesakes than the limit at a few million people.
-        best = {
-            role: sorted({k for m in matches for k, v in m[role].items() if v == 1.0})
-            for role in ROLES
-        }
-        ordering = []
-        if best["surname"]:
-            exact = Q(surname_key__in=best["surname"])
-            priority = [When(exact, then=3)]
-            if best["given"]:
-                exact &= Q(given_key__in=best["given"])
-                priority.insert(0, When(exact, then=2))
-                if best["patronymic"]:
-                    exact &= Q(patronymic_key__in=best["patronymic"])
-                    priority.insert(0, When(exact, then=1))
-            ordering.append(Case(*priority, default=Value(4), output_field=IntegerField()))
-        else:
-            # The wider look: no exact key, so the most similar surnames first. (Left
-            # to ``ORDER BY pk``, PostgreSQL walks the primary key past ~100,000 rows
-            # of a million looking for 200 Кузнецовы, and the 200 are not the closest.)
-            closeness: dict[str, float] = {}
-            for m in matches:
-                for key, similarity in m["surname"].items():
-                    closeness[key] = max(closeness.get(key, 0.0), similarity)
-            if closeness:
-                ranked = sorted(closeness, key=lambda k: (-closeness[k], k))
-                ordering.append(
-                    Case(
-                        *[When(surname_key=key, then=i) for i, key in enumerate(ranked)],
-                        default=Value(len(ranked)),
-                        output_field=IntegerField(),
-                    )
-                )
-    else:
-        ordering = []
+        ordering = _name_ordering(matches)
     if interp.initials:
         # «Дубов Н. Е.»: the few Дубовы with those initials first.
-        fits = Q()
-        readings_per_initial = [_initial_readings(i) for i in interp.initials]
-        for readings, field_name in zip(
-            readings_per_initial, ("given_name", "patronymic"), strict=False
-        ):
-            either = Q()
-            for letter in readings:
-                either |= Q(**{f"{field_name}__startswith": letter})
-            fits &= either
+        fits = _initials_fit(interp.initials)
         ordering.insert(0, Case(When(fits, then=0), default=Value(1), output_field=IntegerField()))
     if interp.birth_year:
+        # The stated birth year first.
         ordering.insert(
             0,
             Case(
