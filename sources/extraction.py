@@ -62,10 +62,16 @@ __all__ = [
     "PersonMention",
     "extract",
     "load_models",
+    "normalise_video_url",
 ]
 
 MISSING, CAPTURED, DEAD, RETURNED = "missing", "captured", "dead", "returned"
 STATUSES = (MISSING, CAPTURED, DEAD, RETURNED)
+# Internal: a claim that he is STILL held or missing («досі в полоні», «пока остаётся в
+# плену», «нет в списке обмена», «по-прежнему числится пропавшим»). Said in his own text, it
+# outweighs what the post says of everyone else (an exchange that brought the others back).
+_STILL_CAPTURED, _STILL_MISSING = "still-captured", "still-missing"
+_STILL = {_STILL_CAPTURED: CAPTURED, _STILL_MISSING: MISSING}
 
 
 # --------------------------------------------------------------------------------------
@@ -197,11 +203,25 @@ _VIDEO_PATTERNS = (
         re.compile(_URL_START + r"youtu\.be/" + _YT_ID, re.IGNORECASE),
         lambda m: f"https://www.youtube.com/watch?v={m.group(1)}",
     ),
+    (
+        re.compile(
+            _URL_START + r"(?:www\.|m\.)?(?:vk\.com|vkvideo\.ru)/video(-?\d+_\d+)(?![\d_])",
+            re.IGNORECASE,
+        ),
+        lambda m: f"https://vk.com/video{m.group(1)}",
+    ),
 )
 
 
+def normalise_video_url(url: str) -> str:
+    """The one spelling ``extract`` gives a video link («youtu.be/X» →
+    «https://www.youtube.com/watch?v=X»); a link it does not know, unchanged."""
+    found = _video_urls(url.strip())
+    return found[0] if len(found) == 1 else url.strip()
+
+
 def _video_urls(text: str) -> list[str]:
-    """t.me posts and YouTube videos, as https URLs; every YouTube form becomes watch?v=."""
+    """t.me posts, YouTube and VK videos, as https URLs; every YouTube form becomes watch?v=."""
     found: list[tuple[int, str]] = []
     for pattern, build in _VIDEO_PATTERNS:
         found.extend((m.start(), build(m)) for m in pattern.finditer(text))
@@ -787,6 +807,26 @@ def _c(*patterns: str) -> re.Pattern[str]:
 # words inside it.
 _CLAIMS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
+        _STILL_CAPTURED,
+        _c(
+            r"(?:досі|до\s+сих\s+пор|вс[её]\s+ещ[её]|по-прежнему|пока|ще|все\s+ще|"
+            r"залиша\w+|остал\w+|оста[её]тся|остаются|залишил\w+)\s+(?:\w+\s+){0,2}"
+            r"(?:в|у)\s+(?:плену|полоні)",
+            r"(?:нет|немає|нема|не\s+было|не\s+було)\s+(?:\w+\s+){0,2}(?:в|у)\s+списк\w*",
+            r"(?:в|у)\s+списк\w*\s+(?:\w+\s+){0,2}(?:нет|немає|нема)\b",
+            r"не\s+(?:включил|включ|потрапи|попал|внес|внесл)\w*\s+(?:\w+\s+){0,3}"
+            r"(?:в|у|до)\s+спис\w*",
+            r"(?:в|у|до)\s+списк?\w*\s+(?:\w+\s+){0,3}не\s+(?:потрапи|попал|включ|внес)\w*",
+        ),
+    ),
+    (
+        _STILL_MISSING,
+        _c(
+            r"(?:досі|до\s+сих\s+пор|вс[её]\s+ещ[её]|по-прежнему|пока)\s+(?:\w+\s+)?"
+            r"(?:числ|знач|вважа)\w+\s+(?:\w+\s+)?(?:пропавш|зникл)\w*",
+        ),
+    ),
+    (
         RETURNED,
         _c(
             r"(?:вернул|освобо[дж]|вызвол|вытащил|обменял)\w*\s+(?:\w+\s+)?из\s+плена",
@@ -800,7 +840,9 @@ _CLAIMS: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"\bдома\s*!",
             r"повернул(?:ся|ася|ися|и)\b",
             r"повернувс\w*",
-            r"обміня\w+",
+            r"обміня(?!ти)\w+",
+            r"возвращ[её]н\w*",
+            r"повернут\w*",
             r"передан\w*\s+(?:российской\s+стороне|в\s+россию|россии)",
             r"освобожд[её]н\w*",
             # Exchange news: «по обмену», «в результате обмена», «Обмін відбувся», «Серед
@@ -836,10 +878,19 @@ _CLAIMS: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"простились",
             r"прощание",
             r"загин\w+",
+            r"загибл\w+",
             r"убит\b",
             r"убиты\b",
             r"скончал\w+",
             r"умер\b",
+            r"помер\w*",
+            r"покойся\s+с\s+миром",
+            r"спи\s+спокойно",
+            r"(?:больше\s+)?нет\s+с\s+нами",
+            r"не\s+стало\b",
+            r"(?:вічна|світла)\s+пам'?ять",
+            r"(?:повернул|вернул|передал|передан)\w*\s+(?:\w+\s+)?(?:тілом|телом)",
+            r"гибел\w*",
         ),
     ),
     (
@@ -912,20 +963,26 @@ _CLAIMS: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"о\s+судьбе",
             r"ничего\s+не\s+известно",
             r"(?:ни|не)\s+один\s+не\s+выход\w*\s+на\s+связь",
+            r"без\s+связи",
+            r"не\s+отвеча(?:ет|ют)",
+            r"перестал\w*\s+(?:звонить|писать|отвечать)",
+            r"с\s+тех\s+пор\s+(?:ничего|тишина)",
         ),
     ),
 )
 _EXCHANGE_OF_PRISONERS = re.compile(
     r"обмен\w*\s+(?:военно)?пленн\w+|обмін\w*\s+полонен\w+"
     # «Його тіло повернули рідним», «тело передали родным»: his body, not him, came back.
-    r"|(?:тіло|тело|тела|останки)\s+(?:\w+\s+)?(?:повернул|вернул|передал|привезл)\w*",
+    r"|(?:тіло|тело|тела|останки)\s+(?:\w+\s+)?(?:повернул|вернул|передал|передан|привезл)\w*"
+    # «переходим к работе по обмену»: work towards an exchange, not one that happened.
+    r"|работ\w*\s+по\s+(?:\w+\s+)?(?:обмен|обмін|возвращени|повернен)\w*",
     re.I,
 )
 _NEGATION = re.compile(r"(?:^|\s)(?:не|ни|нет|так\s+и\s+не|не\s+был[аи]?)\s*$", re.I)
 _HEDGE = re.compile(
     r"(?<![а-яё])(?:возможно|может|вероятно|предположительно|надеял\w*|надеемся|надеюсь|"
     r"если|или|либо|слух\w*|якобы|можливо|не\s+знаем|сказали\s+что\s+не|якщо|або|чи|"
-    r"мабуть|ймовірно|похож\w*|схож\w*)(?![а-яё])",
+    r"мабуть|ймовірно|похож\w*|схож\w*|ошибочно|помилково|считал\w*|вважал\w*)(?![а-яё])",
     re.I,
 )
 _RESOLUTIONS = (CAPTURED, DEAD, RETURNED)
@@ -956,7 +1013,7 @@ def _claims(text: str) -> list[tuple[int, str]]:
     # and «один очень похож на нашего … Мы не уверены»: an unsure sighting is no capture.
     # What is left of either is that he is missing.
     denied = (DEAD,) if _DISBELIEF.search(masked) else ()
-    denied += (CAPTURED,) if _UNSURE.search(masked) else ()
+    denied += (CAPTURED, _STILL_CAPTURED) if _UNSURE.search(masked) else ()
     found = [(pos, MISSING if status in denied else status) for pos, status in found]
     return sorted(found)
 
@@ -968,19 +1025,34 @@ _DISBELIEF = re.compile(
 )
 _UNSURE = re.compile(
     r"(?<![а-яё])(?:не\s+уверены|не\s+уверена|не\s+уверен|не\s+впевнені|не\s+впевнена|"
-    r"не\s+точно|похож\w*\s+на\s+нашего|схожий\s+на\s+нашого)(?![а-яё])",
+    r"не\s+точно|похож\w*\s+на\s+нашего|схожий\s+на\s+нашого|"
+    # «какой-то пленный говорил … — может это мой Баир?», «лицо плохо видно», «Если он у вас»
+    r"может\s+(?:быть\s+)?это|лицо\s+(?:плохо|не)\s+видно|если\s+он\s+у\s+вас|"
+    r"якщо\s+він\s+у\s+вас)(?![а-яё])",
     re.I,
 )
 
 
 def _decide_status(claims: Sequence[tuple[int, str]]) -> str | None:
-    """Being missing is where every story starts; the latest resolution wins over it.
+    """Being missing is where every story starts; a resolution wins over it.
 
-    Coming back is the end of captivity: a post that says he returned and, anywhere, that
-    he was a prisoner («вернулся из плена, где провёл полгода») claims that he returned.
+    A post that says he died and that he came back («скончался от ран через два дня после
+    обмена») claims that he is dead (or captured, if that is said after the death). Then a
+    claim that he is still held or missing (said in his own text, see ``_still_his``). Coming
+    back is the end
+    of captivity: a post that says he returned and, anywhere, that he was a prisoner
+    («вернулся из плена, где провёл полгода») claims that he returned. Otherwise the latest
+    resolution wins.
     """
     resolutions = [s for _, s in sorted(claims) if s in _RESOLUTIONS]
-    if RETURNED in resolutions and DEAD not in resolutions:
+    if DEAD in resolutions:
+        # Not returned but dead; and «сказали, что погиб … а вчера увидели на видео» is
+        # still the latest.
+        return [s for s in resolutions if s != RETURNED][-1]
+    still = [s for _, s in sorted(claims) if s in _STILL]
+    if still:
+        return _STILL[still[-1]]
+    if RETURNED in resolutions:
         return RETURNED
     if resolutions:
         return resolutions[-1]
@@ -1891,8 +1963,9 @@ def _claim_sentence(text: str, bounds: list[int], pos: int) -> tuple[int, int]:
 def _singular_verb(text: str, pos: int) -> bool:
     """«Вернулся», «погиб», «обменян»: a claim said of one man, not of all in the post."""
     word = _WORD.match(text, pos)
-    if word is None:
-        return False
+    if word is None or word.group().lower().endswith(("их", "ых")):
+        return False  # «повернутих», «обменянных»: plural participles (Russian reads them
+        # with a Ukrainian word's guessed tags)
     top = _get_models().morph.parse(word.group().lower())[0].tag
     return top.POS in {"VERB", "PRTS"} and top.number == "sing"
 
@@ -2011,6 +2084,11 @@ def _person_spans(
     return spans, [(0, all_mentions[0].start), (last_end, len(text))], collective
 
 
+_RELATIVE_CLAUSE = re.compile(
+    r"(?<![а-яёіїє])(?:котор\w+|який|яка|якого|якому|яким)(?![а-яёіїє])", re.I
+)
+
+
 def _listed_claims(
     text: str,
     bounds: list[int],
@@ -2018,7 +2096,9 @@ def _listed_claims(
     claims_all: list[tuple[int, str]],
 ) -> dict[int, list[tuple[int, str]]]:
     """«Брати Зайцеви, Іван та Олексій, потрапили в полон»: a claim after the names of a
-    sentence that lists several men, not in a singular verb, is said of all of them."""
+    sentence that lists several men, not in a singular verb, is said of all of them; not
+    one in a clause about the last of them («… со своим другом Иваном Сизовым, который
+    находится в плену»)."""
     listed: dict[int, list[tuple[int, str]]] = {}
     for m in all_mentions:
         s_start, s_end = _sentence_span(bounds, m.start, len(text))
@@ -2027,7 +2107,11 @@ def _listed_claims(
             continue
         last = max(o.end for o in in_sentence)
         listed.setdefault(m.person, []).extend(
-            c for c in claims_all if last <= c[0] < s_end and not _singular_verb(text, c[0])
+            c
+            for c in claims_all
+            if last <= c[0] < s_end
+            and not _singular_verb(text, c[0])
+            and not _RELATIVE_CLAUSE.search(text, last, c[0])
         )
     return listed
 
@@ -2162,6 +2246,19 @@ def _region_of(scene: _Scene, i: int, person: _Person) -> str | None:
     return region
 
 
+def _still_his(scene: _Scene, i: int, pos: int) -> bool:
+    """A claim that he is still held or missing counts in his own text, or just before his
+    name in its sentence («Троє залишилися в полоні — серед них Андрій Єгоров»)."""
+    if _inside(pos, scene.spans[i]):
+        return True
+    nxt = next((m for m in scene.mentions if m.start > pos), None)
+    if nxt is None or nxt.person != i:
+        return False
+    return _sentence_span(scene.bounds, pos, len(scene.text)) == _sentence_span(
+        scene.bounds, nxt.start, len(scene.text)
+    )
+
+
 def _claims_of(scene: _Scene, i: int) -> list[tuple[int, str]]:
     own, shared = scene.spans[i], scene.shared
     claims = [
@@ -2171,7 +2268,9 @@ def _claims_of(scene: _Scene, i: int) -> list[tuple[int, str]]:
         or (_inside(c[0], shared) and (i == 0 or c not in scene.first_sentence_singular))
         or c in scene.listed_claims.get(i, ())
     ]
-    if not claims and scene.video_urls and not any(st == MISSING for _, st in scene.claims_all):
+    claims = [c for c in claims if c[1] not in _STILL or _still_his(scene, i, c[0])]
+    missing = (MISSING, _STILL_MISSING)
+    if not claims and scene.video_urls and not any(st in missing for _, st in scene.claims_all):
         # A prisoner video's caption that says nothing else: «Срочник … в/ч 75387. Если
         # узнали — пишите. Видео: …», «Строковик … Відео: …».
         claims = [(len(scene.text), CAPTURED)]
