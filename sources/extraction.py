@@ -1130,6 +1130,16 @@ class _Word:
     demonym: bool = False  # «Мичуринец», «новосибирец»: where someone is from
 
 
+# «Калмык Санал Дорджиев», «Бурят Баир Цыбиков»: a people's name before a man's is not his
+# surname.
+_ETHNONYM = re.compile(
+    r"(?:калмык|бурят|якут|башкир|ингуш|лезгин|кумык|осетин|удмурт|мордвин|эвенк|хакас|черкес|"
+    r"чуваш|татарин|тувинец|чеченец|дагестанец|аварец|даргинец|кабардинец|балкарец|адыгеец|"
+    r"алтаец|мариец|ногаец|карачаевец|калмик|татарина|тувинца|чеченца|дагестанца|аварца|"
+    r"даргинца|кабардинца|балкарца|алтайца|марийца)(?:а|у|ом)?$"
+)
+
+
 @functools.lru_cache(maxsize=100_000)
 def _word_info(lower: str) -> _Word:
     morph = _get_models().morph
@@ -1143,7 +1153,7 @@ def _word_info(lower: str) -> _Word:
     lexicon_given = names.is_lexicon_given_name(lower)
     clan = names.is_clan_surname(lower)
     # «Мичуринец Степан Молодой», «кирилл новосибирец»: where he is from, not his surname.
-    demonym = geo.resolve_demonym(lower) is not None
+    demonym = geo.resolve_demonym(lower) is not None or bool(_ETHNONYM.match(lower))
     given = (lexicon_given or (known and bool(name_parses))) and lower not in _NOT_GIVEN
     if clan and not lexicon_given:
         given = False
@@ -1444,7 +1454,10 @@ _ROLE_STEMS = (
     "старшин", "лама", "гелюнг", "протоиерей", "иерей", "имам", "муфтий", "настоятел",
     "представник", "речник", "уповноважен", "міністр", "голова", "журналіст", "ведуч",
     "керівник", "командувач", "заступник", "полковник", "генерал", "учител", "классн",
-    "директор", "тренер", "фельдшер", "медсестр",
+    "директор", "тренер", "фельдшер", "медсестр", "кореспондент",
+    # A quote's attribution: «— написал Айсен Николаев», «повідомив Олег Синєгубов».
+    "написал", "сообщил", "заявил", "отметил", "подчеркнул", "добавил", "пояснил", "поручил",
+    "написав", "повідомив", "заявив", "зазначив", "наголосив", "додав",
 )  # fmt: skip
 # «Папа, Сергей Петров» signs the post, but «Мама Никиты Воробьёва» names the conscript.
 _RELATIVE_STEMS = (
@@ -1462,6 +1475,9 @@ _PUBLIC_FIGURE_NAMES = (
     "пригожин", "суровикин", "старовойт", "бречалов", "хабиров", "минниханов", "богомаз",
     "лубинец", "герасимов:валерий", "белоусов:андрей", "смирнов:алексей", "николаев:олег",
     "медведев:дмитрий", "гусев:александр", "богачев:александр",
+    # Heads of regions (a Yakut conscript may well be an Айсен Николаев too).
+    "николаев:айсен", "цыденов:алексей", "паслер:денис", "калиматов", "турчак:андрей",
+    "шумков:вадим", "артамонов:игорь", "меликов", "радаев:роман", "травников:андрей",
 )  # fmt: skip
 _PUBLIC_FIGURES = frozenset(
     (surname, given) for surname, _, given in (n.partition(":") for n in _PUBLIC_FIGURE_NAMES)
@@ -1527,6 +1543,9 @@ class _Person:
     mentions: list[_Mention] = field(default_factory=list)
     excluded: bool = False
     public_figure: str | None = None
+    # Named only as someone's brother («Его брат Артём»): he is a subject only where his
+    # sentence makes a claim.
+    brother_of: int | None = None
 
 
 def extract(text: str) -> Extraction:
@@ -1688,7 +1707,8 @@ def _card_mentions(text: str) -> list[_Mention]:
 
 _FAMILY = re.compile(
     r"(?<![а-яёіїєґ])(?:[Бб]рат(?:ья|ьев|ьям|ьями|ьях|и|ів|ам|ами)|[Бб]лизнец(?:ы|ов|ам|ами)|"
-    r"[Бб]лизнюк(?:и|ів|ам))\s+(?P<surname>[А-ЯЁІЇЄ][а-яёіїєґ'’-]+)[\s,—–:-]*"
+    r"[Бб]лизнюк(?:и|ів|ам))\s+(?P<surname>[А-ЯЁІЇЄ][а-яёіїєґ'’-]+)"
+    r"(?:\s+(?:из|с|з|із|зі)\s+[А-ЯЁІЇЄ][а-яёіїєґ'’-]+)?[\s,—–:-]*"
     r"(?P<givens>[А-ЯЁІЇЄ][а-яёіїєґ'’-]+(?:\s*(?:,|и|та|і|й)\s*[А-ЯЁІЇЄ][а-яёіїєґ'’-]+){1,3})"
 )
 _PLURAL_SURNAME_ENDINGS = (
@@ -1782,7 +1802,30 @@ def _tagged_tokens(text: str, *, ukrainian: bool) -> list[_Token]:
                 # «Представився», «Полонений»: a Ukrainian word, not an unknown surname.
                 t.info = _UK_COMMON_WORD
             t.in_per = any(s <= t.start < e for s, e in per_spans)
+    _mark_places_before_names(text, tokens)
     return tokens
+
+
+# «уроженец Урус-Мартана Ибрагим Хасанов», «житель Гудермеса Ислам Дудаев»: the word after
+# these is the place he comes from, not a surname.
+_ORIGIN_BEFORE_PLACE = frozenset(
+    ("уроженец", "уроженца", "уроженцем", "уроженцу", "житель", "жителя", "жителем", "жителю",
+     "уродженець", "уродженця", "уродженцем", "мешканець", "мешканця", "мешканцем")
+)  # fmt: skip
+
+
+def _mark_places_before_names(text: str, tokens: list[_Token]) -> None:
+    for prev, t, nxt in zip(tokens, tokens[1:], tokens[2:], strict=False):
+        if (
+            t.cap
+            and nxt.cap
+            and prev.key in _ORIGIN_BEFORE_PLACE
+            and not text[prev.end : t.start].strip()
+            and t.info is not None
+            and not t.info.given
+            and _resolve_place(t.text, True)
+        ):
+            t.info = _UK_COMMON_WORD
 
 
 def _lone_given_mention(group: list[_Token]) -> _Mention | None:
@@ -1890,11 +1933,39 @@ def _people_named(mentions: list[_Mention]) -> list[_Person]:
     return people
 
 
+_BROTHER_BEFORE = re.compile(r"(?<![а-яёіїє])брат(?:а|у|ом)?(?:[-\s]близн\w+)?\s*$", re.I)
+
+
+def _brothers(text: str, mentions: list[_Mention], people: list[_Person], kept: set[int]) -> None:
+    """«Подтверждена гибель Лебедева Михаила. Его брат Артём … в плену»: a given name after
+    «брат» that fits no one is a brother with the surname of the man named before it."""
+    for m in mentions:
+        if m.parts is not None or not _BROTHER_BEFORE.search(text[max(0, m.start - 25) : m.start]):
+            continue
+        if any(people[i].given == m.given_key for i in kept):
+            continue
+        before = [
+            i
+            for i in kept
+            if people[i].brother_of is None and people[i].mentions[0].start < m.start
+        ]
+        if not before:
+            continue
+        elder = max(before, key=lambda i: people[i].mentions[0].start)
+        parts = names.NameParts(people[elder].parts.surname, m.given_key.capitalize(), "")
+        brother = _Person(parts, m.given_key, brother_of=elder)
+        m.parts, m.person = parts, len(people)
+        brother.mentions.append(m)
+        people.append(brother)
+        kept.add(len(people) - 1)
+
+
 def _find_people(text: str, *, ukrainian: bool = False) -> list[_Person]:
     tokens = _tagged_tokens(text, ukrainian=ukrainian)
     mentions = _mentions(text, tokens, ukrainian)
     people = _people_named(mentions)
     kept = {i for i, p in enumerate(people) if not p.excluded}
+    _brothers(text, mentions, people, kept)
     # A lone given name («Никите 19 лет», «Мама Миши») belongs to the one person it fits.
     for m in mentions:
         if m.parts is None:
@@ -2286,6 +2357,8 @@ def _is_subject(
     text = scene.text
     sentences = [_claim_sentence(text, scene.bounds, m.start) for m in person.mentions]
     claimed_in_sentence = any(_inside(pos, sentences) for pos, _ in claims)
+    if person.brother_of is not None:
+        return claimed_in_sentence
     if person.public_figure and not details and not claimed_in_sentence:
         return False  # a namesake of an official counts only when his sentence makes a claim
     if details:
