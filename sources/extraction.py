@@ -365,7 +365,9 @@ def _units(text: str) -> list[tuple[int, str]]:
 # «находился в Курской области») or served («проходил службу под Суджей») never follows one
 # of these.
 _HOME_TRIGGER = re.compile(
-    r"(?<![а-яёіїє])(?:родом\s+(?:из|с|з|із)|урожен(?:ец|ц\w*|к\w*)|уроджен(?:ець|ц\w*)|"
+    r"(?<![а-яёіїє])(?:родом\s+(?:из|с|з|із|зі)|родом\s*:|родом\s+(?=[А-ЯЁ])|"
+    # The family writes from home: «Пишу вам из Брянской области»; «скоро будет дома в Коврове».
+    r"пишу\s+(?:вам\s+)?(?:из|с|з)|дома\s+(?:в|во|у)|урожен(?:ец|ц\w*|к\w*)|уроджен(?:ець|ц\w*)|"
     r"жител[ьяюемий]\w*|мешканц\w*|мешканець|"
     r"(?:проживает|проживающ\w*|проживал|живет|живёт|жил|живем|живём|живут|"
     r"прописан\w*|зарегистрирован\w*)\s+в|(?:призван\w*|призывался|призвали)\s+из|"
@@ -395,7 +397,7 @@ _HOME_TRIGGER = re.compile(
 # after «из» names where he comes from, unless something was moved out of it («вывезли из
 # села», «эвакуировали из Суджи», «вышли из города»).
 _FROM_SETTLEMENT = re.compile(
-    r"(?<![а-яёіїє])(?:из|з|із|с)\s+(?=(?:города|г\.|гор\.|міста|м\.|села|с\.|поселка|посёлка|"
+    r"(?<![а-яёіїє])(?:из|з|із|зі|с)\s+(?=(?:города|г\.|гор\.|міста|м\.|села|с\.|поселка|посёлка|"
     r"пос\.|п\.|пгт|селища|деревни|д\.|станицы|ст\.|смт)\s*[А-ЯЁІЇЄ])",
     re.I,
 )
@@ -407,7 +409,7 @@ _MOVED_OUT = re.compile(
 # A bare «из X» counts only after a word that makes it someone's origin: «он из Курска»,
 # «Мы сами из Белгорода», «Оба из Курской области», «(2005) из Липецкой области», or at the
 # start of a line of a card («в/ч 61424\nиз Башкирии»).
-_BARE_FROM = re.compile(r"(?<![а-яёіїє])(?:из|з|із|с)\s+(?=[А-ЯЁІЇЄ])", re.I)
+_BARE_FROM = re.compile(r"(?<![а-яёіїє])(?:из|з|із|зі|с|из-под)\s+(?=[А-ЯЁІЇЄ])", re.I)
 _ORIGIN_WORDS = frozenset(
     ("он", "сам", "сама", "земляк", "парень", "сын", "брат", "муж", "срочник", "він", "родом",
      "хлопець", "юнак", "солдат", "строковик", "полонений", "боец", "боєць", "военнослужащий",
@@ -448,12 +450,17 @@ _REGIONISH_CHUNK = re.compile(
 # Ukrainian place names in Russian letters: «Курської області» → «Курской области»,
 # «з Рильська» → «Рыльска» (Ukrainian и is often Russian ы: both spellings are tried).
 _UK_ADJECTIVE_FIXES = (
+    # з before ськ is Russian ж: «Воронезької», «Калузька» → Воронежской, Калужская.
+    ("зької", "жской"), ("зька", "жская"), ("зьку", "жскую"),
+    ("ську", "скую"), ("цьку", "цкую"), ("ній", "ний"), ("ньо", "не"),
+    ("ців", "цов"), ("ків", "ков"),
     ("ської", "ской"), ("цької", "цкой"), ("ська", "ская"), ("цька", "цкая"),
     ("ському", "ском"), ("ського", "ского"), ("ський", "ский"), ("області", "области"),
     ("краю", "края"), ("району", "района"),
 )  # fmt: skip
 _UK_LETTER_FIXES = (
-    ("ього", "его"), ("ньої", "ней"), ("ця", "ца"), ("ськ", "ск"), ("цьк", "цк"), ("і", "и"),
+    ("ього", "его"), ("ньої", "ней"), ("ця", "ца"), ("ськ", "ск"), ("цьк", "цк"), ("ць", "ц"),
+    ("і", "и"),
     ("І", "И"), ("ї", "и"), ("є", "е"), ("Є", "Е"),
     ("ґ", "г"),
 )  # fmt: skip
@@ -504,6 +511,9 @@ def _uk_candidates(candidate: str) -> list[str]:
     return out
 
 
+_DISTRICT_WORDS = ("район", "р-н", "округ", "улус", "кожуун", "области", "обл", "края", "район")
+
+
 @functools.lru_cache(maxsize=20_000)
 def _resolve_place(phrase: str, place_context: bool = False) -> str | None:
     """Canonical region of the place a phrase starts with, trying the longest words first.
@@ -519,6 +529,10 @@ def _resolve_place(phrase: str, place_context: bool = False) -> str | None:
     town_word = "г. " if prefix or place_context else ""
     words = phrase.split()[:6]
     for n in range(len(words), 0, -1):
+        if n < len(words) and words[n].lower().startswith(_DISTRICT_WORDS):
+            # «из Жуковского района»: a district shared by two regions is not the town
+            # Жуковский; «Курской области» is not a woman named Курская.
+            continue
         raw = " ".join(words[:n])
         for candidate in _uk_candidates(raw):
             if len(candidate) < 3 or not candidate[0].isupper():
@@ -652,7 +666,7 @@ _PLACE_BEFORE_VERB = re.compile(
 )
 _PLACE_AFTER_VERB = re.compile(
     r"(?<![а-яёіїє])(?:простились|похоронили|похоронен\w*|поховали|прощание|прощання|"
-    r"погребени\w*|домой,?)(?P<rest>[^.!?\n]{0,100})",
+    r"погребени\w*|домой,?|додому,?)(?P<rest>[^.!?\n]{0,100})",
     re.I,
 )
 _DIED_THERE = re.compile(r"(?:погиб|загин|служ|погибш)\w*\s*$|(?:погиб|загин|погибш)\w*\s", re.I)
@@ -679,10 +693,38 @@ _OWN_PEOPLE = re.compile(
 )
 
 
+# A place, or a school or administration of one, that mourns, greets or announces:
+# «Горно-Алтайск скорбит», «МБОУ «СОШ №2 г. Рославль» скорбит», «Зеленодольск встречает
+# сына», «Администрация Глушковского района информирует».
+_PLACE_SPEAKS = re.compile(
+    r"(?<=[\w»\"])\s+(?:с\s+(?:радостью|болью|гордостью|прискорбием)\s+)?"
+    r"(?:скорбит|скорбят|сообщает|сообщают|информирует|извещает|поздравляет|поздравляют|"
+    r"встречает|встречают|гордится|прощается|помнит|ждёт|ждет)(?![а-яё])"
+)
+
+
+def _speaking_place(text: str, verb_start: int) -> str | None:
+    """The place named in the up to four words before a verb of ``_PLACE_SPEAKS``."""
+    line_start = max(text.rfind(c, 0, verb_start) for c in ".!?\n") + 1
+    words = re.sub(r"[«»\"“”]", " ", text[line_start:verb_start]).split()[-4:]
+    for k in range(len(words)):
+        phrase = " ".join(words[k:])
+        if phrase[:1].isupper() or phrase.startswith(("г.", "с.", "пос.")):
+            region = _resolve_place(phrase)
+            if region:
+                return region
+    return None
+
+
 def _community_regions(text: str) -> list[tuple[int, str]]:
     """Places a post speaks from: a farewell or burial place, the place he came back to,
-    an administration that speaks of «our countryman». Said of everyone in the post."""
+    an administration that speaks of «our countryman», a place that mourns or greets him.
+    Said of everyone in the post."""
     found: list[tuple[int, str]] = []
+    for m in _PLACE_SPEAKS.finditer(text):
+        region = _speaking_place(text, m.start())
+        if region:
+            found.append((m.start(), region))
     for m in _PLACE_BEFORE_VERB.finditer(text):
         region = _resolve_place(m.group("place"), True)
         if region:
@@ -710,12 +752,14 @@ def _community_regions(text: str) -> list[tuple[int, str]]:
 
 
 _CARD_PLACE_LINE = re.compile(
-    r"^[ \t•·*-]*(?:(?:г\.|гор\.|город|пос\.|с\.|пгт)\s*[А-ЯЁ][^\n,;()]*"
+    r"^[^\w\n]*(?:(?:г\.|гор\.|город|пос\.|с\.|пгт|м\.|смт)\s*[А-ЯЁ][^\n,;()]*"
     r"|[А-ЯЁ][а-яё-]+(?:ий|ый|ой|ого)\s+(?:р-н|р-на|район|района)[^\n;()]*"
     # «Самарская обл г.Сызрань», «Республика Бурятия, г. Кяхта» alone on a line
     r"|[А-ЯЁ][а-яё-]+(?:ая|ий|ой)\s+(?:обл\.?|область|край)"
-    r"(?:[ ,]+(?:г\.|с\.|пос\.)\s*[А-ЯЁ][\w-]*)?"
-    r"|Республика\s+[А-ЯЁ][\w-]*(?:[ ,]+(?:г\.|с\.|пос\.)\s*[А-ЯЁ][\w-]*)?)[ \t.]*$",
+    # «Липецкая обл., Данковский р-н, с. Бигильдино»
+    r"(?:[ ,]+[А-ЯЁ][а-яё-]+(?:ий|ый|ой)\s+(?:р-н|район))?"
+    r"(?:[ ,]+(?:г\.|с\.|пос\.|д\.)\s*[А-ЯЁ][\w-]*)?"
+    r"|Республика\s+[А-ЯЁ][\w-]*(?:[ ,]+(?:г\.|с\.|пос\.)\s*[А-ЯЁ][\w-]*)?)[^\w\n]*$",
     re.M,
 )
 
@@ -724,7 +768,8 @@ def _card_place_regions(text: str) -> list[tuple[int, str]]:
     """A line with only a town on it, in a card-style post: «в/ч 51460\nг. Набережные Челны»."""
     found = []
     for m in _CARD_PLACE_LINE.finditer(text):
-        region = _resolve_place(m.group().strip(" \t•·*-"))
+        line = m.group()
+        region = _resolve_place(line[re.search(r"[^\W\d_]", line).start() :].rstrip(" \t.•·*-"))
         if region:
             found.append((m.start(), region))
     return found
@@ -768,7 +813,8 @@ _REGION_WORD = re.compile(
 _NOT_A_PLACE_CHUNK = re.compile(
     r"(?<![а-яёіїє])(?:служ|проход|пропал|пропав|зник|наход|перебува|воев|погиб|загин|"
     r"попал|потрап|под\b|біля|возле|на\s+границ|на\s+кордон|был\b|была\b|були\b|був\b|"
-    r"последн|останн|место\b|місце\b|кпп|застав|позиц|направ|перебро|отправ|відправ)",
+    r"последн|останн|место\b|місце\b|кпп|застав|позиц|направ|перебро|отправ|відправ|"
+    r"срочн|строков)",
     re.I,
 )
 
