@@ -370,7 +370,7 @@ _HOME_TRIGGER = re.compile(
     r"пишу\s+(?:вам\s+)?(?:из|с|з)|дома\s+(?:в|во|у)|урожен(?:ец|ц\w*|к\w*)|уроджен(?:ець|ц\w*)|"
     r"жител[ьяюемий]\w*|мешканц\w*|мешканець|"
     r"(?:проживает|проживающ\w*|проживал|живет|живёт|жил|живем|живём|живут|"
-    r"прописан\w*|зарегистрирован\w*)\s+в|(?:призван\w*|призывался|призвали)\s+из|"
+    r"прописан\w*|зарегистрирован\w*)\s+в|(?:призван\w*|призывался|призвали|по\s+призыву)\s+из|"
     r"(?:проживає|проживав|мешкає|мешкав|живе|жив)\s+(?:в|у)|(?:призваний|призвали)\s+з|"
     r"мест\w*\s+(?:жительства|рождения|проживания|регистрации)\s*:?|"
     r"місце\s+(?:проживання|народження)\s*:?|прописка\s*:|"
@@ -460,11 +460,11 @@ _UK_ADJECTIVE_FIXES = (
 )  # fmt: skip
 _UK_LETTER_FIXES = (
     ("ього", "его"), ("ньої", "ней"), ("ця", "ца"), ("ськ", "ск"), ("цьк", "цк"), ("ць", "ц"),
-    ("і", "и"),
+    ("ньо", "не"), ("і", "и"),
     ("І", "И"), ("ї", "и"), ("є", "е"), ("Є", "Е"),
     ("ґ", "г"),
 )  # fmt: skip
-_UK_LETTERS = re.compile(r"[іїєґІЇЄҐ]|ськ|цьк|ього|ньої")
+_UK_LETTERS = re.compile(r"[іїєґІЇЄҐ]|ськ|цьк|зьк|ього|ньої")
 _UK_HARD_I = re.compile(r"(?<=[рлнтдсзмпбвфкщ])и", re.I)
 
 
@@ -624,8 +624,26 @@ def _home_regions(
         region = _resolve_place(_phrase_after(text, m.end()), origin_word)
         if region:
             found.append((m.start(), region, collective))
+    for m in _ADJECTIVE_ORIGIN.finditer(text):
+        region = _resolve_place(m.group(1) + " район")
+        if region:
+            found.append((m.start(), region, False))
     found.extend(_demonym_regions(text))
     return sorted(found)
+
+
+# «Елецкий срочник Антон Пчёлкин»: the adjective of his district or town.
+_ADJECTIVE_ORIGIN = re.compile(
+    r"(?<![\w-])([А-ЯЁ][а-яё-]+(?:ский|цкий))\s+(?:срочник|боец|солдат|военнослужащий|парень|"
+    r"призывник|строковик)(?![а-яё])"
+)
+# Triggers that say where he was born or comes from, not where he lives or is: in a post
+# about one man they outweigh a bare «з Курщини» said before them.
+_BIRTH_ORIGIN = re.compile(
+    r"родом|урожен|уроджен|родил|народив|рожд|народж|место\s+рождения|місце\s+народження|"
+    r"я\s+(?:сам\s+)?(?:родом\s+)?(?:из|з|із)",
+    re.I,
+)
 
 
 _DEMONYM_SHAPE = re.compile(
@@ -699,7 +717,8 @@ _OWN_PEOPLE = re.compile(
 _PLACE_SPEAKS = re.compile(
     r"(?<=[\w»\"])\s+(?:с\s+(?:радостью|болью|гордостью|прискорбием)\s+)?"
     r"(?:скорбит|скорбят|сообщает|сообщают|информирует|извещает|поздравляет|поздравляют|"
-    r"встречает|встречают|гордится|прощается|помнит|ждёт|ждет)(?![а-яё])"
+    r"встречает|встречают|гордится|прощается|помнит|ждёт|ждет)(?![а-яё])",
+    re.I,
 )
 
 
@@ -755,10 +774,10 @@ _CARD_PLACE_LINE = re.compile(
     r"^[^\w\n]*(?:(?:г\.|гор\.|город|пос\.|с\.|пгт|м\.|смт)\s*[А-ЯЁ][^\n,;()]*"
     r"|[А-ЯЁ][а-яё-]+(?:ий|ый|ой|ого)\s+(?:р-н|р-на|район|района)[^\n;()]*"
     # «Самарская обл г.Сызрань», «Республика Бурятия, г. Кяхта» alone on a line
-    r"|[А-ЯЁ][а-яё-]+(?:ая|ий|ой)\s+(?:обл\.?|область|край)"
+    r"|[А-ЯЁ][а-яё-]+(?:ая|ий|ой)\s+(?i:обл\.?|область|край)"
     # «Липецкая обл., Данковский р-н, с. Бигильдино»
-    r"(?:[ ,]+[А-ЯЁ][а-яё-]+(?:ий|ый|ой)\s+(?:р-н|район))?"
-    r"(?:[ ,]+(?:г\.|с\.|пос\.|д\.)\s*[А-ЯЁ][\w-]*)?"
+    r"(?:[ ,]+[А-ЯЁ][а-яё-]+(?:ий|ый|ой)\s+(?i:р-н|район))?"
+    r"(?:[ ,]+(?i:г\.|с\.|пос\.|д\.)\s*[А-ЯЁ][\w-]*)?"
     r"|Республика\s+[А-ЯЁ][\w-]*(?:[ ,]+(?:г\.|с\.|пос\.)\s*[А-ЯЁ][\w-]*)?)[^\w\n]*$",
     re.M,
 )
@@ -1257,6 +1276,12 @@ def _to_russian(lower: str) -> str:
 
 
 @functools.lru_cache(maxsize=8)
+def _mostly_uppercase(text: str) -> bool:
+    """A post typed in capitals («ТАРСКИЙ РАЙОН СКОРБИТ»): its places are read title-cased."""
+    letters = [c for c in text if c.isalpha()]
+    return len(letters) >= 20 and sum(c.isupper() for c in letters) / len(letters) > 0.7
+
+
 def _mostly_lowercase(text: str) -> bool:
     """A post typed without capitals («ищем козлова никиту андреевича 2005гр»)."""
     words = _LONG_WORD.findall(text)
@@ -2142,6 +2167,7 @@ class _Scene:
     births: list[tuple[int, _Birth]]
     units: list[tuple[int, str]]
     regions: list[tuple[int, str]]
+    birth_regions: list[tuple[int, str]]  # where he was born or comes from («родом из»)
     collective_regions: list[tuple[int, str]]
     card_regions: list[tuple[int, str]]
     community_regions: list[tuple[int, str]]
@@ -2252,7 +2278,7 @@ def _scene(
 
     # A post typed without capitals has its places read from a title-cased copy (same
     # offsets): «сам он из брянска» → «Сам Он Из Брянска».
-    place_text = text.title() if _mostly_lowercase(text) else text
+    place_text = text.title() if _mostly_lowercase(text) or _mostly_uppercase(text) else text
     home = _home_regions(place_text, origin_ok)
     bounds = _sentence_bounds(text)
     spans, shared, collective = _person_spans(text, len(people), all_mentions)
@@ -2268,6 +2294,7 @@ def _scene(
         births=_births(text),
         units=_units(text),
         regions=[(pos, region) for pos, region, _ in home],
+        birth_regions=[(pos, r) for pos, r, _ in home if _BIRTH_ORIGIN.match(place_text, pos)],
         collective_regions=[(pos, region) for pos, region, collective in home if collective],
         card_regions=_card_place_regions(place_text),
         community_regions=_community_regions(place_text),
@@ -2348,7 +2375,11 @@ def _region_right_after(scene: _Scene, person: _Person) -> str | None:
 
 
 def _region_of(scene: _Scene, i: int, person: _Person) -> str | None:
-    region = scene.before_name.get(i) or _first_in(scene.regions, scene.spans[i])
+    region = (
+        scene.before_name.get(i)
+        or _first_in(scene.birth_regions, scene.spans[i])
+        or _first_in(scene.regions, scene.spans[i])
+    )
     if region is None:
         region = _region_right_after(scene, person)
     if region is None:
