@@ -963,6 +963,7 @@ _CLAIMS: tuple[tuple[str, re.Pattern[str]], ...] = (
         CAPTURED,
         _c(
             r"в\s+плену",
+            r"(?:в|у)\s+(?:украинском|українському|ворожому|вражеском)\s+(?:плену|полоні)",
             r"в\s+плен\b",
             r"(?<!обмен\s)(?<!обмена\s)пленн\w+",
             r"(?:видео|ролик\w*|кадр\w*)\s+из\s+плена",
@@ -1595,7 +1596,13 @@ def _preceded_by_role(
         if j in name_idx or t.key in ("и", "й"):
             j -= 1
             continue
-        if t.key.startswith(_ROLE_STEMS) or (not declined and t.key.startswith(_RELATIVE_STEMS)):
+        # «мама строковика Дмитра Волкова» names the conscript, whatever the case reads.
+        relative = (
+            not declined
+            and t.key.startswith(_RELATIVE_STEMS)
+            and not _SUBJECT_CUES.fullmatch(tokens[j + 1].key)
+        )
+        if t.key.startswith(_ROLE_STEMS) or relative:
             return True
         seen += 1
         j -= 1
@@ -2143,6 +2150,14 @@ def _only_in(items: Sequence[tuple[int, Any]], ranges: Sequence[_Span]) -> Any:
     return values.pop() if len(values) == 1 else None
 
 
+def _card_line(text: str, pos: int) -> bool:
+    """A name alone on its line, after list marks or a short label («▪️ Тульская область:
+    Леонов Даниил Романович (Новомосковск)», «Сын: Ястребов Олег»)."""
+    prefix = text[_line_start(text, pos) : pos]
+    bare = re.sub(r"[\W\d_]+", " ", prefix).split()
+    return not bare or (prefix.rstrip().endswith(":") and len(bare) <= 3)
+
+
 def _starts_line(text: str, pos: int) -> bool:
     """Whether only list marks («1.», «•», «—») stand before ``pos`` on its line."""
     return not text[_line_start(text, pos) : pos].strip(_LIST_MARKS)
@@ -2443,7 +2458,7 @@ def _is_subject(
     # Without details of his own, a man is the subject only if his sentence says so
     # («Выступали … и Виктор Петрович Ломакин» in a post about the missing is not); a name
     # alone on its line (a card, a list) takes the whole post as its sentence.
-    at_line_start = any(m.card or _starts_line(text, m.start) for m in person.mentions)
+    at_line_start = any(m.card or _card_line(text, m.start) for m in person.mentions)
     # Names listed together («Это Руслан Гаджиев, Шамиль Алиев и Магомед Абдулаев», «Серед
     # переданих — Хертек Саян і Гончаренко Віталій») share the post's claims.
     in_list = any(
