@@ -979,7 +979,7 @@ _CLAIMS: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"[«\"“]\s*(?:освободител|визволител)\w*",
             # Relatives recognising him on a video; a prisoner giving his name on one.
             r"(?:узнал|нашл|нашел|нашёл|увидел|впізнал|побачил|опознал)\w*\s+(?:\w+\s+){0,3}"
-            r"на\s+(?:видео|відео|ролике|кадрах)",
+            r"(?:на|в)\s+(?:видео|відео|ролике|кадрах)",
             r"(?:называет|назвал|говорит|произносит)\s+сво[её]\s+(?:имя|фамилию)",
             r"представи(?:вся|лся)",
             r"(?:ждём|ждем|ожидаем|чекаємо)\s+(?:на\s+)?(?:обмена|обмін)",
@@ -1621,8 +1621,8 @@ class _Person:
     mentions: list[_Mention] = field(default_factory=list)
     excluded: bool = False
     public_figure: str | None = None
-    # Named only as someone's brother («Его брат Артём»): he is a subject only where his
-    # sentence makes a claim.
+    # Named only as someone's brother («Его брат Артём») or a family's son (-1): he is a
+    # subject only where his sentence makes a claim.
     brother_of: int | None = None
 
 
@@ -1710,7 +1710,8 @@ def _merge_people(parts: Iterable[list[PersonMention]]) -> list[PersonMention]:
 # Men born before this are not serving in this war: a missing pensioner («1956 г.р.») is
 # someone else's search.
 _MIN_SERVICE_BIRTH_YEAR = 1960
-_YEAR = re.compile(r"(?<![\d.])(1[89]\d\d|20\d\d)(?![\d.])")
+# Not a number in a link («t.me/channel/1843» is a post, not the year 1843).
+_YEAR = re.compile(r"(?<![\d./_-])(1[89]\d\d|20\d\d)(?![\d./_-])")
 
 
 def _historical(text: str) -> bool:
@@ -2011,6 +2012,13 @@ def _people_named(mentions: list[_Mention]) -> list[_Person]:
     return people
 
 
+def _lone_given_nominative(key: str) -> str:
+    """«артёма» → Артём: a given name standing alone, in the nominative."""
+    parts = names.to_nominative([key], gender="masc")
+    given = parts.given_name if parts is not None and parts.given_name else key.capitalize()
+    return names.canonical_given_name(given)
+
+
 _BROTHER_BEFORE = re.compile(r"(?<![а-яёіїє])брат(?:а|у|ом)?(?:[-\s]близн\w+)?\s*$", re.I)
 
 
@@ -2030,11 +2038,48 @@ def _brothers(text: str, mentions: list[_Mention], people: list[_Person], kept: 
         if not before:
             continue
         elder = max(before, key=lambda i: people[i].mentions[0].start)
-        parts = names.NameParts(people[elder].parts.surname, m.given_key.capitalize(), "")
-        brother = _Person(parts, m.given_key, brother_of=elder)
+        given = _lone_given_nominative(m.given_key)
+        parts = names.NameParts(people[elder].parts.surname, given, "")
+        brother = _Person(parts, given.lower(), brother_of=elder)
         m.parts, m.person = parts, len(people)
         brother.mentions.append(m)
         people.append(brother)
+        kept.add(len(people) - 1)
+
+
+_SON_BEFORE = re.compile(r"(?<![а-яёіїє])(?:сын|сына|сыну|сыном)\s*$", re.I)
+# «семье Евлоевых», «семья Курбановых»: the family's surname in the plural.
+_FAMILY_SURNAME = re.compile(r"(?<![а-яё])семь(?:я|и|е|ю|ей)\s+([А-ЯЁ][а-яё-]+?)(?:ых|их)\b")
+_FEMININE_SURNAME = re.compile(r"(?:ова|ева|ёва|ина|ына)$")
+
+
+def _family_surname(text: str, people: list[_Person]) -> str | None:
+    """The one surname of the family a post speaks of: «семье Евлоевых», or a woman named
+    in it («Эльвира Гарипова рассказала …»)."""
+    surnames = {m.group(1) for m in _FAMILY_SURNAME.finditer(text)}
+    for p in people:
+        if any(m.female for m in p.mentions) and _FEMININE_SURNAME.search(p.parts.surname):
+            surnames.add(p.parts.surname[:-1])
+    return surnames.pop() if len(surnames) == 1 else None
+
+
+def _sons(text: str, mentions: list[_Mention], people: list[_Person], kept: set[int]) -> None:
+    """«… семье Евлоевых в связи с гибелью сына Адама»: a son named by his given name
+    alone, who fits no one, has the family's surname."""
+    for m in mentions:
+        if m.parts is not None or not _SON_BEFORE.search(text[max(0, m.start - 12) : m.start]):
+            continue
+        if any(people[i].given == m.given_key for i in kept):
+            continue
+        surname = _family_surname(text, people)
+        if surname is None:
+            continue
+        given = _lone_given_nominative(m.given_key)
+        parts = names.NameParts(surname, given, "")
+        son = _Person(parts, given.lower(), brother_of=-1)
+        m.parts, m.person = parts, len(people)
+        son.mentions.append(m)
+        people.append(son)
         kept.add(len(people) - 1)
 
 
@@ -2044,6 +2089,8 @@ def _find_people(text: str, *, ukrainian: bool = False) -> list[_Person]:
     people = _people_named(mentions)
     kept = {i for i, p in enumerate(people) if not p.excluded}
     _brothers(text, mentions, people, kept)
+    if not kept:
+        _sons(text, mentions, people, kept)
     # A lone given name («Никите 19 лет», «Мама Миши») belongs to the one person it fits.
     for m in mentions:
         if m.parts is None:

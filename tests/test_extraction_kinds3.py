@@ -316,3 +316,21 @@ def test_vk_video_links_are_found():
     assert extract("Родные, проверьте: vk.com/video-1234567_456239001").video_urls == [
         "https://vk.com/video-1234567_456239001"
     ]
+
+
+def test_a_son_named_by_his_given_name_takes_the_familys_surname():
+    post = (
+        "Глава района выразил соболезнования семье Цороевых из Назрани в связи с гибелью сына "
+        "Мурата, проходившего срочную службу."
+    )
+    assert list(found(post)) == [("Цороев", "Мурат")]
+    post = (
+        "Зарема Албогачиева рассказала, что узнала сына Ахмеда в ролике украинского канала: он "
+        "попал в плен. Ссылка: t.me/somechan/1843"
+    )
+    person = only(post)
+    assert (person.surname, person.given_name, person.status_claim) == (
+        "Албогачиев",
+        "Ахмед",
+        extraction.CAPTURED,
+    )
