@@ -45,6 +45,7 @@ DEFAULT_CORPORA = [
     ROOT / "tests/data/posts.jsonl",
     ROOT / "tests/data/posts_holdout.jsonl",
     ROOT / "bench/data/blind_dev.jsonl",
+    ROOT / "bench/data/blind_dev3.jsonl",
 ]
 TARGETS = {
     "precision": 0.95,

@@ -25,7 +25,7 @@ import itertools
 import re
 import threading
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import NamedTuple
@@ -580,46 +580,57 @@ def _declensions(words: list[str]) -> set[str]:
     return keys
 
 
-def _build_index() -> _Index:
-    exact: dict[str, str] = {}
-    regional: set[str] = set()
-    sources: dict[str, list[str]] = {}
-    clashes: set[str] = set()
+@dataclass
+class _Names:
+    """The nominative names of the index as they are added: key → region code."""
 
-    def add(name: str, code: str, *, is_region: bool) -> None:
+    exact: dict[str, str] = field(default_factory=dict)
+    regional: set[str] = field(default_factory=set)
+    sources: dict[str, list[str]] = field(default_factory=dict)  # key → its words
+    clashes: set[str] = field(default_factory=set)
+
+    def add(self, name: str, code: str, *, is_region: bool) -> None:
         words = _words(name)
         key = _key(words)
-        if exact.setdefault(key, code) != code:
-            if is_region or key in regional:
-                raise ValueError(f"{name!r} means both {exact[key]} and {code}")
-            clashes.add(key)  # a town or district named like one elsewhere: never guess
-        sources.setdefault(key, words)
+        if self.exact.setdefault(key, code) != code:
+            if is_region or key in self.regional:
+                raise ValueError(f"{name!r} means both {self.exact[key]} and {code}")
+            self.clashes.add(key)  # a town or district named like one elsewhere: never guess
+        self.sources.setdefault(key, words)
         if is_region:
-            regional.add(key)
+            self.regional.add(key)
 
+
+def _nominative_names() -> _Names:
+    found = _Names()
     for region in REGIONS:
-        add(region.name_ru, region.code, is_region=True)
-        add(region.name_en, region.code, is_region=True)
+        found.add(region.name_ru, region.code, is_region=True)
+        found.add(region.name_en, region.code, is_region=True)
     for alias, code in REGION_ALIASES.items():
-        add(alias, code, is_region=True)
+        found.add(alias, code, is_region=True)
     for city, code in CITIES.items():
-        if _key(_words(city)) not in regional:
-            add(city, code, is_region=False)
+        if _key(_words(city)) not in found.regional:
+            found.add(city, code, is_region=False)
     for town, code in PREFIXED_TOWNS.items():
         for prefix in _TOWN_PREFIXES:
-            add(f"{prefix} {town}", code, is_region=False)
+            found.add(f"{prefix} {town}", code, is_region=False)
     for district, code in DISTRICTS.items():
-        add(district, code, is_region=False)
-    for key in clashes:
-        del exact[key]
+        found.add(district, code, is_region=False)
+    for key in found.clashes:
+        del found.exact[key]
+    return found
 
+
+def _build_index() -> _Index:
+    found = _nominative_names()
+    exact, regional = found.exact, found.regional
     declined: dict[str, str] = {}
-    ambiguous: set[str] = set(clashes)
+    ambiguous: set[str] = set(found.clashes)
     for name in SHARED_DISTRICT_NAMES:
         ambiguous.update(_declensions(_words(name)) | {_key(_words(name))})
     district_keys = {_key(_words(name)) for name in DISTRICTS}
     for key, code in exact.items():
-        for form in _declensions(sources[key]):
+        for form in _declensions(found.sources[key]):
             if form in exact:  # a nominative name always beats someone else's oblique form
                 continue
             if declined.setdefault(form, code) != code:

@@ -204,13 +204,11 @@ class _Reading:
     nominative: str | None = None  # the nominative itself, when no parse gives it
 
 
-@functools.lru_cache(maxsize=200_000)
-def _readings(word: str, role: str) -> dict[tuple[str, str], _Reading]:
-    """Readings of a lowercase word in a role, keyed by (case, gender)."""
-    grammeme = _ROLE_GRAMMEME[role]
-    out: dict[tuple[str, str], _Reading] = {}
+class _ReadingTable(dict):
+    """Readings of one word in one role, keyed by (case, gender), as they are added."""
 
     def add(
+        self,
         case: str,
         gender: str,
         prob: float,
@@ -218,13 +216,13 @@ def _readings(word: str, role: str) -> dict[tuple[str, str], _Reading]:
         real: bool,
         nominative: str | None = None,
     ) -> None:
-        old = out.get((case, gender))
+        old = self.get((case, gender))
         if nominative is not None:
             if old is None or prob >= old.prob:
-                out[(case, gender)] = _Reading(prob, None, real, nominative)
+                self[(case, gender)] = _Reading(prob, None, real, nominative)
             return
         if old is None:
-            out[(case, gender)] = _Reading(prob, parse, real)
+            self[(case, gender)] = _Reading(prob, parse, real)
         elif old.real == real:
             # Two lexemes give the same reading. Prefer a declinable parse to an
             # indeclinable homonym («Анне» is Анна in the dative, not the name Анне), else
@@ -234,21 +232,26 @@ def _readings(word: str, role: str) -> dict[tuple[str, str], _Reading]:
                 best = old.parse or parse
             else:
                 best = old.parse if old.prob >= prob else parse
-            out[(case, gender)] = _Reading(
+            self[(case, gender)] = _Reading(
                 max(old.prob, prob) + min(old.prob, prob) / 2, best, real
             )
         elif real and not old.real:
-            out[(case, gender)] = _Reading(prob, parse, real)
+            self[(case, gender)] = _Reading(prob, parse, real)
 
-    parses = _parses(word)
+
+def _add_lexicon_given(table: _ReadingTable, word: str) -> None:
+    """Non-Slavic given names of the lexicon: as written it is the nominative, whatever
+    pymorphy3 guesses («Эртине» is not the prepositional of a made-up «Эртин»), and the
+    usual endings decline it («Айнура» → Айнур, «Мергеном» → Мерген)."""
+    for case, stem in _lexicon_stems(word.replace("ё", "е")):
+        for gender in _GENDERS:
+            table.add(case, gender, 4.0 if case == "nomn" else 2.0, None, True, stem)
+
+
+def _add_dictionary(table: _ReadingTable, parses: tuple, role: str) -> bool:
+    """pymorphy3's readings as a name of the role; whether there was one."""
+    grammeme = _ROLE_GRAMMEME[role]
     found = False
-    if role == _GIVEN:
-        # Non-Slavic given names of the lexicon: as written it is the nominative, whatever
-        # pymorphy3 guesses («Эртине» is not the prepositional of a made-up «Эртин»), and the
-        # usual endings decline it («Айнура» → Айнур, «Мергеном» → Мерген).
-        for case, stem in _lexicon_stems(word.replace("ё", "е")):
-            for gender in _GENDERS:
-                add(case, gender, 4.0 if case == "nomn" else 2.0, None, True, stem)
     for p in parses:
         tag = p.tag
         if grammeme not in tag or ("plur" in tag and "Fixd" not in tag):
@@ -265,49 +268,71 @@ def _readings(word: str, role: str) -> dict[tuple[str, str], _Reading]:
         for gender in genders:
             if gender not in _GENDERS:
                 continue
-            add(case, gender, prob, None if fixed else p, True)
+            table.add(case, gender, prob, None if fixed else p, True)
             found = True
-    if role == _GIVEN or (role == _SURNAME and not found):
-        # Names of non-Slavic peoples the dictionary lacks: «Мергена» → Мерген, «Монгуша» →
-        # Монгуш. The lexicon decides; pymorphy3's guessed declension only brings them back.
-        lexicon = _NON_SLAVIC_GIVEN_LOWER if role == _GIVEN else _CLAN_SURNAMES_LOWER
-        if role == _SURNAME and word.replace("ё", "е") in lexicon:
+    return found
+
+
+def _add_non_slavic(table: _ReadingTable, parses: tuple, word: str, role: str) -> bool:
+    """Names of non-Slavic peoples the dictionary lacks: «Мергена» → Мерген, «Монгуша» →
+    Монгуш. The lexicon decides; pymorphy3's guessed declension only brings them back.
+    Whether one was found."""
+    found = False
+    lexicon = _NON_SLAVIC_GIVEN_LOWER if role == _GIVEN else _CLAN_SURNAMES_LOWER
+    if role == _SURNAME and word.replace("ё", "е") in lexicon:
+        for gender in _GENDERS:
+            table.add("nomn", gender, 1.0, None, True)
+        found = True
+    for p in parses:
+        tag = p.tag
+        if tag.POS != "NOUN" or "plur" in tag or tag.case == "nomn":
+            continue
+        if p.normal_form.replace("ё", "е") not in lexicon:
+            continue
+        case = _CASE_ALIASES.get(tag.case, tag.case)
+        if case in _CASES:
+            table.add(case, "masc", p.score, p, True)
+            found = True
+    return found
+
+
+def _add_ordinary_word(table: _ReadingTable, parses: tuple) -> None:
+    """Surnames that are ordinary words: «Кузнеца» → Кузнец, «Молодого» → Молодой, and a
+    man named with a feminine noun declines it as the noun: «Пчёлку» → Пчёлка."""
+    for p in parses:
+        tag = p.tag
+        if tag.POS not in {"NOUN", "ADJF"} or "plur" in tag or {"Name", "Patr"} & tag.grammemes:
+            continue
+        case = _CASE_ALIASES.get(tag.case, tag.case)
+        if case not in _CASES:
+            continue
+        if tag.POS == "ADJF":
+            if tag.gender in _GENDERS:
+                table.add(case, str(tag.gender), _NOUN_AS_SURNAME * p.score, p, False)
+        elif tag.gender == "masc":
+            table.add(case, "masc", _NOUN_AS_SURNAME * p.score, p, False)
+        elif tag.gender in ("femn", "neut"):
             for gender in _GENDERS:
-                add("nomn", gender, 1.0, None, True)
-            found = True
-        for p in parses:
-            tag = p.tag
-            if tag.POS != "NOUN" or "plur" in tag or tag.case == "nomn":
-                continue
-            if p.normal_form.replace("ё", "е") not in lexicon:
-                continue
-            case = _CASE_ALIASES.get(tag.case, tag.case)
-            if case in _CASES:
-                add(case, "masc", p.score, p, True)
-                found = True
+                table.add(case, gender, _NOUN_AS_SURNAME * p.score / 2, p, False)
+
+
+@functools.lru_cache(maxsize=200_000)
+def _readings(word: str, role: str) -> dict[tuple[str, str], _Reading]:
+    """Readings of a lowercase word in a role, keyed by (case, gender)."""
+    table = _ReadingTable()
+    parses = _parses(word)
+    if role == _GIVEN:
+        _add_lexicon_given(table, word)
+    found = _add_dictionary(table, parses, role)
+    if role == _GIVEN or (role == _SURNAME and not found):
+        found = _add_non_slavic(table, parses, word, role) or found
     if role == _SURNAME and not found:
-        # Surnames that are ordinary words: «Кузнеца» → Кузнец, «Молодого» → Молодой, and a
-        # man named with a feminine noun declines it as the noun: «Пчёлку» → Пчёлка.
-        for p in parses:
-            tag = p.tag
-            if tag.POS not in {"NOUN", "ADJF"} or "plur" in tag or {"Name", "Patr"} & tag.grammemes:
-                continue
-            case = _CASE_ALIASES.get(tag.case, tag.case)
-            if case not in _CASES:
-                continue
-            if tag.POS == "ADJF":
-                if tag.gender in _GENDERS:
-                    add(case, str(tag.gender), _NOUN_AS_SURNAME * p.score, p, False)
-            elif tag.gender == "masc":
-                add(case, "masc", _NOUN_AS_SURNAME * p.score, p, False)
-            elif tag.gender in ("femn", "neut"):
-                for gender in _GENDERS:
-                    add(case, gender, _NOUN_AS_SURNAME * p.score / 2, p, False)
+        _add_ordinary_word(table, parses)
     # Any word may be a foreign or unknown indeclinable name, kept as written.
     for case in _CASES:
         for gender in _GENDERS:
-            add(case, gender, _AS_IS, None, False)
-    return out
+            table.add(case, gender, _AS_IS, None, False)
+    return dict(table)
 
 
 def _restore(word: str, reading: _Reading, role: str, gender: str) -> str:
@@ -1296,76 +1321,50 @@ def _is_name_word(word: str) -> bool:
     )
 
 
-def parse_query(q: str) -> ParsedQuery:
-    """Take a free-text search query apart into name words, initials, birth data and unit.
+def _blank(text: str, match: re.Match[str]) -> str:
+    """``text`` with the match replaced by as many spaces (offsets stay put)."""
+    return text[: match.start()] + " " * (match.end() - match.start()) + text[match.end() :]
 
-    Understands «Уткин Б.В.», «Utkin B. V.»; birth years «2004», «04 г.р.», «2004г.р.»,
-    «г.р. 2004»; dates «12.03.2005», «12.03.05», «2005-03-12», «12 марта 2005», «12 March
-    2005» (which also set ``birth_year``); units «в/ч 12345», «вч12345», «в\\ч 12345»,
-    «в.ч. 12345», «войсковая часть 12345», «military unit 12345», or a lone five-digit
-    number. Filler words («ищем», «сын», «рядовой», «года рождения») and region names
-    («Курская область») are dropped. Two-digit years mean the latest past century.
-    """
-    text = unicodedata.normalize("NFC", q)
-    birth_date: date | None = None
-    birth_year: int | None = None
-    unit: str | None = None
 
-    def cut(match: re.Match[str]) -> str:
-        return " " * (match.end() - match.start())
+def _date_of(regex: re.Pattern[str], m: re.Match[str]) -> date | None:
+    if regex is _ISO_DATE_RE:
+        return _make_date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    if regex is _NUMERIC_DATE_RE:
+        return _make_date(int(m.group(3)), int(m.group(2)), int(m.group(1)))
+    if m.group(1):
+        return _make_date(int(m.group(3)), _month_number(m.group(2)), int(m.group(1)))
+    return _make_date(int(m.group(6)), _month_number(m.group(4)), int(m.group(5)))
 
-    m = _UNIT_RE.search(text)
-    if m:
-        unit = m.group(1)
-        text = text[: m.start()] + cut(m) + text[m.end() :]
 
+def _take_date(text: str) -> tuple[str, date | None]:
+    """The first plausible full birth date, and the text without it (and its «г.р.»)."""
     for regex in (_ISO_DATE_RE, _NUMERIC_DATE_RE, _WORDY_DATE_RE):
         m = regex.search(text)
         if not m:
             continue
-        if regex is _ISO_DATE_RE:
-            found = _make_date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-        elif regex is _NUMERIC_DATE_RE:
-            found = _make_date(int(m.group(3)), int(m.group(2)), int(m.group(1)))
-        elif m.group(1):
-            found = _make_date(int(m.group(3)), _month_number(m.group(2)), int(m.group(1)))
-        else:
-            found = _make_date(int(m.group(6)), _month_number(m.group(4)), int(m.group(5)))
+        found = _date_of(regex, m)
         if found:
-            birth_date, birth_year = found, found.year
             # «12 марта 2005 г.р.»: the suffix of the date is not a name.
             tail = re.sub(rf"^\s*{_YEAR_SUFFIX}", " ", text[m.end() :], flags=re.IGNORECASE)
-            text = text[: m.start()] + " " + tail
-            break
+            return text[: m.start()] + " " + tail, found
+    return text, None
 
-    if birth_year is None:
-        for regex in (_YEAR_AFTER_RE, _YEAR_BEFORE_RE, _BARE_YEAR_RE):
-            m = regex.search(text)
-            if not m:
-                continue
-            year = int(m.group(1))
-            year = _two_digit_year(year) if year < 100 else year
-            if _plausible_birth_year(year):
-                birth_year = year
-                text = text[: m.start()] + cut(m) + text[m.end() :]
-                break
-    # Remaining year suffixes («г.р.» written apart from the year) are filler.
-    text = _LOOSE_YEAR_SUFFIX_RE.sub(" ", text)
 
-    if unit is None:
-        m = _BARE_UNIT_RE.search(text)
-        if m:
-            unit = m.group(1)
-            text = text[: m.start()] + cut(m) + text[m.end() :]
+def _take_year(text: str) -> tuple[str, int | None]:
+    """The first plausible birth year, and the text without it."""
+    for regex in (_YEAR_AFTER_RE, _YEAR_BEFORE_RE, _BARE_YEAR_RE):
+        m = regex.search(text)
+        if not m:
+            continue
+        year = int(m.group(1))
+        year = _two_digit_year(year) if year < 100 else year
+        if _plausible_birth_year(year):
+            return _blank(text, m), year
+    return text, None
 
-    initials: list[str] = []
 
-    def take_initials(match: re.Match[str]) -> str:
-        initials.extend(g.upper() for g in match.groups() if g)
-        return " "
-
-    text = _INITIALS_RE.sub(take_initials, text)
-
+def _name_words(text: str, initials: list[str]) -> list[str]:
+    """The words of ``text`` that may be a name; lone capitals are added to ``initials``."""
     # (cleaned word, typed as a lone capital letter)
     words: list[tuple[str, bool]] = []
     for raw in _NOT_NAME_CHAR_KEEP_APOSTROPHES.sub(" ", text).split():
@@ -1384,6 +1383,47 @@ def parse_query(q: str) -> ParsedQuery:
             continue
         if _is_name_word(word):
             name_tokens.append(word)
+    return name_tokens
+
+
+def parse_query(q: str) -> ParsedQuery:
+    """Take a free-text search query apart into name words, initials, birth data and unit.
+
+    Understands «Уткин Б.В.», «Utkin B. V.»; birth years «2004», «04 г.р.», «2004г.р.»,
+    «г.р. 2004»; dates «12.03.2005», «12.03.05», «2005-03-12», «12 марта 2005», «12 March
+    2005» (which also set ``birth_year``); units «в/ч 12345», «вч12345», «в\\ч 12345»,
+    «в.ч. 12345», «войсковая часть 12345», «military unit 12345», or a lone five-digit
+    number. Filler words («ищем», «сын», «рядовой», «года рождения») and region names
+    («Курская область») are dropped. Two-digit years mean the latest past century.
+    """
+    text = unicodedata.normalize("NFC", q)
+    unit: str | None = None
+    m = _UNIT_RE.search(text)
+    if m:
+        unit = m.group(1)
+        text = _blank(text, m)
+
+    text, birth_date = _take_date(text)
+    birth_year = birth_date.year if birth_date else None
+    if birth_year is None:
+        text, birth_year = _take_year(text)
+    # Remaining year suffixes («г.р.» written apart from the year) are filler.
+    text = _LOOSE_YEAR_SUFFIX_RE.sub(" ", text)
+
+    if unit is None:
+        m = _BARE_UNIT_RE.search(text)
+        if m:
+            unit = m.group(1)
+            text = _blank(text, m)
+
+    initials: list[str] = []
+
+    def take_initials(match: re.Match[str]) -> str:
+        initials.extend(g.upper() for g in match.groups() if g)
+        return " "
+
+    text = _INITIALS_RE.sub(take_initials, text)
+    name_tokens = _name_words(text, initials)
 
     script = script_of(" ".join(name_tokens + initials))
     name = None

@@ -62,10 +62,16 @@ __all__ = [
     "PersonMention",
     "extract",
     "load_models",
+    "normalise_video_url",
 ]
 
 MISSING, CAPTURED, DEAD, RETURNED = "missing", "captured", "dead", "returned"
 STATUSES = (MISSING, CAPTURED, DEAD, RETURNED)
+# Internal: a claim that he is STILL held or missing («досі в полоні», «пока остаётся в
+# плену», «нет в списке обмена», «по-прежнему числится пропавшим»). Said in his own text, it
+# outweighs what the post says of everyone else (an exchange that brought the others back).
+_STILL_CAPTURED, _STILL_MISSING = "still-captured", "still-missing"
+_STILL = {_STILL_CAPTURED: CAPTURED, _STILL_MISSING: MISSING}
 
 
 # --------------------------------------------------------------------------------------
@@ -197,11 +203,25 @@ _VIDEO_PATTERNS = (
         re.compile(_URL_START + r"youtu\.be/" + _YT_ID, re.IGNORECASE),
         lambda m: f"https://www.youtube.com/watch?v={m.group(1)}",
     ),
+    (
+        re.compile(
+            _URL_START + r"(?:www\.|m\.)?(?:vk\.com|vkvideo\.ru)/video(-?\d+_\d+)(?![\d_])",
+            re.IGNORECASE,
+        ),
+        lambda m: f"https://vk.com/video{m.group(1)}",
+    ),
 )
 
 
+def normalise_video_url(url: str) -> str:
+    """The one spelling ``extract`` gives a video link («youtu.be/X» →
+    «https://www.youtube.com/watch?v=X»); a link it does not know, unchanged."""
+    found = _video_urls(url.strip())
+    return found[0] if len(found) == 1 else url.strip()
+
+
 def _video_urls(text: str) -> list[str]:
-    """t.me posts and YouTube videos, as https URLs; every YouTube form becomes watch?v=."""
+    """t.me posts, YouTube and VK videos, as https URLs; every YouTube form becomes watch?v=."""
     found: list[tuple[int, str]] = []
     for pattern, build in _VIDEO_PATTERNS:
         found.extend((m.start(), build(m)) for m in pattern.finditer(text))
@@ -248,9 +268,10 @@ _BIRTH_PREFIXED = re.compile(
     re.I,
 )
 # Right after a name: «Иванов Иван (2005)», «ИВАНОВ ИВАН 2005», «Иванов Иван, 10.10.2004»,
-# «Громов Виктор\n03.05.2004 – 06.08.2024».
+# «Громов Виктор\n03.05.2004 – 06.08.2024», «Зимний Роман — 03.05.2005 — Россошь»,
+# «Ершов Никита 13.06.2005.», «Тихонов Арсений. 19.02.05.».
 _BIRTH_AFTER_NAME = re.compile(
-    r"\s*[,(]?\s*(?:" + _DATE + r"|(\d{4})(?![\d.]))(?=\s|[),;\n–—-]|$)",
+    r"\s*[,(.—–-]?\s*(?:" + _DATE + r"|(\d{4})(?!\d|\.\d))(?=\s|[),;.\n–—-]|$)",
 )
 _MIN_BIRTH_YEAR, _MAX_BIRTH_YEAR = 1950, 2010
 
@@ -344,10 +365,12 @@ def _units(text: str) -> list[tuple[int, str]]:
 # «находился в Курской области») or served («проходил службу под Суджей») never follows one
 # of these.
 _HOME_TRIGGER = re.compile(
-    r"(?<![а-яёіїє])(?:родом\s+(?:из|с|з|із)|урожен(?:ец|ц\w*|к\w*)|уроджен(?:ець|ц\w*)|"
+    r"(?<![а-яёіїє])(?:родом\s+(?:из|с|з|із|зі)|родом\s*:|родом\s+(?=[А-ЯЁ])|"
+    # The family writes from home: «Пишу вам из Брянской области»; «скоро будет дома в Коврове».
+    r"пишу\s+(?:вам\s+)?(?:из|с|з)|дома\s+(?:в|во|у)|урожен(?:ец|ц\w*|к\w*)|уроджен(?:ець|ц\w*)|"
     r"жител[ьяюемий]\w*|мешканц\w*|мешканець|"
     r"(?:проживает|проживающ\w*|проживал|живет|живёт|жил|живем|живём|живут|"
-    r"прописан\w*|зарегистрирован\w*)\s+в|(?:призван\w*|призывался|призвали)\s+из|"
+    r"прописан\w*|зарегистрирован\w*)\s+в|(?:призван\w*|призывался|призвали|по\s+призыву)\s+из|"
     r"(?:проживає|проживав|мешкає|мешкав|живе|жив)\s+(?:в|у)|(?:призваний|призвали)\s+з|"
     r"мест\w*\s+(?:жительства|рождения|проживания|регистрации)\s*:?|"
     r"місце\s+(?:проживання|народження)\s*:?|прописка\s*:|"
@@ -374,7 +397,7 @@ _HOME_TRIGGER = re.compile(
 # after «из» names where he comes from, unless something was moved out of it («вывезли из
 # села», «эвакуировали из Суджи», «вышли из города»).
 _FROM_SETTLEMENT = re.compile(
-    r"(?<![а-яёіїє])(?:из|з|із|с)\s+(?=(?:города|г\.|гор\.|міста|м\.|села|с\.|поселка|посёлка|"
+    r"(?<![а-яёіїє])(?:из|з|із|зі|с)\s+(?=(?:города|г\.|гор\.|міста|м\.|села|с\.|поселка|посёлка|"
     r"пос\.|п\.|пгт|селища|деревни|д\.|станицы|ст\.|смт)\s*[А-ЯЁІЇЄ])",
     re.I,
 )
@@ -386,7 +409,7 @@ _MOVED_OUT = re.compile(
 # A bare «из X» counts only after a word that makes it someone's origin: «он из Курска»,
 # «Мы сами из Белгорода», «Оба из Курской области», «(2005) из Липецкой области», or at the
 # start of a line of a card («в/ч 61424\nиз Башкирии»).
-_BARE_FROM = re.compile(r"(?<![а-яёіїє])(?:из|з|із|с)\s+(?=[А-ЯЁІЇЄ])", re.I)
+_BARE_FROM = re.compile(r"(?<![а-яёіїє])(?:из|з|із|зі|с|из-под)\s+(?=[А-ЯЁІЇЄ])", re.I)
 _ORIGIN_WORDS = frozenset(
     ("он", "сам", "сама", "земляк", "парень", "сын", "брат", "муж", "срочник", "він", "родом",
      "хлопець", "юнак", "солдат", "строковик", "полонений", "боец", "боєць", "военнослужащий",
@@ -427,16 +450,21 @@ _REGIONISH_CHUNK = re.compile(
 # Ukrainian place names in Russian letters: «Курської області» → «Курской области»,
 # «з Рильська» → «Рыльска» (Ukrainian и is often Russian ы: both spellings are tried).
 _UK_ADJECTIVE_FIXES = (
+    # з before ськ is Russian ж: «Воронезької», «Калузька» → Воронежской, Калужская.
+    ("зької", "жской"), ("зька", "жская"), ("зьку", "жскую"),
+    ("ську", "скую"), ("цьку", "цкую"), ("ній", "ний"), ("ньо", "не"),
+    ("ців", "цов"), ("ків", "ков"),
     ("ської", "ской"), ("цької", "цкой"), ("ська", "ская"), ("цька", "цкая"),
     ("ському", "ском"), ("ського", "ского"), ("ський", "ский"), ("області", "области"),
     ("краю", "края"), ("району", "района"),
 )  # fmt: skip
 _UK_LETTER_FIXES = (
-    ("ього", "его"), ("ньої", "ней"), ("ця", "ца"), ("ськ", "ск"), ("цьк", "цк"), ("і", "и"),
+    ("ього", "его"), ("ньої", "ней"), ("ця", "ца"), ("ськ", "ск"), ("цьк", "цк"), ("ць", "ц"),
+    ("ньо", "не"), ("і", "и"),
     ("І", "И"), ("ї", "и"), ("є", "е"), ("Є", "Е"),
     ("ґ", "г"),
 )  # fmt: skip
-_UK_LETTERS = re.compile(r"[іїєґІЇЄҐ]|ськ|цьк|ього|ньої")
+_UK_LETTERS = re.compile(r"[іїєґІЇЄҐ]|ськ|цьк|зьк|ього|ньої")
 _UK_HARD_I = re.compile(r"(?<=[рлнтдсзмпбвфкщ])и", re.I)
 
 
@@ -483,6 +511,9 @@ def _uk_candidates(candidate: str) -> list[str]:
     return out
 
 
+_DISTRICT_WORDS = ("район", "р-н", "округ", "улус", "кожуун", "области", "обл", "края", "район")
+
+
 @functools.lru_cache(maxsize=20_000)
 def _resolve_place(phrase: str, place_context: bool = False) -> str | None:
     """Canonical region of the place a phrase starts with, trying the longest words first.
@@ -498,6 +529,10 @@ def _resolve_place(phrase: str, place_context: bool = False) -> str | None:
     town_word = "г. " if prefix or place_context else ""
     words = phrase.split()[:6]
     for n in range(len(words), 0, -1):
+        if n < len(words) and words[n].lower().startswith(_DISTRICT_WORDS):
+            # «из Жуковского района»: a district shared by two regions is not the town
+            # Жуковский; «Курской области» is not a woman named Курская.
+            continue
         raw = " ".join(words[:n])
         for candidate in _uk_candidates(raw):
             if len(candidate) < 3 or not candidate[0].isupper():
@@ -589,8 +624,26 @@ def _home_regions(
         region = _resolve_place(_phrase_after(text, m.end()), origin_word)
         if region:
             found.append((m.start(), region, collective))
+    for m in _ADJECTIVE_ORIGIN.finditer(text):
+        region = _resolve_place(m.group(1) + " район")
+        if region:
+            found.append((m.start(), region, False))
     found.extend(_demonym_regions(text))
     return sorted(found)
+
+
+# «Елецкий срочник Антон Пчёлкин»: the adjective of his district or town.
+_ADJECTIVE_ORIGIN = re.compile(
+    r"(?<![\w-])([А-ЯЁ][а-яё-]+(?:ский|цкий))\s+(?:срочник|боец|солдат|военнослужащий|парень|"
+    r"призывник|строковик)(?![а-яё])"
+)
+# Triggers that say where he was born or comes from, not where he lives or is: in a post
+# about one man they outweigh a bare «з Курщини» said before them.
+_BIRTH_ORIGIN = re.compile(
+    r"родом|урожен|уроджен|родил|народив|рожд|народж|место\s+рождения|місце\s+народження|"
+    r"я\s+(?:сам\s+)?(?:родом\s+)?(?:из|з|із)",
+    re.I,
+)
 
 
 _DEMONYM_SHAPE = re.compile(
@@ -631,7 +684,7 @@ _PLACE_BEFORE_VERB = re.compile(
 )
 _PLACE_AFTER_VERB = re.compile(
     r"(?<![а-яёіїє])(?:простились|похоронили|похоронен\w*|поховали|прощание|прощання|"
-    r"погребени\w*|домой,?)(?P<rest>[^.!?\n]{0,100})",
+    r"погребени\w*|домой,?|додому,?)(?P<rest>[^.!?\n]{0,100})",
     re.I,
 )
 _DIED_THERE = re.compile(r"(?:погиб|загин|служ|погибш)\w*\s*$|(?:погиб|загин|погибш)\w*\s", re.I)
@@ -658,10 +711,39 @@ _OWN_PEOPLE = re.compile(
 )
 
 
+# A place, or a school or administration of one, that mourns, greets or announces:
+# «Горно-Алтайск скорбит», «МБОУ «СОШ №2 г. Рославль» скорбит», «Зеленодольск встречает
+# сына», «Администрация Глушковского района информирует».
+_PLACE_SPEAKS = re.compile(
+    r"(?<=[\w»\"])\s+(?:с\s+(?:радостью|болью|гордостью|прискорбием)\s+)?"
+    r"(?:скорбит|скорбят|сообщает|сообщают|информирует|извещает|поздравляет|поздравляют|"
+    r"встречает|встречают|гордится|прощается|помнит|ждёт|ждет)(?![а-яё])",
+    re.I,
+)
+
+
+def _speaking_place(text: str, verb_start: int) -> str | None:
+    """The place named in the up to four words before a verb of ``_PLACE_SPEAKS``."""
+    line_start = max(text.rfind(c, 0, verb_start) for c in ".!?\n") + 1
+    words = re.sub(r"[«»\"“”]", " ", text[line_start:verb_start]).split()[-4:]
+    for k in range(len(words)):
+        phrase = " ".join(words[k:])
+        if phrase[:1].isupper() or phrase.startswith(("г.", "с.", "пос.")):
+            region = _resolve_place(phrase)
+            if region:
+                return region
+    return None
+
+
 def _community_regions(text: str) -> list[tuple[int, str]]:
     """Places a post speaks from: a farewell or burial place, the place he came back to,
-    an administration that speaks of «our countryman». Said of everyone in the post."""
+    an administration that speaks of «our countryman», a place that mourns or greets him.
+    Said of everyone in the post."""
     found: list[tuple[int, str]] = []
+    for m in _PLACE_SPEAKS.finditer(text):
+        region = _speaking_place(text, m.start())
+        if region:
+            found.append((m.start(), region))
     for m in _PLACE_BEFORE_VERB.finditer(text):
         region = _resolve_place(m.group("place"), True)
         if region:
@@ -689,12 +771,14 @@ def _community_regions(text: str) -> list[tuple[int, str]]:
 
 
 _CARD_PLACE_LINE = re.compile(
-    r"^[ \t•·*-]*(?:(?:г\.|гор\.|город|пос\.|с\.|пгт)\s*[А-ЯЁ][^\n,;()]*"
+    r"^[^\w\n]*(?:(?:г\.|гор\.|город|пос\.|с\.|пгт|м\.|смт)\s*[А-ЯЁ][^\n,;()]*"
     r"|[А-ЯЁ][а-яё-]+(?:ий|ый|ой|ого)\s+(?:р-н|р-на|район|района)[^\n;()]*"
     # «Самарская обл г.Сызрань», «Республика Бурятия, г. Кяхта» alone on a line
-    r"|[А-ЯЁ][а-яё-]+(?:ая|ий|ой)\s+(?:обл\.?|область|край)"
-    r"(?:[ ,]+(?:г\.|с\.|пос\.)\s*[А-ЯЁ][\w-]*)?"
-    r"|Республика\s+[А-ЯЁ][\w-]*(?:[ ,]+(?:г\.|с\.|пос\.)\s*[А-ЯЁ][\w-]*)?)[ \t.]*$",
+    r"|[А-ЯЁ][а-яё-]+(?:ая|ий|ой)\s+(?i:обл\.?|область|край)"
+    # «Липецкая обл., Данковский р-н, с. Бигильдино»
+    r"(?:[ ,]+[А-ЯЁ][а-яё-]+(?:ий|ый|ой)\s+(?i:р-н|район))?"
+    r"(?:[ ,]+(?i:г\.|с\.|пос\.|д\.)\s*[А-ЯЁ][\w-]*)?"
+    r"|Республика\s+[А-ЯЁ][\w-]*(?:[ ,]+(?:г\.|с\.|пос\.)\s*[А-ЯЁ][\w-]*)?)[^\w\n]*$",
     re.M,
 )
 
@@ -703,7 +787,8 @@ def _card_place_regions(text: str) -> list[tuple[int, str]]:
     """A line with only a town on it, in a card-style post: «в/ч 51460\nг. Набережные Челны»."""
     found = []
     for m in _CARD_PLACE_LINE.finditer(text):
-        region = _resolve_place(m.group().strip(" \t•·*-"))
+        line = m.group()
+        region = _resolve_place(line[re.search(r"[^\W\d_]", line).start() :].rstrip(" \t.•·*-"))
         if region:
             found.append((m.start(), region))
     return found
@@ -747,7 +832,8 @@ _REGION_WORD = re.compile(
 _NOT_A_PLACE_CHUNK = re.compile(
     r"(?<![а-яёіїє])(?:служ|проход|пропал|пропав|зник|наход|перебува|воев|погиб|загин|"
     r"попал|потрап|под\b|біля|возле|на\s+границ|на\s+кордон|был\b|была\b|були\b|був\b|"
-    r"последн|останн|место\b|місце\b|кпп|застав|позиц|направ|перебро|отправ|відправ)",
+    r"последн|останн|место\b|місце\b|кпп|застав|позиц|направ|перебро|отправ|відправ|"
+    r"срочн|строков)",
     re.I,
 )
 
@@ -787,6 +873,26 @@ def _c(*patterns: str) -> re.Pattern[str]:
 # words inside it.
 _CLAIMS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
+        _STILL_CAPTURED,
+        _c(
+            r"(?:досі|до\s+сих\s+пор|вс[её]\s+ещ[её]|по-прежнему|пока|ще|все\s+ще|"
+            r"залиша\w+|остал\w+|оста[её]тся|остаются|залишил\w+)\s+(?:\w+\s+){0,2}"
+            r"(?:в|у)\s+(?:плену|полоні)",
+            r"(?:нет|немає|нема|не\s+было|не\s+було)\s+(?:\w+\s+){0,2}(?:в|у)\s+списк\w*",
+            r"(?:в|у)\s+списк\w*\s+(?:\w+\s+){0,2}(?:нет|немає|нема)\b",
+            r"не\s+(?:включил|включ|потрапи|попал|внес|внесл)\w*\s+(?:\w+\s+){0,3}"
+            r"(?:в|у|до)\s+спис\w*",
+            r"(?:в|у|до)\s+списк?\w*\s+(?:\w+\s+){0,3}не\s+(?:потрапи|попал|включ|внес)\w*",
+        ),
+    ),
+    (
+        _STILL_MISSING,
+        _c(
+            r"(?:досі|до\s+сих\s+пор|вс[её]\s+ещ[её]|по-прежнему|пока)\s+(?:\w+\s+)?"
+            r"(?:числ|знач|вважа)\w+\s+(?:\w+\s+)?(?:пропавш|зникл)\w*",
+        ),
+    ),
+    (
         RETURNED,
         _c(
             r"(?:вернул|освобо[дж]|вызвол|вытащил|обменял)\w*\s+(?:\w+\s+)?из\s+плена",
@@ -800,7 +906,9 @@ _CLAIMS: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"\bдома\s*!",
             r"повернул(?:ся|ася|ися|и)\b",
             r"повернувс\w*",
-            r"обміня\w+",
+            r"обміня(?!ти)\w+",
+            r"возвращ[её]н\w*",
+            r"повернут\w*",
             r"передан\w*\s+(?:российской\s+стороне|в\s+россию|россии)",
             r"освобожд[её]н\w*",
             # Exchange news: «по обмену», «в результате обмена», «Обмін відбувся», «Серед
@@ -836,16 +944,26 @@ _CLAIMS: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"простились",
             r"прощание",
             r"загин\w+",
+            r"загибл\w+",
             r"убит\b",
             r"убиты\b",
             r"скончал\w+",
             r"умер\b",
+            r"помер\w*",
+            r"покойся\s+с\s+миром",
+            r"спи\s+спокойно",
+            r"(?:больше\s+)?нет\s+с\s+нами",
+            r"не\s+стало\b",
+            r"(?:вічна|світла)\s+пам'?ять",
+            r"(?:повернул|вернул|передал|передан)\w*\s+(?:\w+\s+)?(?:тілом|телом)",
+            r"гибел\w*",
         ),
     ),
     (
         CAPTURED,
         _c(
             r"в\s+плену",
+            r"(?:в|у)\s+(?:украинском|українському|ворожому|вражеском)\s+(?:плену|полоні)",
             r"в\s+плен\b",
             r"(?<!обмен\s)(?<!обмена\s)пленн\w+",
             r"(?:видео|ролик\w*|кадр\w*)\s+из\s+плена",
@@ -861,7 +979,7 @@ _CLAIMS: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"[«\"“]\s*(?:освободител|визволител)\w*",
             # Relatives recognising him on a video; a prisoner giving his name on one.
             r"(?:узнал|нашл|нашел|нашёл|увидел|впізнал|побачил|опознал)\w*\s+(?:\w+\s+){0,3}"
-            r"на\s+(?:видео|відео|ролике|кадрах)",
+            r"(?:на|в)\s+(?:видео|відео|ролике|кадрах)",
             r"(?:называет|назвал|говорит|произносит)\s+сво[её]\s+(?:имя|фамилию)",
             r"представи(?:вся|лся)",
             r"(?:ждём|ждем|ожидаем|чекаємо)\s+(?:на\s+)?(?:обмена|обмін)",
@@ -912,20 +1030,26 @@ _CLAIMS: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"о\s+судьбе",
             r"ничего\s+не\s+известно",
             r"(?:ни|не)\s+один\s+не\s+выход\w*\s+на\s+связь",
+            r"без\s+связи",
+            r"не\s+отвеча(?:ет|ют)",
+            r"перестал\w*\s+(?:звонить|писать|отвечать)",
+            r"с\s+тех\s+пор\s+(?:ничего|тишина)",
         ),
     ),
 )
 _EXCHANGE_OF_PRISONERS = re.compile(
     r"обмен\w*\s+(?:военно)?пленн\w+|обмін\w*\s+полонен\w+"
     # «Його тіло повернули рідним», «тело передали родным»: his body, not him, came back.
-    r"|(?:тіло|тело|тела|останки)\s+(?:\w+\s+)?(?:повернул|вернул|передал|привезл)\w*",
+    r"|(?:тіло|тело|тела|останки)\s+(?:\w+\s+)?(?:повернул|вернул|передал|передан|привезл)\w*"
+    # «переходим к работе по обмену»: work towards an exchange, not one that happened.
+    r"|работ\w*\s+по\s+(?:\w+\s+)?(?:обмен|обмін|возвращени|повернен)\w*",
     re.I,
 )
 _NEGATION = re.compile(r"(?:^|\s)(?:не|ни|нет|так\s+и\s+не|не\s+был[аи]?)\s*$", re.I)
 _HEDGE = re.compile(
     r"(?<![а-яё])(?:возможно|может|вероятно|предположительно|надеял\w*|надеемся|надеюсь|"
     r"если|или|либо|слух\w*|якобы|можливо|не\s+знаем|сказали\s+что\s+не|якщо|або|чи|"
-    r"мабуть|ймовірно|похож\w*|схож\w*)(?![а-яё])",
+    r"мабуть|ймовірно|похож\w*|схож\w*|ошибочно|помилково|считал\w*|вважал\w*)(?![а-яё])",
     re.I,
 )
 _RESOLUTIONS = (CAPTURED, DEAD, RETURNED)
@@ -956,7 +1080,7 @@ def _claims(text: str) -> list[tuple[int, str]]:
     # and «один очень похож на нашего … Мы не уверены»: an unsure sighting is no capture.
     # What is left of either is that he is missing.
     denied = (DEAD,) if _DISBELIEF.search(masked) else ()
-    denied += (CAPTURED,) if _UNSURE.search(masked) else ()
+    denied += (CAPTURED, _STILL_CAPTURED) if _UNSURE.search(masked) else ()
     found = [(pos, MISSING if status in denied else status) for pos, status in found]
     return sorted(found)
 
@@ -968,19 +1092,34 @@ _DISBELIEF = re.compile(
 )
 _UNSURE = re.compile(
     r"(?<![а-яё])(?:не\s+уверены|не\s+уверена|не\s+уверен|не\s+впевнені|не\s+впевнена|"
-    r"не\s+точно|похож\w*\s+на\s+нашего|схожий\s+на\s+нашого)(?![а-яё])",
+    r"не\s+точно|похож\w*\s+на\s+нашего|схожий\s+на\s+нашого|"
+    # «какой-то пленный говорил … — может это мой Баир?», «лицо плохо видно», «Если он у вас»
+    r"может\s+(?:быть\s+)?это|лицо\s+(?:плохо|не)\s+видно|если\s+он\s+у\s+вас|"
+    r"якщо\s+він\s+у\s+вас)(?![а-яё])",
     re.I,
 )
 
 
 def _decide_status(claims: Sequence[tuple[int, str]]) -> str | None:
-    """Being missing is where every story starts; the latest resolution wins over it.
+    """Being missing is where every story starts; a resolution wins over it.
 
-    Coming back is the end of captivity: a post that says he returned and, anywhere, that
-    he was a prisoner («вернулся из плена, где провёл полгода») claims that he returned.
+    A post that says he died and that he came back («скончался от ран через два дня после
+    обмена») claims that he is dead (or captured, if that is said after the death). Then a
+    claim that he is still held or missing (said in his own text, see ``_still_his``). Coming
+    back is the end
+    of captivity: a post that says he returned and, anywhere, that he was a prisoner
+    («вернулся из плена, где провёл полгода») claims that he returned. Otherwise the latest
+    resolution wins.
     """
     resolutions = [s for _, s in sorted(claims) if s in _RESOLUTIONS]
-    if RETURNED in resolutions and DEAD not in resolutions:
+    if DEAD in resolutions:
+        # Not returned but dead; and «сказали, что погиб … а вчера увидели на видео» is
+        # still the latest.
+        return [s for s in resolutions if s != RETURNED][-1]
+    still = [s for _, s in sorted(claims) if s in _STILL]
+    if still:
+        return _STILL[still[-1]]
+    if RETURNED in resolutions:
         return RETURNED
     if resolutions:
         return resolutions[-1]
@@ -1057,6 +1196,16 @@ class _Word:
     demonym: bool = False  # «Мичуринец», «новосибирец»: where someone is from
 
 
+# «Калмык Санал Дорджиев», «Бурят Баир Цыбиков»: a people's name before a man's is not his
+# surname.
+_ETHNONYM = re.compile(
+    r"(?:калмык|бурят|якут|башкир|ингуш|лезгин|кумык|осетин|удмурт|мордвин|эвенк|хакас|черкес|"
+    r"чуваш|татарин|тувинец|чеченец|дагестанец|аварец|даргинец|кабардинец|балкарец|адыгеец|"
+    r"алтаец|мариец|ногаец|карачаевец|калмик|татарина|тувинца|чеченца|дагестанца|аварца|"
+    r"даргинца|кабардинца|балкарца|алтайца|марийца)(?:а|у|ом)?$"
+)
+
+
 @functools.lru_cache(maxsize=100_000)
 def _word_info(lower: str) -> _Word:
     morph = _get_models().morph
@@ -1070,7 +1219,7 @@ def _word_info(lower: str) -> _Word:
     lexicon_given = names.is_lexicon_given_name(lower)
     clan = names.is_clan_surname(lower)
     # «Мичуринец Степан Молодой», «кирилл новосибирец»: where he is from, not his surname.
-    demonym = geo.resolve_demonym(lower) is not None
+    demonym = geo.resolve_demonym(lower) is not None or bool(_ETHNONYM.match(lower))
     given = (lexicon_given or (known and bool(name_parses))) and lower not in _NOT_GIVEN
     if clan and not lexicon_given:
         given = False
@@ -1128,6 +1277,12 @@ def _to_russian(lower: str) -> str:
 
 
 @functools.lru_cache(maxsize=8)
+def _mostly_uppercase(text: str) -> bool:
+    """A post typed in capitals («ТАРСКИЙ РАЙОН СКОРБИТ»): its places are read title-cased."""
+    letters = [c for c in text if c.isalpha()]
+    return len(letters) >= 20 and sum(c.isupper() for c in letters) / len(letters) > 0.7
+
+
 def _mostly_lowercase(text: str) -> bool:
     """A post typed without capitals («ищем козлова никиту андреевича 2005гр»)."""
     words = _LONG_WORD.findall(text)
@@ -1371,7 +1526,10 @@ _ROLE_STEMS = (
     "старшин", "лама", "гелюнг", "протоиерей", "иерей", "имам", "муфтий", "настоятел",
     "представник", "речник", "уповноважен", "міністр", "голова", "журналіст", "ведуч",
     "керівник", "командувач", "заступник", "полковник", "генерал", "учител", "классн",
-    "директор", "тренер", "фельдшер", "медсестр",
+    "директор", "тренер", "фельдшер", "медсестр", "кореспондент",
+    # A quote's attribution: «— написал Айсен Николаев», «повідомив Олег Синєгубов».
+    "написал", "сообщил", "заявил", "отметил", "подчеркнул", "добавил", "пояснил", "поручил",
+    "написав", "повідомив", "заявив", "зазначив", "наголосив", "додав",
 )  # fmt: skip
 # «Папа, Сергей Петров» signs the post, but «Мама Никиты Воробьёва» names the conscript.
 _RELATIVE_STEMS = (
@@ -1389,6 +1547,9 @@ _PUBLIC_FIGURE_NAMES = (
     "пригожин", "суровикин", "старовойт", "бречалов", "хабиров", "минниханов", "богомаз",
     "лубинец", "герасимов:валерий", "белоусов:андрей", "смирнов:алексей", "николаев:олег",
     "медведев:дмитрий", "гусев:александр", "богачев:александр",
+    # Heads of regions (a Yakut conscript may well be an Айсен Николаев too).
+    "николаев:айсен", "цыденов:алексей", "паслер:денис", "калиматов", "турчак:андрей",
+    "шумков:вадим", "артамонов:игорь", "меликов", "радаев:роман", "травников:андрей",
 )  # fmt: skip
 _PUBLIC_FIGURES = frozenset(
     (surname, given) for surname, _, given in (n.partition(":") for n in _PUBLIC_FIGURE_NAMES)
@@ -1435,7 +1596,13 @@ def _preceded_by_role(
         if j in name_idx or t.key in ("и", "й"):
             j -= 1
             continue
-        if t.key.startswith(_ROLE_STEMS) or (not declined and t.key.startswith(_RELATIVE_STEMS)):
+        # «мама строковика Дмитра Волкова» names the conscript, whatever the case reads.
+        relative = (
+            not declined
+            and t.key.startswith(_RELATIVE_STEMS)
+            and not _SUBJECT_CUES.fullmatch(tokens[j + 1].key)
+        )
+        if t.key.startswith(_ROLE_STEMS) or relative:
             return True
         seen += 1
         j -= 1
@@ -1454,6 +1621,9 @@ class _Person:
     mentions: list[_Mention] = field(default_factory=list)
     excluded: bool = False
     public_figure: str | None = None
+    # Named only as someone's brother («Его брат Артём») or a family's son (-1): he is a
+    # subject only where his sentence makes a claim.
+    brother_of: int | None = None
 
 
 def extract(text: str) -> Extraction:
@@ -1540,7 +1710,8 @@ def _merge_people(parts: Iterable[list[PersonMention]]) -> list[PersonMention]:
 # Men born before this are not serving in this war: a missing pensioner («1956 г.р.») is
 # someone else's search.
 _MIN_SERVICE_BIRTH_YEAR = 1960
-_YEAR = re.compile(r"(?<![\d.])(1[89]\d\d|20\d\d)(?![\d.])")
+# Not a number in a link («t.me/channel/1843» is a post, not the year 1843).
+_YEAR = re.compile(r"(?<![\d./_-])(1[89]\d\d|20\d\d)(?![\d./_-])")
 
 
 def _historical(text: str) -> bool:
@@ -1615,7 +1786,8 @@ def _card_mentions(text: str) -> list[_Mention]:
 
 _FAMILY = re.compile(
     r"(?<![а-яёіїєґ])(?:[Бб]рат(?:ья|ьев|ьям|ьями|ьях|и|ів|ам|ами)|[Бб]лизнец(?:ы|ов|ам|ами)|"
-    r"[Бб]лизнюк(?:и|ів|ам))\s+(?P<surname>[А-ЯЁІЇЄ][а-яёіїєґ'’-]+)[\s,—–:-]*"
+    r"[Бб]лизнюк(?:и|ів|ам))\s+(?P<surname>[А-ЯЁІЇЄ][а-яёіїєґ'’-]+)"
+    r"(?:\s+(?:из|с|з|із|зі)\s+[А-ЯЁІЇЄ][а-яёіїєґ'’-]+)?[\s,—–:-]*"
     r"(?P<givens>[А-ЯЁІЇЄ][а-яёіїєґ'’-]+(?:\s*(?:,|и|та|і|й)\s*[А-ЯЁІЇЄ][а-яёіїєґ'’-]+){1,3})"
 )
 _PLURAL_SURNAME_ENDINGS = (
@@ -1691,7 +1863,9 @@ _UK_COMMON_WORD = _Word(
 )
 
 
-def _find_people(text: str, *, ukrainian: bool = False) -> list[_Person]:
+def _tagged_tokens(text: str, *, ukrainian: bool) -> list[_Token]:
+    """The post's tokens, the capitalised ones with their dictionary readings and whether
+    natasha's NER put them in a person's span."""
     from natasha import Doc
 
     models = _get_models()
@@ -1707,7 +1881,78 @@ def _find_people(text: str, *, ukrainian: bool = False) -> list[_Person]:
                 # «Представився», «Полонений»: a Ukrainian word, not an unknown surname.
                 t.info = _UK_COMMON_WORD
             t.in_per = any(s <= t.start < e for s, e in per_spans)
+    _mark_places_before_names(text, tokens)
+    return tokens
 
+
+# «уроженец Урус-Мартана Ибрагим Хасанов», «житель Гудермеса Ислам Дудаев»: the word after
+# these is the place he comes from, not a surname.
+_ORIGIN_BEFORE_PLACE = frozenset(
+    ("уроженец", "уроженца", "уроженцем", "уроженцу", "житель", "жителя", "жителем", "жителю",
+     "уродженець", "уродженця", "уродженцем", "мешканець", "мешканця", "мешканцем")
+)  # fmt: skip
+
+
+def _mark_places_before_names(text: str, tokens: list[_Token]) -> None:
+    for prev, t, nxt in zip(tokens, tokens[1:], tokens[2:], strict=False):
+        if (
+            t.cap
+            and nxt.cap
+            and prev.key in _ORIGIN_BEFORE_PLACE
+            and not text[prev.end : t.start].strip()
+            and t.info is not None
+            and not t.info.given
+            and _resolve_place(t.text, True)
+        ):
+            t.info = _UK_COMMON_WORD
+
+
+def _lone_given_mention(group: list[_Token]) -> _Mention | None:
+    """A given name without a surname («Никите 19 лет»), with its patronymic if any."""
+    given = group[0]
+    if given.info.female_only:
+        return None
+    canon = names.canonical_given_name(given.key).lower()
+    lone = _Mention(given.start, group[-1].end, None, canon)
+    if len(group) == 2:  # «Никита Сергеевич проходил срочную службу»
+        lone_parts = names.to_nominative([t.key for t in group], gender="masc")
+        lone.patronymic = lone_parts.patronymic if lone_parts else ""
+    return lone
+
+
+def _full_name_mention(
+    text: str,
+    tokens: list[_Token],
+    group: list[_Token],
+    index_of: dict[int, int],
+    name_idx: set[int],
+) -> _Mention | None:
+    """A name with a surname, in the nominative, and whether it is mentioned in passing."""
+    parts, female = _normalise(group)
+    if parts is None or not parts.surname or not parts.given_name:
+        return None
+    canon = names.canonical_given_name(parts.given_name)
+    parts = names.NameParts(parts.surname, canon, parts.patronymic)
+    first = index_of[id(group[0])]
+    mention = _Mention(group[0].start, group[-1].end, parts, canon.lower())
+    mention.female = female
+    givens = [t for t in group if t.info.given and not t.info.patronymic]
+    before = text[max(0, group[0].start - 25) : group[0].start]
+    mention.passing = (
+        bool(givens)
+        and all(t.info.dative_only for t in givens)
+        # «Нашему сыну Саше Литвинову 19 лет» is about him; «Ивану Петровичу» is thanked;
+        # «что-то о Сорокине Вадиме», «информация по Захарову Антону» ask about him.
+        and not _SUBJECT_CUES.search(before)
+        and not _ABOUT_HIM.search(before)
+    )
+    declined = any(t.key.replace("ё", "е") not in parts.full.lower().split() for t in group)
+    if _preceded_by_role(text, tokens, first, name_idx, declined):
+        mention.passing = True
+    return mention
+
+
+def _mentions(text: str, tokens: list[_Token], ukrainian: bool) -> list[_Mention]:
     # Names read from a form («Фамилия: …\nИмя: …») or a family («братья Шелеховы Илья и
     # Павел») take their words out of the ordinary name finding.
     special = _card_mentions(text) + _family_mentions(text, ukrainian)
@@ -1726,40 +1971,24 @@ def _find_people(text: str, *, ukrainian: bool = False) -> list[_Person]:
 
     mentions: list[_Mention] = list(special)
     for group, with_surname in groups:
-        if not with_surname:
-            given = group[0]
-            if given.info.female_only:
-                continue
-            canon = names.canonical_given_name(given.key).lower()
-            lone = _Mention(given.start, group[-1].end, None, canon)
-            if len(group) == 2:  # «Никита Сергеевич проходил срочную службу»
-                lone_parts = names.to_nominative([t.key for t in group], gender="masc")
-                lone.patronymic = lone_parts.patronymic if lone_parts else ""
-            mentions.append(lone)
-            continue
-        parts, female = _normalise(group)
-        if parts is None or not parts.surname or not parts.given_name:
-            continue
-        canon = names.canonical_given_name(parts.given_name)
-        parts = names.NameParts(parts.surname, canon, parts.patronymic)
-        first = index_of[id(group[0])]
-        mention = _Mention(group[0].start, group[-1].end, parts, canon.lower())
-        mention.female = female
-        givens = [t for t in group if t.info.given and not t.info.patronymic]
-        before = text[max(0, group[0].start - 25) : group[0].start]
-        mention.passing = (
-            bool(givens)
-            and all(t.info.dative_only for t in givens)
-            # «Нашему сыну Саше Литвинову 19 лет» is about him; «Ивану Петровичу» is thanked;
-            # «что-то о Сорокине Вадиме», «информация по Захарову Антону» ask about him.
-            and not _SUBJECT_CUES.search(before)
-            and not _ABOUT_HIM.search(before)
-        )
-        declined = any(t.key.replace("ё", "е") not in parts.full.lower().split() for t in group)
-        if _preceded_by_role(text, tokens, first, name_idx, declined):
-            mention.passing = True
-        mentions.append(mention)
+        if with_surname:
+            mention = _full_name_mention(text, tokens, group, index_of, name_idx)
+        else:
+            mention = _lone_given_mention(group)
+        if mention is not None:
+            mentions.append(mention)
+    return mentions
 
+
+def _with_patronymic(person: _Person, patronymic: str) -> None:
+    """Give ``person`` the patronymic another mention of him adds, if he has none."""
+    if patronymic and not person.parts.patronymic:
+        person.parts = names.NameParts(person.parts.surname, person.parts.given_name, patronymic)
+
+
+def _people_named(mentions: list[_Mention]) -> list[_Person]:
+    """One person per surname and given name, each with his mentions; who the post is not
+    about (women, public figures, people only mentioned in passing) marked ``excluded``."""
     people: list[_Person] = []
     by_key: dict[tuple[str, str], int] = {}
     for m in mentions:
@@ -1772,10 +2001,7 @@ def _find_people(text: str, *, ukrainian: bool = False) -> list[_Person]:
         person = people[by_key[key]]
         m.person = by_key[key]
         person.mentions.append(m)
-        if not person.parts.patronymic and m.parts.patronymic:
-            person.parts = names.NameParts(
-                person.parts.surname, person.parts.given_name, m.parts.patronymic
-            )
+        _with_patronymic(person, m.parts.patronymic)
     for person in people:
         person.public_figure = _public_figure(person.parts)
         person.excluded = (
@@ -1783,19 +2009,96 @@ def _find_people(text: str, *, ukrainian: bool = False) -> list[_Person]:
             or person.public_figure == "always"
             or all(m.passing for m in person.mentions)
         )
+    return people
+
+
+def _lone_given_nominative(key: str) -> str:
+    """«артёма» → Артём: a given name standing alone, in the nominative."""
+    parts = names.to_nominative([key], gender="masc")
+    given = parts.given_name if parts is not None and parts.given_name else key.capitalize()
+    return names.canonical_given_name(given)
+
+
+_BROTHER_BEFORE = re.compile(r"(?<![а-яёіїє])брат(?:а|у|ом)?(?:[-\s]близн\w+)?\s*$", re.I)
+
+
+def _brothers(text: str, mentions: list[_Mention], people: list[_Person], kept: set[int]) -> None:
+    """«Подтверждена гибель Лебедева Михаила. Его брат Артём … в плену»: a given name after
+    «брат» that fits no one is a brother with the surname of the man named before it."""
+    for m in mentions:
+        if m.parts is not None or not _BROTHER_BEFORE.search(text[max(0, m.start - 25) : m.start]):
+            continue
+        if any(people[i].given == m.given_key for i in kept):
+            continue
+        before = [
+            i
+            for i in kept
+            if people[i].brother_of is None and people[i].mentions[0].start < m.start
+        ]
+        if not before:
+            continue
+        elder = max(before, key=lambda i: people[i].mentions[0].start)
+        given = _lone_given_nominative(m.given_key)
+        parts = names.NameParts(people[elder].parts.surname, given, "")
+        brother = _Person(parts, given.lower(), brother_of=elder)
+        m.parts, m.person = parts, len(people)
+        brother.mentions.append(m)
+        people.append(brother)
+        kept.add(len(people) - 1)
+
+
+_SON_BEFORE = re.compile(r"(?<![а-яёіїє])(?:сын|сына|сыну|сыном)\s*$", re.I)
+# «семье Евлоевых», «семья Курбановых»: the family's surname in the plural.
+_FAMILY_SURNAME = re.compile(r"(?<![а-яё])семь(?:я|и|е|ю|ей)\s+([А-ЯЁ][а-яё-]+?)(?:ых|их)\b")
+_FEMININE_SURNAME = re.compile(r"(?:ова|ева|ёва|ина|ына)$")
+
+
+def _family_surname(text: str, people: list[_Person]) -> str | None:
+    """The one surname of the family a post speaks of: «семье Евлоевых», or a woman named
+    in it («Эльвира Гарипова рассказала …»)."""
+    surnames = {m.group(1) for m in _FAMILY_SURNAME.finditer(text)}
+    for p in people:
+        if any(m.female for m in p.mentions) and _FEMININE_SURNAME.search(p.parts.surname):
+            surnames.add(p.parts.surname[:-1])
+    return surnames.pop() if len(surnames) == 1 else None
+
+
+def _sons(text: str, mentions: list[_Mention], people: list[_Person], kept: set[int]) -> None:
+    """«… семье Евлоевых в связи с гибелью сына Адама»: a son named by his given name
+    alone, who fits no one, has the family's surname."""
+    for m in mentions:
+        if m.parts is not None or not _SON_BEFORE.search(text[max(0, m.start - 12) : m.start]):
+            continue
+        if any(people[i].given == m.given_key for i in kept):
+            continue
+        surname = _family_surname(text, people)
+        if surname is None:
+            continue
+        given = _lone_given_nominative(m.given_key)
+        parts = names.NameParts(surname, given, "")
+        son = _Person(parts, given.lower(), brother_of=-1)
+        m.parts, m.person = parts, len(people)
+        son.mentions.append(m)
+        people.append(son)
+        kept.add(len(people) - 1)
+
+
+def _find_people(text: str, *, ukrainian: bool = False) -> list[_Person]:
+    tokens = _tagged_tokens(text, ukrainian=ukrainian)
+    mentions = _mentions(text, tokens, ukrainian)
+    people = _people_named(mentions)
     kept = {i for i, p in enumerate(people) if not p.excluded}
+    _brothers(text, mentions, people, kept)
+    if not kept:
+        _sons(text, mentions, people, kept)
     # A lone given name («Никите 19 лет», «Мама Миши») belongs to the one person it fits.
     for m in mentions:
         if m.parts is None:
             fits = [i for i in kept if people[i].given == m.given_key]
             if len(fits) == 1:
                 m.person = fits[0]
-                person = people[fits[0]]
-                person.mentions.append(m)
-                if m.patronymic and not person.parts.patronymic:
-                    person.parts = names.NameParts(
-                        person.parts.surname, person.parts.given_name, m.patronymic
-                    )
+                people[fits[0]].mentions.append(m)
+                _with_patronymic(people[fits[0]], m.patronymic)
     for p in people:
         p.mentions.sort(key=lambda m: m.start)
     return [p for i, p in enumerate(people) if i in kept]
@@ -1857,8 +2160,9 @@ def _claim_sentence(text: str, bounds: list[int], pos: int) -> tuple[int, int]:
 def _singular_verb(text: str, pos: int) -> bool:
     """«Вернулся», «погиб», «обменян»: a claim said of one man, not of all in the post."""
     word = _WORD.match(text, pos)
-    if word is None:
-        return False
+    if word is None or word.group().lower().endswith(("их", "ых")):
+        return False  # «повернутих», «обменянных»: plural participles (Russian reads them
+        # with a Ukrainian word's guessed tags)
     top = _get_models().morph.parse(word.group().lower())[0].tag
     return top.POS in {"VERB", "PRTS"} and top.number == "sing"
 
@@ -1872,32 +2176,83 @@ def _line_start(text: str, pos: int) -> int:
     return text.rfind("\n", 0, pos) + 1
 
 
-def _describe(
-    text: str,
-    people: list[_Person],
-    claims_all: list[tuple[int, str]],
-    video_urls: Sequence[str] = (),
-) -> list[PersonMention]:
-    if not people:
-        return []
-    people.sort(key=lambda p: p.mentions[0].start)
-    births = _births(text)
-    units = _units(text)
-    for i, p in enumerate(people):
-        for m in p.mentions:
-            m.person = i
-    all_mentions = sorted((m for p in people for m in p.mentions), key=lambda m: m.start)
+_Span = tuple[int, int]
+_Birth = tuple[date | None, int]
+_LIST_MARKS = " •·-–—*0123456789.)\t"
 
-    def origin_ok(pos: int) -> bool:
-        # «… 2005 г.р. из Липецкой области»: right after a person's name and details.
-        return any(0 <= pos - m.end <= 3 for m in all_mentions)
 
-    # A post typed without capitals has its places read from a title-cased copy (same
-    # offsets): «сам он из брянска» → «Сам Он Из Брянска».
-    place_text = text.title() if _mostly_lowercase(text) else text
-    home = _home_regions(place_text, origin_ok)
-    # A demonym just before a name is his: «курянин Максим Глебов, белгородцы Ярослав
-    # Пичугин и Андрей Назаренко».
+def _inside(pos: int, ranges: Sequence[_Span]) -> bool:
+    return any(s <= pos < e for s, e in ranges)
+
+
+def _first_in(items: Sequence[tuple[int, Any]], ranges: Sequence[_Span]) -> Any:
+    for pos, value in items:
+        if _inside(pos, ranges):
+            return value
+    return None
+
+
+def _only_in(items: Sequence[tuple[int, Any]], ranges: Sequence[_Span]) -> Any:
+    values = {value for pos, value in items if _inside(pos, ranges)}
+    return values.pop() if len(values) == 1 else None
+
+
+def _card_line(text: str, pos: int) -> bool:
+    """A name alone on its line, after list marks or a short label («▪️ Тульская область:
+    Леонов Даниил Романович (Новомосковск)», «Сын: Ястребов Олег»)."""
+    prefix = text[_line_start(text, pos) : pos]
+    bare = re.sub(r"[\W\d_]+", " ", prefix).split()
+    return not bare or (prefix.rstrip().endswith(":") and len(bare) <= 3)
+
+
+def _starts_line(text: str, pos: int) -> bool:
+    """Whether only list marks («1.», «•», «—») stand before ``pos`` on its line."""
+    return not text[_line_start(text, pos) : pos].strip(_LIST_MARKS)
+
+
+@dataclass
+class _Scene:
+    """What ``_describe`` reads once in a post; each person's fields are taken from it.
+
+    ``spans[i]`` is the text person ``i`` owns: from each of his mentions to the next
+    mention of anyone. ``shared`` is the text before the first name and after the last
+    name's line (empty with one person, who owns the whole post).
+    """
+
+    text: str
+    place_text: str  # the text whose places are read (title-cased if typed without capitals)
+    people: list[_Person]
+    mentions: list[_Mention]  # everyone's, in order
+    claims_all: list[tuple[int, str]]
+    video_urls: Sequence[str]
+    bounds: list[int]
+    births: list[tuple[int, _Birth]]
+    units: list[tuple[int, str]]
+    regions: list[tuple[int, str]]
+    birth_regions: list[tuple[int, str]]  # where he was born or comes from («родом из»)
+    collective_regions: list[tuple[int, str]]
+    card_regions: list[tuple[int, str]]
+    community_regions: list[tuple[int, str]]
+    before_name: dict[int, str]
+    spans: dict[int, list[_Span]]
+    shared: list[_Span]
+    collective: re.Match[str] | None
+    first_sentence_singular: list[tuple[int, str]]
+    listed_claims: dict[int, list[tuple[int, str]]]
+    collective_clauses: list[_Span]
+
+    @property
+    def single(self) -> bool:
+        return len(self.people) == 1
+
+    @property
+    def whole(self) -> list[_Span]:
+        return [(0, len(self.text))]
+
+
+def _demonyms_before_names(text: str, all_mentions: list[_Mention]) -> dict[int, str]:
+    """A demonym just before a name is his: «курянин Максим Глебов, белгородцы Ярослав
+    Пичугин и Андрей Назаренко»."""
     before_name: dict[int, str] = {}
     for pos, region, _ in _demonym_regions(text):
         word_end = pos + len(_WORD.match(text, pos).group())
@@ -1909,181 +2264,288 @@ def _describe(
             after = [m for m in all_mentions if m.start > nxt.start and m.parts is not None]
             if after and re.fullmatch(r"\s*(?:и|та|і)\s*", text[nxt.end : after[0].start]):
                 before_name.setdefault(after[0].person, region)
-    card_regions = _card_place_regions(place_text)
-    community_regions = _community_regions(place_text)
-    bounds = _sentence_bounds(text)
-    regions = [(pos, region) for pos, region, _ in home]
-    collective_regions = [(pos, region) for pos, region, collective in home if collective]
+    return before_name
 
-    # Each person owns the text from each of his mentions to the next mention of anyone.
-    # With several people the text before the first name and after the last name's line
-    # is shared.
-    spans: dict[int, list[tuple[int, int]]] = {i: [] for i in range(len(people))}
-    single = len(people) == 1
-    collective = None
-    if single:
+
+def _person_spans(
+    text: str, count: int, all_mentions: list[_Mention]
+) -> tuple[dict[int, list[_Span]], list[_Span], re.Match[str] | None]:
+    """Each person's own text, the shared text, and the word that speaks of all of them."""
+    spans: dict[int, list[_Span]] = {i: [] for i in range(count)}
+    if count == 1:
         spans[0].append((0, len(text)))
-        shared: list[tuple[int, int]] = []
-    else:
-        for k, m in enumerate(all_mentions):
-            end = all_mentions[k + 1].start if k + 1 < len(all_mentions) else None
-            if end is None:
-                end = _line_end(text, m.end)
-            spans[m.person].append((m.start, end))
-        last_end = _line_end(text, all_mentions[-1].end)
-        # «… и Алиев Арсен, 2005 г.р. Оба служили в в/ч 73612», «… и Смирнова Олега, оба
-        # 2005 г.р.»: from a word that speaks of all of them, the paragraph is shared.
-        collective = _COLLECTIVE_SUBJECT.search(text, all_mentions[-1].end, last_end)
-        if collective:
-            spans[all_mentions[-1].person][-1] = (all_mentions[-1].start, collective.start())
-            last_end = collective.start()
-        shared = [(0, all_mentions[0].start), (last_end, len(text))]
+        return spans, [], None
+    for k, m in enumerate(all_mentions):
+        end = all_mentions[k + 1].start if k + 1 < len(all_mentions) else None
+        if end is None:
+            end = _line_end(text, m.end)
+        spans[m.person].append((m.start, end))
+    last_end = _line_end(text, all_mentions[-1].end)
+    # «… и Алиев Арсен, 2005 г.р. Оба служили в в/ч 73612», «… и Смирнова Олега, оба
+    # 2005 г.р.»: from a word that speaks of all of them, the paragraph is shared.
+    collective = _COLLECTIVE_SUBJECT.search(text, all_mentions[-1].end, last_end)
+    if collective:
+        spans[all_mentions[-1].person][-1] = (all_mentions[-1].start, collective.start())
+        last_end = collective.start()
+    return spans, [(0, all_mentions[0].start), (last_end, len(text))], collective
 
-    # «Вернулся домой Зотов …, а его друг Пахомов … пропал», a headline «Вернулся из плена
-    # житель Каменска» over a story that names two men: a singular verb before the first
-    # name is said of the first man only.
-    first_sentence_singular = [
-        c
-        for c in claims_all
-        if not single and c[0] < all_mentions[0].start and _singular_verb(text, c[0])
-    ]
-    # «Брати Зайцеви, Іван та Олексій, потрапили в полон»: a claim after the names of a
-    # sentence that lists several men, not in a singular verb, is said of all of them.
-    listed_claims: dict[int, list[tuple[int, str]]] = {}
-    if not single:
-        for m in all_mentions:
-            s_start, s_end = _sentence_span(bounds, m.start, len(text))
-            in_sentence = [o for o in all_mentions if s_start <= o.start < s_end]
-            if len({o.person for o in in_sentence}) < 2:
-                continue
-            last = max(o.end for o in in_sentence)
-            listed_claims.setdefault(m.person, []).extend(
-                c for c in claims_all if last <= c[0] < s_end and not _singular_verb(text, c[0])
-            )
 
-    # «Оба 2005 г.р., служили вместе в в/ч 39020», «близнецы 2005 г.р., срочники в/ч 64712»,
-    # «оба из Мичуринска, служили … в войсковой части № 13140»: from a word that speaks of
-    # all of them to the end of its sentence, the details are everyone's.
-    collective_clauses = []
-    if not single:
-        for c in _COLLECTIVE_SUBJECT.finditer(text):
-            collective_clauses.append((c.start(), _sentence_span(bounds, c.start(), len(text))[1]))
+_RELATIVE_CLAUSE = re.compile(
+    r"(?<![а-яёіїє])(?:котор\w+|який|яка|якого|якому|яким)(?![а-яёіїє])", re.I
+)
 
-    def same_unit_as_previous(k: int) -> str | None:
-        """«…, в/ч 68149, и Бембеев Баатр …, та же часть»."""
-        for s, e in spans[k]:
-            if _SAME_UNIT.search(text, s, e):
-                return first_in(units, spans[k - 1]) or None
-        return None
 
-    def inside(pos: int, ranges: list[tuple[int, int]]) -> bool:
-        return any(s <= pos < e for s, e in ranges)
-
-    def first_in(items: list[tuple[int, Any]], ranges: list[tuple[int, int]]) -> Any:
-        for pos, value in items:
-            if inside(pos, ranges):
-                return value
-        return None
-
-    def only_in(items: list[tuple[int, Any]], ranges: list[tuple[int, int]]) -> Any:
-        values = {value for pos, value in items if inside(pos, ranges)}
-        return values.pop() if len(values) == 1 else None
-
-    out: list[PersonMention] = []
-    for i, person in enumerate(people):
-        own = spans[i]
-        scope = own + shared
-        birth = None
-        for m in person.mentions:
-            birth = _birth_after_name(text, m.end)
-            if birth:
-                break
-        if birth is None:
-            birth = first_in(births, own)
-        if birth is None and not single and (i == len(people) - 1 or collective):
-            birth = first_in(births, shared[1:])
-        if birth is None:
-            birth = first_in(births, collective_clauses)
-        unit = (
-            first_in(units, own)
-            or only_in(units, shared)
-            or first_in(units, collective_clauses)
-            or (same_unit_as_previous(i) if i else None)
-        )
-        region = before_name.get(i) or first_in(regions, own)
-        if region is None:
-            for m in person.mentions:
-                if m.parts is None:
-                    continue
-                line_end = _line_end(text, m.start)
-                following = [o.start for o in all_mentions if m.end <= o.start < line_end]
-                region = _region_after_name(
-                    place_text,
-                    m.end,
-                    min([line_end, *following]),
-                    list_item=not text[_line_start(text, m.start) : m.start].strip(
-                        " •·-–—*0123456789.)\t"
-                    ),
-                )
-                if region:
-                    break
-        if region is None:
-            region = only_in(regions, shared) or only_in(collective_regions, [(0, len(text))])
-        if region is None:
-            region = first_in(card_regions, own) or only_in(card_regions, shared)
-        if region is None:
-            region = only_in(community_regions, [(0, len(text))])
-        claims = [
+def _listed_claims(
+    text: str,
+    bounds: list[int],
+    all_mentions: list[_Mention],
+    claims_all: list[tuple[int, str]],
+) -> dict[int, list[tuple[int, str]]]:
+    """«Брати Зайцеви, Іван та Олексій, потрапили в полон»: a claim after the names of a
+    sentence that lists several men, not in a singular verb, is said of all of them; not
+    one in a clause about the last of them («… со своим другом Иваном Сизовым, который
+    находится в плену»)."""
+    listed: dict[int, list[tuple[int, str]]] = {}
+    for m in all_mentions:
+        s_start, s_end = _sentence_span(bounds, m.start, len(text))
+        in_sentence = [o for o in all_mentions if s_start <= o.start < s_end]
+        if len({o.person for o in in_sentence}) < 2:
+            continue
+        last = max(o.end for o in in_sentence)
+        listed.setdefault(m.person, []).extend(
             c
             for c in claims_all
-            if inside(c[0], own)
-            or (inside(c[0], shared) and (i == 0 or c not in first_sentence_singular))
-            or c in listed_claims.get(i, ())
-        ]
-        if not claims and video_urls and not any(st == MISSING for _, st in claims_all):
-            # A prisoner video's caption that says nothing else: «Срочник … в/ч 75387. Если
-            # узнали — пишите. Видео: …», «Строковик … Відео: …».
-            claims = [(len(text), CAPTURED)]
-        sentences = [_claim_sentence(text, bounds, m.start) for m in person.mentions]
-        if (
-            person.public_figure
-            and not (birth or unit)
-            and not any(inside(pos, sentences) for pos, _ in claims)
-        ):
-            continue  # a namesake of an official counts only when his sentence makes a claim
-        if not (birth or unit):
-            # Without details of his own, a man is the subject only if his sentence says
-            # so («Выступали … и Виктор Петрович Ломакин» in a post about the missing is not);
-            # a name alone on its line (a card, a list) takes the whole post as its sentence.
-            at_line_start = any(
-                m.card
-                or not text[_line_start(text, m.start) : m.start].strip(" •·-–—*0123456789.)\t")
-                for m in person.mentions
-            )
-            # Names listed together («Это Руслан Гаджиев, Шамиль Алиев и Магомед Абдулаев»,
-            # «Серед переданих — Хертек Саян і Гончаренко Віталій») share the post's claims.
-            in_list = any(
-                any(
-                    s <= o.start < e and o.person != i and o.parts is not None for o in all_mentions
-                )
-                for s, e in sentences
-            )
-            where = scope if at_line_start or in_list else sentences
-            if not (
-                any(inside(pos, where) for pos, _ in claims)
-                or any(_SUBJECT_CUES.search(text[s:e]) for s, e in where)
-            ):
-                continue
-        out.append(
-            PersonMention(
-                surname=person.parts.surname,
-                given_name=person.parts.given_name,
-                patronymic=person.parts.patronymic or None,
-                birth_date=birth[0] if birth else None,
-                birth_year=birth[1] if birth else None,
-                unit_number=unit,
-                region=region,
-                status_claim=_decide_status(claims),
-            )
+            if last <= c[0] < s_end
+            and not _singular_verb(text, c[0])
+            and not _RELATIVE_CLAUSE.search(text, last, c[0])
         )
-    return out
+    return listed
+
+
+def _scene(
+    text: str,
+    people: list[_Person],
+    claims_all: list[tuple[int, str]],
+    video_urls: Sequence[str],
+) -> _Scene:
+    people.sort(key=lambda p: p.mentions[0].start)
+    for i, p in enumerate(people):
+        for m in p.mentions:
+            m.person = i
+    all_mentions = sorted((m for p in people for m in p.mentions), key=lambda m: m.start)
+
+    def origin_ok(pos: int) -> bool:
+        # «… 2005 г.р. из Липецкой области»: right after a person's name and details.
+        return any(0 <= pos - m.end <= 3 for m in all_mentions)
+
+    # A post typed without capitals has its places read from a title-cased copy (same
+    # offsets): «сам он из брянска» → «Сам Он Из Брянска».
+    place_text = text.title() if _mostly_lowercase(text) or _mostly_uppercase(text) else text
+    home = _home_regions(place_text, origin_ok)
+    bounds = _sentence_bounds(text)
+    spans, shared, collective = _person_spans(text, len(people), all_mentions)
+    several = len(people) > 1
+    return _Scene(
+        text=text,
+        place_text=place_text,
+        people=people,
+        mentions=all_mentions,
+        claims_all=claims_all,
+        video_urls=video_urls,
+        bounds=bounds,
+        births=_births(text),
+        units=_units(text),
+        regions=[(pos, region) for pos, region, _ in home],
+        birth_regions=[(pos, r) for pos, r, _ in home if _BIRTH_ORIGIN.match(place_text, pos)],
+        collective_regions=[(pos, region) for pos, region, collective in home if collective],
+        card_regions=_card_place_regions(place_text),
+        community_regions=_community_regions(place_text),
+        before_name=_demonyms_before_names(text, all_mentions),
+        spans=spans,
+        shared=shared,
+        collective=collective,
+        # «Вернулся домой Зотов …, а его друг Пахомов … пропал», a headline «Вернулся из
+        # плена житель Каменска» over a story that names two men: a singular verb before
+        # the first name is said of the first man only.
+        first_sentence_singular=[
+            c
+            for c in claims_all
+            if several and c[0] < all_mentions[0].start and _singular_verb(text, c[0])
+        ],
+        listed_claims=_listed_claims(text, bounds, all_mentions, claims_all) if several else {},
+        # «Оба 2005 г.р., служили вместе в в/ч 39020», «близнецы 2005 г.р., срочники в/ч
+        # 64712», «оба из Мичуринска, служили … в войсковой части № 13140»: from a word that
+        # speaks of all of them to the end of its sentence, the details are everyone's.
+        collective_clauses=[
+            (c.start(), _sentence_span(bounds, c.start(), len(text))[1])
+            for c in (_COLLECTIVE_SUBJECT.finditer(text) if several else ())
+        ],
+    )
+
+
+def _birth_of(scene: _Scene, i: int, person: _Person) -> _Birth | None:
+    birth = None
+    for m in person.mentions:
+        birth = _birth_after_name(scene.text, m.end)
+        if birth:
+            break
+    if birth is None:
+        birth = _first_in(scene.births, scene.spans[i])
+    last = i == len(scene.people) - 1
+    if birth is None and not scene.single and (last or scene.collective):
+        birth = _first_in(scene.births, scene.shared[1:])
+    if birth is None:
+        birth = _first_in(scene.births, scene.collective_clauses)
+    return birth
+
+
+def _same_unit_as_previous(scene: _Scene, i: int) -> str | None:
+    """«…, в/ч 68149, и Бембеев Баатр …, та же часть»."""
+    for s, e in scene.spans[i]:
+        if _SAME_UNIT.search(scene.text, s, e):
+            return _first_in(scene.units, scene.spans[i - 1]) or None
+    return None
+
+
+def _unit_of(scene: _Scene, i: int) -> str | None:
+    return (
+        _first_in(scene.units, scene.spans[i])
+        or _only_in(scene.units, scene.shared)
+        or _first_in(scene.units, scene.collective_clauses)
+        or (_same_unit_as_previous(scene, i) if i else None)
+    )
+
+
+def _region_right_after(scene: _Scene, person: _Person) -> str | None:
+    """A place written right after one of his names, on its line, before the next name."""
+    text = scene.text
+    region = None
+    for m in person.mentions:
+        if m.parts is None:
+            continue
+        line_end = _line_end(text, m.start)
+        following = [o.start for o in scene.mentions if m.end <= o.start < line_end]
+        region = _region_after_name(
+            scene.place_text,
+            m.end,
+            min([line_end, *following]),
+            list_item=_starts_line(text, m.start),
+        )
+        if region:
+            break
+    return region
+
+
+def _region_of(scene: _Scene, i: int, person: _Person) -> str | None:
+    region = (
+        scene.before_name.get(i)
+        or _first_in(scene.birth_regions, scene.spans[i])
+        or _first_in(scene.regions, scene.spans[i])
+    )
+    if region is None:
+        region = _region_right_after(scene, person)
+    if region is None:
+        region = _only_in(scene.regions, scene.shared) or _only_in(
+            scene.collective_regions, scene.whole
+        )
+    if region is None:
+        region = _first_in(scene.card_regions, scene.spans[i]) or _only_in(
+            scene.card_regions, scene.shared
+        )
+    if region is None:
+        region = _only_in(scene.community_regions, scene.whole)
+    return region
+
+
+def _still_his(scene: _Scene, i: int, pos: int) -> bool:
+    """A claim that he is still held or missing counts in his own text, or just before his
+    name in its sentence («Троє залишилися в полоні — серед них Андрій Єгоров»)."""
+    if _inside(pos, scene.spans[i]):
+        return True
+    nxt = next((m for m in scene.mentions if m.start > pos), None)
+    if nxt is None or nxt.person != i:
+        return False
+    return _sentence_span(scene.bounds, pos, len(scene.text)) == _sentence_span(
+        scene.bounds, nxt.start, len(scene.text)
+    )
+
+
+def _claims_of(scene: _Scene, i: int) -> list[tuple[int, str]]:
+    own, shared = scene.spans[i], scene.shared
+    claims = [
+        c
+        for c in scene.claims_all
+        if _inside(c[0], own)
+        or (_inside(c[0], shared) and (i == 0 or c not in scene.first_sentence_singular))
+        or c in scene.listed_claims.get(i, ())
+    ]
+    claims = [c for c in claims if c[1] not in _STILL or _still_his(scene, i, c[0])]
+    missing = (MISSING, _STILL_MISSING)
+    if not claims and scene.video_urls and not any(st in missing for _, st in scene.claims_all):
+        # A prisoner video's caption that says nothing else: «Срочник … в/ч 75387. Если
+        # узнали — пишите. Видео: …», «Строковик … Відео: …».
+        claims = [(len(scene.text), CAPTURED)]
+    return claims
+
+
+def _is_subject(
+    scene: _Scene, i: int, person: _Person, claims: list[tuple[int, str]], *, details: bool
+) -> bool:
+    """Whether the post is about him, given his claims and whether he has a birth date or
+    unit of his own (``details``)."""
+    text = scene.text
+    sentences = [_claim_sentence(text, scene.bounds, m.start) for m in person.mentions]
+    claimed_in_sentence = any(_inside(pos, sentences) for pos, _ in claims)
+    if person.brother_of is not None:
+        return claimed_in_sentence
+    if person.public_figure and not details and not claimed_in_sentence:
+        return False  # a namesake of an official counts only when his sentence makes a claim
+    if details:
+        return True
+    # Without details of his own, a man is the subject only if his sentence says so
+    # («Выступали … и Виктор Петрович Ломакин» in a post about the missing is not); a name
+    # alone on its line (a card, a list) takes the whole post as its sentence.
+    at_line_start = any(m.card or _card_line(text, m.start) for m in person.mentions)
+    # Names listed together («Это Руслан Гаджиев, Шамиль Алиев и Магомед Абдулаев», «Серед
+    # переданих — Хертек Саян і Гончаренко Віталій») share the post's claims.
+    in_list = any(
+        any(s <= o.start < e and o.person != i and o.parts is not None for o in scene.mentions)
+        for s, e in sentences
+    )
+    where = scene.spans[i] + scene.shared if at_line_start or in_list else sentences
+    return any(_inside(pos, where) for pos, _ in claims) or any(
+        _SUBJECT_CUES.search(text[s:e]) for s, e in where
+    )
+
+
+def _describe_person(scene: _Scene, i: int, person: _Person) -> PersonMention | None:
+    birth = _birth_of(scene, i, person)
+    unit = _unit_of(scene, i)
+    region = _region_of(scene, i, person)
+    claims = _claims_of(scene, i)
+    if not _is_subject(scene, i, person, claims, details=bool(birth or unit)):
+        return None
+    return PersonMention(
+        surname=person.parts.surname,
+        given_name=person.parts.given_name,
+        patronymic=person.parts.patronymic or None,
+        birth_date=birth[0] if birth else None,
+        birth_year=birth[1] if birth else None,
+        unit_number=unit,
+        region=region,
+        status_claim=_decide_status(claims),
+    )
+
+
+def _describe(
+    text: str,
+    people: list[_Person],
+    claims_all: list[tuple[int, str]],
+    video_urls: Sequence[str] = (),
+) -> list[PersonMention]:
+    """The people of a post that it is about, each with the fields read from his text."""
+    if not people:
+        return []
+    scene = _scene(text, people, claims_all, video_urls)
+    described = (_describe_person(scene, i, person) for i, person in enumerate(people))
+    return [p for p in described if p is not None]

@@ -4,7 +4,11 @@ Plain Python. A corpus is JSON Lines: ``{"id", "kind", "lang"?, "text", "expecte
 {"people", "phones", "video_urls"}}`` with ``people`` in the shape of ``Extraction.to_json``.
 
 A predicted person matches an expected one when surname and given name are equal after
-ё→е and case folding. Field accuracy is measured over matched people only; the region and
+ё→е and case folding. A region is compared by the federal subject it names («Чувашская
+Республика — Чувашия» is «Чувашская Республика»), a video link by the video it points to
+(«youtu.be/X» is «www.youtube.com/watch?v=X»), however the label writer spelled them.
+
+Field accuracy is measured over matched people only; the region and
 the full birth date only over people whose expected value is not null (a post that does not
 say where he is from cannot be got right or wrong), the other fields over all of them. A
 region given where the label has none is counted apart (``region_unasked``).
@@ -15,6 +19,7 @@ figures of the management command and of the bench come from one scorer.
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 from collections import Counter, defaultdict
@@ -44,12 +49,28 @@ def person_key(person: dict[str, Any]) -> tuple[str, str]:
     return _fold(person["surname"]) or "", _fold(person["given_name"]) or ""
 
 
+@functools.lru_cache(maxsize=1024)
+def _region_name(value: str) -> str:
+    from conscripts import geo
+
+    region = geo.resolve_region(value)
+    return region.name_ru if region is not None else value
+
+
+def _video(url: str) -> str:
+    from sources.extraction import normalise_video_url
+
+    return normalise_video_url(url)
+
+
 def field_value(person: dict[str, Any], name: str) -> Any:
     value = person.get(name)
     if name == "birth_year" and value is not None:
         return int(value)
     if name == "unit_number" and value is not None:
         return str(value).strip()
+    if name == "region" and isinstance(value, str) and value.strip():
+        return _fold(_region_name(value.strip()))
     return _fold(value)
 
 
@@ -145,7 +166,9 @@ def score(
         report.by_kind[post.get("kind") or "?"].add(got_keys, want_keys)
         report.by_lang[post.get("lang") or "?"].add(got_keys, want_keys)
         report.phones.add(got["phones"], want["phones"])
-        report.videos.add(got["video_urls"], want["video_urls"])
+        got_videos = [_video(u) for u in got["video_urls"]]
+        want_videos = [_video(u) for u in want["video_urls"]]
+        report.videos.add(got_videos, want_videos)
         got_by_key = {person_key(p): p for p in got["people"]}
         for key in set(got_keys) - set(want_keys):
             report.errors.append(f"{post['id']}: extra person {' '.join(key)}")
@@ -173,9 +196,10 @@ def score(
                         f"{post['id']}: {' '.join(key)} {name}: got "
                         f"{field_value(mine, name)!r}, want {expected!r}"
                     )
-        for what, key in (("phones", "phones"), ("videos", "video_urls")):
-            if set(got[key]) != set(want[key]):
-                report.errors.append(f"{post['id']}: {what} got {got[key]}, want {want[key]}")
+        if set(got["phones"]) != set(want["phones"]):
+            report.errors.append(f"{post['id']}: phones got {got['phones']}, want {want['phones']}")
+        if set(got_videos) != set(want_videos):
+            report.errors.append(f"{post['id']}: videos got {got_videos}, want {want_videos}")
     if not keep_errors:
         report.errors = []
     return report

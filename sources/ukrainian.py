@@ -73,6 +73,14 @@ _GIVEN = {
     "інокентій": "иннокентий", "ельдар": "эльдар", "еміль": "эмиль", "ерік": "эрик",
     "ерес": "эрес", "ертине": "эртине", "ерентей": "эрентей", "ельбек": "эльбек",
 }  # fmt: skip
+# Women's names: a woman named beside the conscript (a mother, an official) is not him.
+_FEMALE_GIVEN = {
+    "тетяна": "татьяна", "олена": "елена", "наталія": "наталья", "наталя": "наталья",
+    "юлія": "юлия", "марія": "мария", "ганна": "анна", "катерина": "екатерина",
+    "світлана": "светлана", "ірина": "ирина", "людмила": "людмила", "оксана": "оксана",
+    "ольга": "ольга", "галина": "галина", "валентина": "валентина", "надія": "надежда",
+    "любов": "любовь", "віра": "вера", "дар'я": "дарья", "софія": "софия", "анастасія": "анастасия",
+}  # fmt: skip
 # Patronymics whose Russian form is not the Ukrainian one letter by letter.
 _PATRONYMIC = {
     "олексійович": "алексеевич", "андрійович": "андреевич", "сергійович": "сергеевич",
@@ -155,8 +163,10 @@ def _letters(word: str) -> list[str]:
     w = w.replace("ьо", "ё")  # корольов → королёв
     w = w.replace("ськ", "ск").replace("цьк", "цк").replace("ць", "ц")
     w = w.replace("ця", "ца").replace("цю", "цу").replace("ці", "ци")  # Синиця → Синица
-    w = w.replace("ї", "йи").replace("є", "е").replace("ґ", "г")
-    hard = re.sub(r"(?<=[бвдзлмнпрстфцшжч])и", "ы", w)  # Ukrainian и is often Russian ы
+    # ї is Russian и after a vowel or ь («Баїр» → Баир, «Ільїн» → Ильин), йи at the start.
+    w = re.sub(r"^ї", "йи", w).replace("ї", "и").replace("є", "е").replace("ґ", "г")
+    # Ukrainian и is often Russian ы, never after ж, ш, ч, щ («Паршинов» stays Паршинов).
+    hard = re.sub(r"(?<=[бвдзлмнпрстфц])и", "ы", w)
     hard = re.sub(r"(?<=[кгх])ы", "и", hard)
     soft = w.replace("і", "и")
     hard = hard.replace("і", "и")
@@ -222,6 +232,12 @@ def read_word(word: str) -> UkWord:
     lower = word.lower()
     uk, _ = _morphs()
     parses = [p for p in uk.parse(lower) if "plur" not in p.tag or "Fixd" in p.tag]
+    # A name of the tables in any case («Володимир» is also a town to the dictionary,
+    # «Тетяною» a woman's name the name roles below skip).
+    for table in (_GIVEN, _FEMALE_GIVEN):
+        tabled = [p.normal_form for p in parses if p.normal_form in table]
+        if lower in table or tabled:
+            return UkWord(table[lower if lower in table else tabled[0]], "given", False)
     known = uk.word_is_known(lower)
     if not known:
         # A non-Slavic given name the Ukrainian dictionary lacks: «Ерес» is Эрес, «Айнура»

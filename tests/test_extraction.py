@@ -463,8 +463,10 @@ def test_to_json_has_exactly_the_agreed_shape():
         DATA / "posts_holdout.jsonl",
         # The tuning part of the blind corpus of issue 13 (its holdout is never in the repo).
         DATA.parent.parent / "bench/data/blind_dev.jsonl",
+        # The third blind corpus's development part (its holdout is never in the repo).
+        DATA.parent.parent / "bench/data/blind_dev3.jsonl",
     ],
-    ids=["posts", "posts_holdout", "blind_dev"],
+    ids=["posts", "posts_holdout", "blind_dev", "blind_dev3"],
 )
 def test_the_corpus_meets_the_precision_and_recall_targets(path):
     corpus = load_corpus(path)
