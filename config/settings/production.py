@@ -2,8 +2,9 @@
 
 from django.core.exceptions import ImproperlyConfigured
 
+from ..keys import MIN_DISTINCT, MIN_LENGTH, key_problems
 from .base import *  # noqa: F403
-from .base import env
+from .base import BASE_DIR, env
 
 DEBUG = False
 try:
@@ -13,9 +14,15 @@ except ImproperlyConfigured as exc:
     raise ImproperlyConfigured(
         f"Production settings need SECRET_KEY and ALLOWED_HOSTS in the environment: {exc}"
     ) from exc
-if not ALLOWED_HOSTS or SECRET_KEY.startswith("dev-only") or len(SECRET_KEY) < 32:
+if not ALLOWED_HOSTS:
+    raise ImproperlyConfigured("Production settings need a non-empty ALLOWED_HOSTS.")
+_key_problems = key_problems(SECRET_KEY, BASE_DIR)
+if _key_problems:
     raise ImproperlyConfigured(
-        "Production settings need a real SECRET_KEY (32+ characters) and non-empty ALLOWED_HOSTS."
+        "Production settings need a SECRET_KEY of your own, random, at least "
+        f"{MIN_LENGTH} characters of {MIN_DISTINCT}+ different ones; this one will not do: "
+        + "; ".join(_key_problems)
+        + ". Make one with: python3 -c 'import secrets; print(secrets.token_urlsafe(50))'"
     )
 
 STORAGES = {
