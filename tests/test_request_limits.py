@@ -8,6 +8,7 @@ environment.
 from __future__ import annotations
 
 import io
+import ipaddress
 import json
 import os
 import secrets
@@ -35,7 +36,8 @@ NEW = "/reports/new/"
 
 
 def an_address() -> str:
-    return f"2001:db8::{secrets.token_hex(2)}:{secrets.token_hex(2)}"
+    """A fresh address, written as client_ip writes it (no leading zeros)."""
+    return str(ipaddress.ip_address(f"2001:db8::{secrets.token_hex(2)}:{secrets.token_hex(2)}"))
 
 
 # --- The body cap -------------------------------------------------------------------------

@@ -138,3 +138,55 @@ def test_the_tree_is_scanned_without_git_and_a_deployments_env_file_is_not(tmp_p
     (tmp_path / "config").mkdir()
     (tmp_path / "config" / "local.py").write_text(f"SECRET_KEY = {key!r}\n")
     assert any("config/local.py" in p for p in key_problems(key, tmp_path))
+
+
+def test_check_deploy_with_production_settings_prints_no_warnings():
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env={
+            **{k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECURE_HSTS_SECONDS"}},
+            "DJANGO_SETTINGS_MODULE": "config.settings.production",
+            "SECRET_KEY": GOOD_KEY,
+            "ALLOWED_HOSTS": "conscripts.example.org",
+            "DATABASE_URL": os.environ["DATABASE_URL"],
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues (0 silenced)." in result.stdout
+    assert "WARNING" not in result.stdout + result.stderr
+
+
+def _production_values(expression: str, **env: str) -> str:
+    return subprocess.run(
+        [sys.executable, "-c", f"from config.settings import production as p; print({expression})"],
+        cwd=ROOT,
+        env={
+            **{k: v for k, v in os.environ.items() if not k.startswith("SECURE_HSTS")},
+            "SECRET_KEY": GOOD_KEY,
+            "ALLOWED_HOSTS": "example.org",
+            **env,
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout.strip()
+
+
+def test_production_sends_hsts_for_a_year_with_subdomains_unless_told_otherwise():
+    shown = "p.SECURE_HSTS_SECONDS, p.SECURE_HSTS_INCLUDE_SUBDOMAINS, p.SECURE_HSTS_PRELOAD"
+    assert _production_values(shown) == "31536000 True True"
+    assert (
+        _production_values(
+            shown,
+            SECURE_HSTS_SECONDS="600",
+            SECURE_HSTS_INCLUDE_SUBDOMAINS="false",
+            SECURE_HSTS_PRELOAD="false",
+        )
+        == "600 False False"
+    )
