@@ -263,3 +263,17 @@ def test_limits_and_proxies_are_read_from_the_environment():
         "12345", "2345", "3456", "2", "X-Real-IP", "7/minute", "8/minute", "9/minute",
         "4/hour", "4567", "5678",
     ]  # fmt: skip
+
+
+def test_views_that_take_more_declare_it_and_the_rest_get_the_default(settings):
+    from django.urls import resolve
+
+    from core.request_limits import view_limit
+
+    settings.REQUEST_MAX_BYTES = 1000
+    settings.LIST_UPLOAD_MAX_BYTES = 5000
+    settings.SOURCES_WEBHOOK_MAX_BYTES = 7000
+    assert view_limit(resolve("/reports/upload/").func) == 5000 + 1024 * 1024
+    assert view_limit(resolve("/api/v1/ingest/").func) == 7000
+    for path in ("/", "/reports/new/", "/watch/", "/research/exports/new/", "/i18n/setlang/"):
+        assert view_limit(resolve(path).func) == 1000, path
