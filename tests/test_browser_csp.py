@@ -92,7 +92,7 @@ def test_the_collector_does_see_a_violation(browser, live_server, db):
             "() => { const s = document.createElement('script');"
             " s.textContent = 'window.__ran = 1'; document.body.append(s); }"
         )
-        page.wait_for_function("window.__csp.length >= 2")
+        page.wait_for_function("() => window.__csp.length >= 2")
         assert page.evaluate("window.__ran") is None
         assert any("style-src" in v for v in page.evaluate("window.__csp"))
     finally:

@@ -145,7 +145,13 @@ def test_check_deploy_with_production_settings_prints_no_warnings():
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,
         env={
-            **{k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECURE_HSTS_SECONDS"}},
+            # The browser tests set DJANGO_ALLOW_ASYNC_UNSAFE for Playwright; a deployment
+            # must not (async.E001).
+            **{
+                k: v
+                for k, v in os.environ.items()
+                if k not in {"DEBUG", "SECURE_HSTS_SECONDS", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+            },
             "DJANGO_SETTINGS_MODULE": "config.settings.production",
             "SECRET_KEY": GOOD_KEY,
             "ALLOWED_HOSTS": "conscripts.example.org",
