@@ -77,7 +77,8 @@ lint: install
 	$(BIN)/lint-imports --no-cache  # 0.3 s; its cache can miss an edit made in the same second
 
 compose-config:
-	docker-compose -f docker-compose.yml config --quiet
+	SECRET_KEY="$${SECRET_KEY:-$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))')}" \
+		docker-compose -f docker-compose.yml config --quiet
 
 ## messages: refresh the translation catalogues (needs GNU gettext) and compile them.
 messages: install

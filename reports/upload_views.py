@@ -3,6 +3,7 @@ problems by row number (reports.uploads)."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse, JsonResponse
@@ -15,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from conscripts import geo
 from conscripts.models import Status
 from core import access
+from core.request_limits import request_limit
 
 from . import uploads
 from .forms import ListMappingForm, ListUploadForm
@@ -27,6 +29,8 @@ not_stored = access.private_response
 @require_http_methods(["GET", "POST"])
 @moderator_required
 @not_stored
+# The file and the form around it (core.request_limits); uploads.py checks the file.
+@request_limit(max_bytes=lambda: settings.LIST_UPLOAD_MAX_BYTES + 1024 * 1024)
 def upload_new(request):
     form = ListUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():

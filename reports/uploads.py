@@ -38,6 +38,7 @@ from conscripts import lists
 from conscripts.models import DatePrecision, EvidenceKind, EvidenceSource, Region
 from core import access, tables
 from core.audit import audit_record
+from core.cells import safe_cell
 from core.dates import today
 from core.models import AuditAction, AuditEntry
 from core.tasks import TRANSIENT_ERRORS
@@ -454,8 +455,7 @@ def problems_csv(upload: ListUpload) -> str:
 
 
 def _safe(value) -> str:
-    text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    return safe_cell(str(value))
 
 
 def problems_by_row(upload: ListUpload) -> list[tuple[int, list[dict]]]:

@@ -25,6 +25,7 @@ from conscripts.forms import ConscriptsMergeForm
 from conscripts.models import Conscript
 from core import access, ratelimit
 from core.models import AuditEntry
+from core.request_limits import request_limit
 
 from . import selectors, services, watches
 from .forms import (
@@ -103,7 +104,15 @@ def _about(request) -> Conscript | None:
     return Conscript.objects.public().select_related("unit").filter(pk=int(pk)).first()
 
 
+def _count_refused_post(request) -> None:
+    """A post refused before it was read (its body over the cap) still counts."""
+    ratelimit.hit(
+        scope=RATE_SCOPE, ident=ratelimit.client_ip(request), rate=ratelimit.report_rate()
+    )
+
+
 @require_http_methods(["GET", "POST"])
+@request_limit(on_too_large=_count_refused_post)
 def report_new(request):
     rate = ratelimit.report_rate()
     ident = ratelimit.client_ip(request)
@@ -117,11 +126,11 @@ def report_new(request):
     done = selectors.report_for_submission_key(key=form.posted_key())
     if done is not None:
         return redirect("reports:receipt", token=done.receipt_token)
-    if ratelimit.is_limited(scope=RATE_SCOPE, ident=ident, rate=rate):
+    # Every other post counts, valid or not: invalid posts (a 6 MB «photo», junk) cost
+    # the server as much as good ones. What was typed is kept on the 429 page.
+    if not ratelimit.hit(scope=RATE_SCOPE, ident=ident, rate=rate):
         return render(request, "reports/new.html", {"form": form, "limited": True}, status=429)
     if form.is_valid():
-        if not ratelimit.hit(scope=RATE_SCOPE, ident=ident, rate=rate):
-            return render(request, "reports/new.html", {"form": form, "limited": True}, status=429)
         try:
             report = _report_submit(request, form)
         except ValidationError as error:

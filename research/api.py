@@ -16,7 +16,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from django import forms
 from django.conf import settings
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
@@ -24,7 +23,6 @@ from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
     extend_schema,
-    extend_schema_field,
     extend_schema_view,
 )
 from rest_framework import serializers, viewsets
@@ -32,15 +30,15 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 from rest_framework.views import APIView
 
 from conscripts.forms import SearchForm
 from conscripts.models import Evidence, EvidenceKind, MilitaryUnit, Region
 from conscripts.search import browse, matches_load, search
+from core.throttles import AnonThrottle, UserThrottle
 
 from . import selectors
-from .filters import ConscriptFilter
+from .filters import ID_RANGE, ConscriptFilter, IntegerFilter
 from .serializers import (
     CaseSerializer,
     EvidenceSerializer,
@@ -51,20 +49,6 @@ from .serializers import (
     UnitSerializer,
 )
 from .statistics import statistics
-
-
-# --- Throttles: rates read per request, so settings (and tests) can change them ----------
-class _LiveRates:
-    def get_rate(self):
-        return settings.API_THROTTLE_RATES.get(self.scope)
-
-
-class AnonThrottle(_LiveRates, AnonRateThrottle):
-    pass
-
-
-class UserThrottle(_LiveRates, UserRateThrottle):
-    pass
 
 
 class Pagination(PageNumberPagination):
@@ -140,7 +124,8 @@ class _ReadOnly(_DebugBrowsable, viewsets.ReadOnlyModelViewSet):
     CaseSerializer,
     filtered=True,
     parameters=[
-        _with_form_limits(name) for name in ("q", "unit", "birth_year_min", "birth_year_max")
+        _with_form_limits(name)
+        for name in ("q", "unit", "birth_year_min", "birth_year_max", "draft_year")
     ],
 )
 class CaseViewSet(_ReadOnly):
@@ -155,15 +140,9 @@ class CaseViewSet(_ReadOnly):
         return selectors.person_rows(people, as_moderator=False)
 
 
-@extend_schema_field(OpenApiTypes.INT)
-class _IdFilter(filters.NumberFilter):
-    """An id is a whole number. NumberFilter's decimal let ``?conscript=1.5`` match person 1."""
-
-    field_class = forms.IntegerField
-
-
 class EvidenceFilter(filters.FilterSet):
-    conscript = _IdFilter(field_name="conscript_id")
+    # A whole number: NumberFilter's decimal let ``?conscript=1.5`` match person 1.
+    conscript = IntegerFilter(field_name="conscript_id", bounds=ID_RANGE)
     kind = filters.ChoiceFilter(choices=EvidenceKind.choices)
 
     class Meta:
@@ -232,12 +211,18 @@ class StatisticsView(_DebugBrowsable, APIView):
 # --- Name search -------------------------------------------------------------------------
 SEARCH_PAGE_SIZE = 20
 SEARCH_MAX_PAGE_SIZE = 100
+SEARCH_MAX_PAGE = 1_000_000
 
 
 class _SearchPaging(serializers.Serializer):
-    page = serializers.IntegerField(min_value=1, required=False, default=1)
+    # Bounded: a page far past any count is an offset PostgreSQL cannot hold (a 500).
+    page = serializers.IntegerField(
+        min_value=1, max_value=SEARCH_MAX_PAGE, required=False, default=1
+    )
     # Larger pages are cut to SEARCH_MAX_PAGE_SIZE, not refused (as before the move).
-    page_size = serializers.IntegerField(min_value=1, required=False, default=SEARCH_PAGE_SIZE)
+    page_size = serializers.IntegerField(
+        min_value=1, max_value=SEARCH_MAX_PAGE, required=False, default=SEARCH_PAGE_SIZE
+    )
 
 
 def _search_parameters() -> list[OpenApiParameter]:
@@ -265,10 +250,14 @@ def _search_parameters() -> list[OpenApiParameter]:
             {"type": "integer", "minimum": year.min_value, "maximum": year.max_value},
             description="Birth year.",
         ),
-        OpenApiParameter("page", {"type": "integer", "minimum": 1}, description="From 1."),
+        OpenApiParameter(
+            "page",
+            {"type": "integer", "minimum": 1, "maximum": SEARCH_MAX_PAGE},
+            description="From 1.",
+        ),
         OpenApiParameter(
             "page_size",
-            {"type": "integer", "minimum": 1},
+            {"type": "integer", "minimum": 1, "maximum": SEARCH_MAX_PAGE},
             description=f"Results per page, {SEARCH_PAGE_SIZE} unless given; at most "
             f"{SEARCH_MAX_PAGE_SIZE} (a larger value counts as {SEARCH_MAX_PAGE_SIZE}).",
         ),

@@ -14,19 +14,20 @@ from collections.abc import Iterable, Iterator
 from datetime import date
 from typing import IO
 
+from core.cells import safe_cell
+
 BOM = "\ufeff"
-#: A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 def escape_cell(value) -> str:
-    """The cell as text; a leading formula character is neutralised with «'»."""
+    """The cell as text; one a spreadsheet would run as a formula (even after spaces,
+    invisible characters or a full-width «＝») is neutralised with «'» (core.cells)."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
     text = value.isoformat() if isinstance(value, date) else str(value)
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+    return safe_cell(text)
 
 
 def write_csv(rows: Iterable[dict], out: IO[str], *, columns: list[str]) -> Iterator[int]:

@@ -12,12 +12,14 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.authentication import BaseAuthentication
-from rest_framework.exceptions import APIException, AuthenticationFailed
+from rest_framework.exceptions import APIException, AuthenticationFailed, Throttled
 from rest_framework.parsers import JSONParser
 from rest_framework.permissions import BasePermission
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
+
+from core.throttles import IngestThrottle, count_refused_caller
 
 from . import adapters, services
 from .models import Source
@@ -35,6 +37,9 @@ class SourceTokenAuthentication(BaseAuthentication):
             services.source_by_webhook_token(token.strip()) if scheme.lower() == "bearer" else None
         )
         if source is None:
+            # Guessed tokens count against the address's anonymous rate.
+            if not count_refused_caller(request):
+                raise Throttled()
             raise AuthenticationFailed("invalid token")
         return AnonymousUser(), source
 
@@ -137,6 +142,9 @@ class WebhookIngestView(APIView):
     permission_classes = [IsWebhookSource]
     parser_classes = [JSONParser]  # for the schema: the body is read raw, below
     renderer_classes = [JSONRenderer]
+    throttle_classes = [IngestThrottle]  # per source: API_INGEST_RATE
+    # core.request_limits: the body cap, checked before anything reads the body.
+    max_request_bytes = staticmethod(lambda: settings.SOURCES_WEBHOOK_MAX_BYTES)
 
     @extend_schema(
         operation_id="ingest_create",
@@ -151,6 +159,9 @@ class WebhookIngestView(APIView):
             401: OpenApiResponse(ERROR, description="A missing or unknown token."),
             413: OpenApiResponse(
                 ERROR, description="A body over SOURCES_WEBHOOK_MAX_BYTES (32 MB by default)."
+            ),
+            429: OpenApiResponse(
+                ERROR, description="Over API_INGEST_RATE for this source (Retry-After says when)."
             ),
             503: OpenApiResponse(
                 _RESULT,

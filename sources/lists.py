@@ -33,6 +33,7 @@ from conscripts import lists, selectors
 from conscripts import services as conscript_services
 from conscripts.models import Conscript, Evidence
 from core import access
+from core.cells import safe_cell
 from core.tasks import TRANSIENT_ERRORS
 
 from .models import PastedList, PasteMode, PasteState
@@ -250,8 +251,7 @@ def pasted_list_csv(pasted: PastedList) -> str:
 
 
 def _safe(value) -> str:
-    text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    return safe_cell(str(value))
 
 
 # --- Evidence from confirmed lines ---------------------------------------------------------

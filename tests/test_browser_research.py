@@ -98,7 +98,8 @@ def test_the_export_page_follows_a_background_export_with_its_static_script(
     assert page.get_by_test_id("export-download").is_hidden()
 
     ExportJob.objects.filter(pk=job.pk).update(state=ExportState.RUNNING, rows=500, progress=40)
-    page.wait_for_function("document.getElementById('export-progress').value === 40")
+    # A function, not a string: the page's CSP forbids Playwright's eval of a string.
+    page.wait_for_function("() => document.getElementById('export-progress').value === 40")
     assert page.locator("#export-rows").inner_text() == "500"
 
     (tmp_path / "exports").mkdir()

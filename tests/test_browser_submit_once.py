@@ -46,8 +46,9 @@ def test_after_the_first_click_the_button_is_disabled_and_a_second_submit_is_sto
     form = fill(page)
     button = form.locator("button[type=submit]")
     button.click()
+    # A function, not a string: the page's CSP forbids Playwright's eval of a string.
     page.wait_for_function(
-        "document.querySelector('[data-testid=report-form] button[type=submit]').disabled"
+        "() => document.querySelector('[data-testid=report-form] button[type=submit]').disabled"
     )
     assert form.get_attribute("aria-busy") == "true"
     assert page.evaluate(SECOND_SUBMIT) is True  # a second submit is stopped

@@ -1,5 +1,7 @@
 """docker-compose.yml stays valid (no engine runs here; `config` needs none)."""
 
+import os
+import secrets
 import shutil
 import subprocess
 from pathlib import Path
@@ -10,18 +12,37 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_docker_compose_file_is_valid():
+def compose_config(tmp_path, **env: str) -> subprocess.CompletedProcess:
     if shutil.which("docker-compose") is None:
         pytest.fail(
             "docker-compose is missing (Debian package docker-compose; .ci/run installs it)"
         )
-    result = subprocess.run(
-        ["docker-compose", "-f", str(ROOT / "docker-compose.yml"), "config", "--quiet"],
+    # An empty env file: a developer's .env must not decide what the test sees.
+    env_file = tmp_path / "empty.env"
+    env_file.write_text("")
+    clean = {k: v for k, v in os.environ.items() if k != "SECRET_KEY"}
+    compose_file = str(ROOT / "docker-compose.yml")
+    return subprocess.run(
+        ["docker-compose", "--env-file", str(env_file), "-f", compose_file, "config", "--quiet"],
         capture_output=True,
         text=True,
         check=False,
+        env={**clean, **env},
     )
+
+
+def test_docker_compose_file_is_valid_with_a_secret_key(tmp_path):
+    result = compose_config(tmp_path, SECRET_KEY=secrets.token_urlsafe(50))
     assert result.returncode == 0, result.stderr
+
+
+def test_docker_compose_refuses_to_run_without_a_secret_key(tmp_path):
+    """It used to fall back to a fixed key, which production accepted: anyone could
+    sign follow links."""
+    result = compose_config(tmp_path)
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr
+    assert "SECRET_KEY:-" not in (ROOT / "docker-compose.yml").read_text()
 
 
 def test_app_services_wait_for_healthy_database_and_broker():

@@ -324,7 +324,8 @@ def test_the_receipt_switches_language_without_a_form(client):
 
 
 def test_behind_a_proxy_the_address_comes_from_the_configured_header(client, settings):
-    settings.REPORT_CLIENT_IP_HEADER = "HTTP_X_FORWARDED_FOR"
+    settings.TRUSTED_PROXIES = 1
+    settings.CLIENT_IP_HEADER = "X-Forwarded-For"
     client.post(
         NEW,
         form_data(),

@@ -160,3 +160,30 @@ def test_a_feed_sending_a_byte_every_two_seconds_stops_at_the_deadline(in_header
         assert server.done.wait(timeout=10)  # the connection was closed, not left open
     # 60 bytes would take two minutes; it was cut off after the first one or two.
     assert server.sent <= 3
+
+
+@pytest.mark.slow
+@pytest.mark.django_db
+def test_a_scheduled_poll_of_a_trickling_feed_stops_at_sources_fetch_deadline(settings):
+    """The whole path a beat poll takes (sources.services.source_poll, its limits from
+    settings) holds the deadline inside a read: nothing is stored, the error is
+    transient (retried later), and the connection is closed."""
+    from sources import services
+    from sources.models import SourceItem
+    from tests.factories import SourceFactory
+
+    settings.SOURCES_ALLOW_PRIVATE_ADDRESSES = True
+    settings.SOURCES_FETCH_READ_TIMEOUT = 10.0
+    settings.SOURCES_FETCH_DEADLINE = 3.0
+    with TricklingServer(gap=2.0, total=60, in_headers=False) as server:
+        source = SourceFactory(
+            kind="rss",
+            name="trickle",
+            location=f"http://127.0.0.1:{server.port}/feed",
+            allowed_hosts=["127.0.0.1"],
+        )
+        with pytest.raises(fetching.FetchTransientError, match="within the 3 s deadline"):
+            services.source_poll(source=source)
+        assert server.done.wait(timeout=10)
+    assert server.sent <= 3
+    assert not SourceItem.objects.filter(source=source).exists()

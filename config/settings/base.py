@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -50,10 +51,15 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy (django-csp) and Permissions-Policy on every response.
+    "csp.middleware.CSPMiddleware",
+    "core.headers.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Before CSRF, whose process_view reads the form: a too-large body is refused unread.
+    "core.request_limits.RequestSizeMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
@@ -252,6 +258,66 @@ CACHES = {
     )
 }
 
+# --- Requests: sizes, proxies --------------------------------------------------------------
+#: Any request body larger than this is refused (413) before it is read
+#: (core.request_limits); the report form's 5 MB photo fits. Views that take more say so:
+#: the webhook (SOURCES_WEBHOOK_MAX_BYTES), list uploads (LIST_UPLOAD_MAX_BYTES + 1 MB).
+REQUEST_MAX_BYTES = env.int("REQUEST_MAX_BYTES", default=6 * 1024 * 1024)
+#: Django's caps on a form's fields (files excepted) and on their number.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
+DATA_UPLOAD_MAX_NUMBER_FIELDS = env.int("DATA_UPLOAD_MAX_NUMBER_FIELDS", default=1000)
+#: Uploaded files larger than this go to a temporary file rather than memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = env.int("FILE_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
+#: How many reverse proxies stand in front of the site, each appending the address it
+#: saw to CLIENT_IP_HEADER (core.ratelimit.client_ip). 0: none, the peer is the client.
+#: Set it only behind proxies that do append: otherwise clients choose their address.
+TRUSTED_PROXIES = env.int("TRUSTED_PROXIES", default=0)
+CLIENT_IP_HEADER = env("CLIENT_IP_HEADER", default="X-Forwarded-For")
+
+# --- Browser security headers ---------------------------------------------------------------
+# No inline script, no inline style, nothing from other sites: scripts and styles are
+# files under static/ (a test loads the pages in Chromium and fails on any violation).
+# Images may be data: URIs (the API documentation's icons); the map is inline SVG.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+# Powerful browser features the site never uses, off for it and anything it frames.
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "ambient-light-sensor",
+        "autoplay",
+        "bluetooth",
+        "browsing-topics",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "hid",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "publickey-credentials-get",
+        "screen-wake-lock",
+        "serial",
+        "usb",
+        "xr-spatial-tracking",
+    )
+}
+
 # --- Site ------------------------------------------------------------------
 # Absolute links in e-mails (receipts) point here.
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
@@ -311,6 +377,7 @@ STATISTICS_CACHE_SECONDS = env.int("STATISTICS_CACHE_SECONDS", default=60)
 API_THROTTLE_RATES = {
     "anon": env("API_ANON_RATE", default="60/minute"),
     "user": env("API_USER_RATE", default="600/minute"),
+    "ingest": env("API_INGEST_RATE", default="120/minute"),
 }
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -320,8 +387,10 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
-    # research.api sets its throttles (AnonThrottle, UserThrottle) on every view; they
-    # read API_THROTTLE_RATES per request and count in the default (Redis) cache.
+    # Every API view (the schema and its documentation included) is throttled, anonymous
+    # callers per address and others per token; the webhook per source (sources.api).
+    # The throttles read API_THROTTLE_RATES per request and count in PostgreSQL.
+    "DEFAULT_THROTTLE_CLASSES": ["core.throttles.AnonThrottle", "core.throttles.UserThrottle"],
     "DEFAULT_THROTTLE_RATES": API_THROTTLE_RATES,
     # research.api adds the browsable renderer per request when settings.DEBUG is on
     # (production.py turns DEBUG off after this file is read).
