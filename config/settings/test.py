@@ -14,7 +14,11 @@ def _redis_url_for_this_process() -> str:
     databases counted from the one ``REDIS_URL`` names (default 0: databases 1, 2, …),
     so two checkouts testing at once on one Redis keep apart (``REDIS_URL=…/6``).
     """
-    base = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
+    # Kept for the processes this one starts: they inherit the REDIS_URL computed here,
+    # which must not be offset a second time.
+    base = os.environ.setdefault(
+        "TEST_REDIS_BASE_URL", os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
+    )
     worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
     index = int(worker[2:]) if worker[2:].isdigit() else 0
     parts = urlsplit(base)
