@@ -563,7 +563,7 @@ def run(args) -> dict:
         start = time.perf_counter()
         with connection.cursor() as cursor:  # a kept copy of another size: start over
             cursor.execute(
-                f"DELETE FROM {AuditEntry._meta.db_table} WHERE report_id IS NOT NULL"
+                f"DELETE FROM {AuditEntry._meta.db_table} WHERE report_id IS NOT NULL"  # noqa: S608
             )
             cursor.execute("DELETE FROM reports_report")
         rows, meta = make_reports(args.reports, rng, me, others, timezone.now(), args.seed)
