@@ -254,6 +254,20 @@ class Conscript(models.Model):
                 condition=Q(is_public=True, merged_into__isnull=True),
                 name="conscript_unit_public_name",
             ),
+            # The researchers' sorts (research.filters.SORTS), each an index walk to its
+            # page: by a column, then id as the tie-break. Region and unit sort through
+            # their row's name or number: a walk of the regions (units) in that order,
+            # then of each one's people by id (research.selectors.people_slice). Partial
+            # like the lists (merged records never appear), public or not: moderators
+            # sort too. tests/test_research_indexes.py fails for a sort without one.
+            *(
+                models.Index(
+                    fields=[column, "id"],
+                    condition=Q(merged_into__isnull=True),
+                    name=f"conscript_sort_{column.removesuffix('_at')}",
+                )
+                for column in ("birth_year", "status", "created_at", "home_region", "unit")
+            ),
         ]
         constraints = [
             models.CheckConstraint(
