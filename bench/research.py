@@ -102,7 +102,7 @@ def filter_values() -> list[str]:
     for name, f in ConscriptFilter.base_filters.items():
         if name == "sort":
             continue
-        if isinstance(f, django_filters.ChoiceFilter):
+        if isinstance(f, django_filters.ChoiceFilter) and "choices" in f.extra:
             queries += [f"{name}={value}" for value, _label in f.extra["choices"] if value]
         elif name in REPRESENTATIVE:
             queries.append(f"{name}={REPRESENTATIVE[name]}")
