@@ -236,7 +236,13 @@ class Conscript(models.Model):
             models.Index(Upper("surname"), "given_name", name="conscript_surname_upper"),
             models.Index(fields=["surname_key", "given_key"], name="conscript_name_keys"),
             # Disputed records wait for moderators (the review queue links to them).
-            models.Index(fields=["id"], condition=Q(is_disputed=True), name="conscript_disputed"),
+            # Counted on every page of the review queue: an index-only count, whatever the
+            # number disputed (74 ms at 15,000 disputed of 1 M through conscript_disputed).
+            models.Index(
+                fields=["id"],
+                condition=Q(is_disputed=True, merged_into__isnull=True),
+                name="conscript_open_disputed",
+            ),
             # A kind alone, or with a status: one index scan, not a BitmapAnd of two
             # large bitmaps (91 ms for «captured with a prisoner video» at 1 M people).
             models.Index(fields=["evidence_kinds", "status"], name="conscript_kinds_status"),
