@@ -117,24 +117,27 @@ def sort_values() -> list[str]:
     return ["", *SORTS]
 
 
-def all_shapes(client, runs: int, pages: list[int], fill: dict) -> list[dict]:
+def all_shapes(client, runs: int, pages: list[int], fill: dict, every: int = 1) -> list[dict]:
     shapes = []
-    for query in filter_values():
-        query = query.format(**fill)
-        for sort in sort_values():
-            for page in pages:
-                parts = [p for p in (query, f"sort={sort}" if sort else "", f"page={page}") if p]
-                times, queries = timed(client, "/research/?" + "&".join(parts), runs)
-                shapes.append(
-                    {
-                        "filter": query or "(none)",
-                        "sort": sort or "(default)",
-                        "page": page,
-                        "p50": round(stats.median(times), 1),
-                        "p95": round(percentile(times, 95), 1),
-                        "queries": queries,
-                    }
-                )
+    combinations = [
+        (query.format(**fill), sort, page)
+        for query in filter_values()
+        for sort in sort_values()
+        for page in pages
+    ]
+    for query, sort, page in combinations[::every]:
+        parts = [p for p in (query, f"sort={sort}" if sort else "", f"page={page}") if p]
+        times, queries = timed(client, "/research/?" + "&".join(parts), runs)
+        shapes.append(
+            {
+                "filter": query or "(none)",
+                "sort": sort or "(default)",
+                "page": page,
+                "p50": round(stats.median(times), 1),
+                "p95": round(percentile(times, 95), 1),
+                "queries": queries,
+            }
+        )
     return shapes
 
 
@@ -193,6 +196,7 @@ def main() -> None:
     parser.add_argument("--drop", action="store_true")
     parser.add_argument("--all-shapes", action="store_true", help="every filter × sort")
     parser.add_argument("--pages", default="1,50", help="pages of --all-shapes")
+    parser.add_argument("--every", type=int, default=1, help="only every Nth shape (CI)")
     parser.add_argument("--show", type=int, default=30, help="slowest shapes printed")
     parser.add_argument("--json", type=Path, help="write every shape's figures here")
     args = parser.parse_args()
@@ -234,7 +238,8 @@ def main() -> None:
         pages = [int(p) for p in args.pages.split(",")]
         for warm in ("", "sort=region", "sort=-created"):  # templates, caches, connection
             client.get(f"/research/?{warm}")
-        shapes = all_shapes(client, args.runs, pages, {"krs": krs, "unit": unit})
+        fill = {"krs": krs, "unit": unit}
+        shapes = all_shapes(client, args.runs, pages, fill, every=args.every)
         after = os.getloadavg()
         print(f"(a*) /research/, every filter × sort, {args.runs} requests each (p95 ≤ 100)")
         print_shapes(shapes, args.show)

@@ -269,6 +269,25 @@ def test_research(scratch, bench_templates):
     assert "ALL FILTERS" in out and "state done" in out
 
 
+def test_research_at_every_filter_and_sort(scratch, bench_templates, tmp_path):
+    name, env = scratch
+    _copy_of_seeded(name, bench_templates)
+    shapes = tmp_path / "shapes.json"
+    out = _run(
+        "bench/research.py", "--database", name, "--all-shapes", "--runs", "1", "--pages", "1",
+        "--every", "7", "--json", str(shapes), "--drop", env=env,
+    ).stdout  # fmt: skip
+    assert "over 100 ms at p95" in out
+    figures = json.loads(shapes.read_text())
+    from research.filters import SORTS
+
+    assert {s["sort"] for s in figures} == {"(default)", *SORTS}
+    assert {"(none)", "status=returned", "region", "window=kursk"} <= {
+        s["filter"].split("=")[0] if s["filter"].startswith("region") else s["filter"]
+        for s in figures
+    }
+
+
 def test_moderation(scratch, bench_templates):
     name, env = scratch
     figures = _json(
