@@ -41,6 +41,7 @@ from conscripts.search import browse, search
 
 from . import selectors
 from .filters import ConscriptFilter
+from .selectors import PeoplePaginator
 from .serializers import (
     CaseSerializer,
     EvidenceSerializer,
@@ -68,6 +69,7 @@ class UserThrottle(_LiveRates, UserRateThrottle):
 
 
 class Pagination(PageNumberPagination):
+    django_paginator_class = PeoplePaginator  # any sort an index walk
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 500

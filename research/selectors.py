@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
+from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
 from django.db.models.constants import LOOKUP_SEP
 from django.http import QueryDict
@@ -113,10 +114,14 @@ def people_slice(queryset: QuerySet, start: int, stop: int) -> list:
     """
     ordering = queryset.query.order_by
     first = str(ordering[0]) if ordering else ""
-    if LOOKUP_SEP not in first:
-        return list(queryset[start:stop])
     field, descending = first.lstrip("-"), first.startswith("-")
-    relation, column = field.split(LOOKUP_SEP, 1)
+    relation, _sep, column = field.partition(LOOKUP_SEP)
+    if (
+        not column
+        or LOOKUP_SEP in column
+        or not queryset.model._meta.get_field(relation).many_to_one
+    ):
+        return list(queryset[start:stop])
     known = queryset.filter(**{f"{field}__isnull": False})
     # «No region» as the foreign key being null, when the region's column cannot be: an
     # index finds those people (a null column through the join would be a walk of all).
@@ -130,6 +135,18 @@ def people_slice(queryset: QuerySet, start: int, stop: int) -> list:
     in_head = start + len(rows) if rows else head.order_by()[:start].count()
     skip = start + len(rows) - in_head
     return rows + list(tail[skip : skip + stop - start - len(rows)])
+
+
+class PeoplePaginator(Paginator):
+    """Django's, with a page's rows read by ``people_slice`` (the browse page, the API)."""
+
+    def page(self, number):
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        return self._get_page(people_slice(self.object_list, bottom, top), number, self)
 
 
 def export_columns(*, as_moderator: bool) -> list[str]:

@@ -12,7 +12,6 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import (
     FileResponse,
     Http404,
@@ -52,7 +51,7 @@ COUNT_CAP = 10_000
 SORTABLE = ["name", "birth_year", "region", "unit", "status", "status_since", "last_contact"]
 
 
-class CappedPaginator(Paginator):
+class CappedPaginator(selectors.PeoplePaginator):
     """Counts up to ``COUNT_CAP + 1`` rows; ``capped`` says the true count is larger."""
 
     @cached_property
@@ -62,16 +61,6 @@ class CappedPaginator(Paginator):
     @property
     def capped(self) -> bool:
         return self.count > COUNT_CAP
-
-    def page(self, number):
-        """Django's, with the rows read by ``selectors.people_slice`` (an index walk for
-        the sorts through a region or unit too)."""
-        number = self.validate_number(number)
-        bottom = (number - 1) * self.per_page
-        top = bottom + self.per_page
-        if top + self.orphans >= self.count:
-            top = self.count
-        return self._get_page(selectors.people_slice(self.object_list, bottom, top), number, self)
 
 
 def _without(params: QueryDict, *keys: str) -> QueryDict:

@@ -110,3 +110,19 @@ def test_a_query_takes_at_most_the_configured_parallel_workers(settings):
         cursor.execute("SHOW max_parallel_workers_per_gather")
         assert cursor.fetchone()[0] == str(settings.DATABASES["default"]["PARALLEL_WORKERS"])
     assert settings.DATABASES["default"]["PARALLEL_WORKERS"] == 1
+
+
+@pytest.mark.parametrize("sort", ["region", "-unit"])
+def test_the_api_pages_a_sort_through_a_region_or_unit_like_the_plain_sort(client, sort):
+    for i in range(7):
+        ConscriptFactory(home_region=None if i % 3 == 0 else region(("YAR", "AD")[i % 2]))
+    _filterset, people = selectors.filtered_people(
+        params=QueryDict(f"sort={sort}"), as_moderator=False
+    )
+    plain = list(people.values_list("pk", flat=True))
+    got = []
+    for page in (1, 2, 3):
+        response = client.get("/api/v1/cases/", {"sort": sort, "page_size": 3, "page": page})
+        assert response.status_code == 200
+        got += [row["id"] for row in response.json()["results"]]
+    assert got == plain
