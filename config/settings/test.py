@@ -6,19 +6,26 @@ from urllib.parse import urlsplit, urlunsplit
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/conscripts")
 
 
+#: The REDIS_URL a test process computed and the one it counted from, as its child
+#: processes inherit them.
+_COMPUTED, _BASE = "TEST_REDIS_COMPUTED_URL", "TEST_REDIS_BASE_URL"
+
+
 def _redis_url_for_this_process() -> str:
     """Give each pytest-xdist worker its own Redis database.
 
-    Workers started by a test inherit ``PYTEST_XDIST_WORKER`` and so land on
-    the same database as the test that started them, never on another's. The
-    databases counted from the one ``REDIS_URL`` names (default 0: databases 1, 2, …),
+    The databases count from the one ``REDIS_URL`` names (default 0: databases 1, 2, …),
     so two checkouts testing at once on one Redis keep apart (``REDIS_URL=…/6``).
+    Processes a test starts (Celery workers, manage.py) and pytest-xdist's workers
+    inherit the URL computed here and count again from the same base; a test that
+    gives them a REDIS_URL of its own (the drills' servers on spare ports) gets it
+    counted from in the same way.
     """
-    # Kept for the processes this one starts: they inherit the REDIS_URL computed here,
-    # which must not be offset a second time.
-    base = os.environ.setdefault(
-        "TEST_REDIS_BASE_URL", os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
-    )
+    inherited = os.environ.get("REDIS_URL")
+    if inherited and inherited == os.environ.get(_COMPUTED):
+        inherited = os.environ[_BASE]  # computed by a parent: count again from its base
+    base = inherited or "redis://127.0.0.1:6379/0"
+    os.environ[_BASE] = base
     worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
     index = int(worker[2:]) if worker[2:].isdigit() else 0
     parts = urlsplit(base)
@@ -26,7 +33,7 @@ def _redis_url_for_this_process() -> str:
     return urlunsplit(parts._replace(path=f"/{first + 1 + index}"))
 
 
-os.environ["REDIS_URL"] = _redis_url_for_this_process()
+os.environ["REDIS_URL"] = os.environ[_COMPUTED] = _redis_url_for_this_process()
 
 from .base import *  # noqa: E402, F403
 from .base import LOGGING, REDIS_CACHE, REDIS_URL  # noqa: E402
