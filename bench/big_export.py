@@ -32,6 +32,8 @@ from tests.exports import write_telegram_export  # noqa: E402
 
 
 def broker_url() -> str:
+    if os.environ.get("BENCH_REDIS_URL"):  # a database of one's own (it is emptied)
+        return os.environ["BENCH_REDIS_URL"]
     base = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
     return urlunsplit(urlsplit(base)._replace(path="/15"))
 

@@ -70,10 +70,12 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from bench import scratch  # noqa: E402
 from bench import search_queries as sq  # noqa: E402
 from conscripts import demo_data, names  # noqa: E402
 from conscripts.models import Region  # noqa: E402
 from core import access  # noqa: E402
+from core.models import AuditEntry  # noqa: E402
 from reports import selectors  # noqa: E402
 from reports.models import OPEN_STATES as OPEN  # noqa: E402
 from reports.models import Origin, Report, ReportState, links_have_video  # noqa: E402
@@ -129,7 +131,7 @@ def create_copy(name: str, template: str, retries: int, pause: float) -> float:
     )
     for attempt in range(1, retries + 1):
         try:
-            with bench_search._admin() as conn:
+            with scratch.admin() as conn:
                 conn.execute(statement)
             return time.perf_counter() - start
         except psycopg.errors.ObjectInUse as error:
@@ -562,7 +564,9 @@ def run(args) -> dict:
     else:
         start = time.perf_counter()
         with connection.cursor() as cursor:  # a kept copy of another size: start over
-            cursor.execute("DELETE FROM reports_auditentry WHERE report_id IS NOT NULL")
+            cursor.execute(
+                f"DELETE FROM {AuditEntry._meta.db_table} WHERE report_id IS NOT NULL"  # noqa: S608
+            )
             cursor.execute("DELETE FROM reports_report")
         rows, meta = make_reports(args.reports, rng, me, others, timezone.now(), args.seed)
         copy_reports(rows)

@@ -1,6 +1,6 @@
 """Benchmark conscripts.names: throughput and nominative accuracy.
 
-Run: .venv/bin/python bench/names.py [--n 2000] [--seed 7]
+Run: .venv/bin/python bench/names.py [--n 2000] [--seed 7] [--throughput 200000]
 
 Accuracy: known-good nominative names (both genders) are declined into all six cases with
 pymorphy3's own ``inflect``, in surname-first and given-name-first order, and
@@ -176,7 +176,7 @@ def bench_throughput(rng: random.Random, n: int = 200_000) -> None:
     # A seed draws from pools, so the same words recur: what the caches are for.
     repeated = [" ".join(rng.choice(male)) for _ in range(n)]
     latin_pool = sorted({sp for name in SURNAMES[:80] for sp in names.latin_spellings(name)})
-    declined = [text for text, _ in generate(3000, rng)]
+    declined = [text for text, _ in generate(min(3000, n), rng)]
 
     print("throughput (one core):")
     _clear_caches()
@@ -238,6 +238,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=3000)
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--throughput", type=int, default=200_000, help="names per throughput run")
     args = ap.parse_args()
     rng = random.Random(args.seed)
 
@@ -248,7 +249,7 @@ def main() -> None:
     tuned = sorted(set(SURNAMES + MALE + FEMALE + PATRONYMICS_M + PATRONYMICS_F))
     bench_transliteration(tuned, "tuning set")
     bench_transliteration(HELD_OUT, "held-out set")
-    bench_throughput(rng)
+    bench_throughput(rng, args.throughput)
 
 
 if __name__ == "__main__":

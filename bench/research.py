@@ -8,6 +8,7 @@ Usage (from the repository root; PostgreSQL at 127.0.0.1:5432, user postgres; Re
         .venv/bin/python manage.py migrate
     .venv/bin/python bench/research.py [--database conscripts_bench_research] [--runs 40]
         [--export-rows 100000] [--drop]
+    .venv/bin/python bench/research.py --all-shapes [--runs 3] [--pages 1,50] [--json FILE]
 
 Never run it against ``conscripts_bench_1m`` itself (that database is shared): it creates a
 user and export jobs. ``--drop`` drops the copy at the end.
@@ -19,11 +20,20 @@ each (targets p95 ≤ 100 ms, same query count for every filter);
 was emptied (the snapshot refills it) and cached (target p95 ≤ 100 ms);
 (c) a CSV export of ~``--export-rows`` rows written by a real Celery worker (target
 < 30 s), enqueued exactly as the page does.
+
+``--all-shapes`` measures only the browse page, at every filter × sort combination the page
+offers, enumerated from ``research.filters.ConscriptFilter`` itself: each filter (every
+choice of a choice filter, one representative value of the others: ``REPRESENTATIVE``;
+a filter without one stops the benchmark) alone and with no filter, times every sort in
+``SORTS`` and the default, at each of ``--pages``; plus ``PAIRS``, combinations once found
+slow. Prints p50/p95 per shape (the slowest first), how many are over 100 ms, and the load
+average; ``--json FILE`` keeps every shape.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import statistics as stats
@@ -63,6 +73,92 @@ FILTERS = [
 ]
 
 
+#: One value per filter of ConscriptFilter that is not a choice filter ({krs}, {unit}:
+#: filled from the database). Choice filters are enumerated: every choice.
+REPRESENTATIVE = {
+    "q": "Иванов",
+    "region": "{krs}",
+    "unit": "{unit}",
+    "birth_year_min": "2005",
+    "birth_year_max": "2003",
+    "draft_year": "2023",
+    "last_contact_after": "2024-12-01",
+    "last_contact_before": "2024-09-01",
+    "status_since_after": "2025-05-01",
+    "status_since_before": "2024-10-01",
+    "disputed": "true",
+}
+#: Combinations measured besides the single filters (issue 16: 473 ms at 1 M people).
+PAIRS = ["status=returned&birth_year_min=1995&birth_year_max=1995"]
+
+
+def filter_values() -> list[str]:
+    """Every single-filter query the page offers (and "" for none), from the filterset."""
+    import django_filters
+
+    from research.filters import ConscriptFilter
+
+    queries = [""]
+    for name, f in ConscriptFilter.base_filters.items():
+        if name == "sort":
+            continue
+        if isinstance(f, django_filters.ChoiceFilter) and "choices" in f.extra:
+            queries += [f"{name}={value}" for value, _label in f.extra["choices"] if value]
+        elif name in REPRESENTATIVE:
+            queries.append(f"{name}={REPRESENTATIVE[name]}")
+        else:
+            sys.exit(f"bench/research.py: give the new filter {name!r} a value in REPRESENTATIVE")
+    return queries + PAIRS
+
+
+def sort_values() -> list[str]:
+    from research.filters import SORTS
+
+    return ["", *SORTS]
+
+
+def all_shapes(client, runs: int, pages: list[int], fill: dict, every: int = 1) -> list[dict]:
+    shapes = []
+    combinations = [
+        (query.format(**fill), sort, page)
+        for query in filter_values()
+        for sort in sort_values()
+        for page in pages
+    ]
+    for query, sort, page in combinations[::every]:
+        parts = [p for p in (query, f"sort={sort}" if sort else "", f"page={page}") if p]
+        times, queries = timed(client, "/research/?" + "&".join(parts), runs)
+        shapes.append(
+            {
+                "filter": query or "(none)",
+                "sort": sort or "(default)",
+                "page": page,
+                "p50": round(stats.median(times), 1),
+                "p95": round(percentile(times, 95), 1),
+                "queries": queries,
+            }
+        )
+    return shapes
+
+
+def print_shapes(shapes: list[dict], show: int) -> None:
+    slow = [s for s in shapes if s["p95"] > 100]
+    every = [t for s in shapes for t in (s["p50"], s["p95"])]
+    print(
+        f"{len(shapes)} shapes ({len({s['filter'] for s in shapes})} filters × "
+        f"{len({s['sort'] for s in shapes})} sorts × pages {sorted({s['page'] for s in shapes})})"
+        f"; over 100 ms at p95: {len(slow)}; worst p95 {max(every):.1f} ms; median p50 "
+        f"{stats.median([s['p50'] for s in shapes]):.1f} ms; query counts "
+        f"{sorted({s['queries'] for s in shapes})}"
+    )
+    print(f"  the {min(show, len(shapes))} slowest (p95):")
+    for s in sorted(shapes, key=lambda s: -s["p95"])[:show]:
+        print(
+            f"  {s['filter']:<58} {s['sort']:<15} page {s['page']:>3}  p50 {s['p50']:7.1f} ms"
+            f"  p95 {s['p95']:7.1f} ms"
+        )
+
+
 def percentile(values: list[float], p: float) -> float:
     values = sorted(values)
     return values[min(len(values) - 1, round(p / 100 * (len(values) - 1)))]
@@ -98,6 +194,11 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=40)
     parser.add_argument("--export-rows", type=int, default=100_000)
     parser.add_argument("--drop", action="store_true")
+    parser.add_argument("--all-shapes", action="store_true", help="every filter × sort")
+    parser.add_argument("--pages", default="1,50", help="pages of --all-shapes")
+    parser.add_argument("--every", type=int, default=1, help="only every Nth shape (CI)")
+    parser.add_argument("--show", type=int, default=30, help="slowest shapes printed")
+    parser.add_argument("--json", type=Path, help="write every shape's figures here")
     args = parser.parse_args()
     if args.database == "conscripts_bench_1m":
         sys.exit("refusing to write into the shared conscripts_bench_1m: make a copy")
@@ -133,6 +234,25 @@ def main() -> None:
     unit = Conscript.objects.filter(unit__number__isnull=False).values_list(
         "unit__number", flat=True
     )[:1][0]
+
+    if args.all_shapes:
+        before = os.getloadavg()
+        pages = [int(p) for p in args.pages.split(",")]
+        for warm in ("", "sort=region", "sort=-created"):  # templates, caches, connection
+            client.get(f"/research/?{warm}")
+        fill = {"krs": krs, "unit": unit}
+        shapes = all_shapes(client, args.runs, pages, fill, every=args.every)
+        after = os.getloadavg()
+        print(f"(a*) /research/, every filter × sort, {args.runs} requests each (p95 ≤ 100)")
+        print_shapes(shapes, args.show)
+        print(f"load average before {before[0]:.2f}, after {after[0]:.2f}")
+        if args.json:
+            args.json.write_text(json.dumps(shapes, ensure_ascii=False, indent=1))
+        user.delete()
+        connection.close()
+        if args.drop:
+            drop(args.database)
+        return
 
     print("(a) browse page /research/?…  (target p95 ≤ 100 ms, constant queries)")
     all_times, counts = [], set()
@@ -211,12 +331,15 @@ def main() -> None:
         shutil.rmtree(media, ignore_errors=True)
     connection.close()
     if args.drop:
-        subprocess.run(
-            ["psql", "-h", "127.0.0.1", "-U", "postgres", "-c",
-             f'DROP DATABASE "{args.database}"'],
-            check=True,
-        )  # fmt: skip
-        print(f"dropped {args.database}")
+        drop(args.database)
+
+
+def drop(database: str) -> None:
+    subprocess.run(
+        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-c", f'DROP DATABASE "{database}"'],
+        check=True,
+    )
+    print(f"dropped {database}")
 
 
 if __name__ == "__main__":

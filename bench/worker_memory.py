@@ -33,7 +33,8 @@ import scratch  # noqa: E402  (bench/scratch.py)
 from ingest import posts, proc_kb, process_tree, rss_kb  # noqa: E402  (bench/ingest.py)
 from scratch import PG_URL as PG  # noqa: E402
 
-REDIS = "redis://127.0.0.1:6379/13"
+# BENCH_REDIS_URL: a Redis database of one's own on a shared machine (it is purged).
+REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
 
 
 def pss_kb(pid: int) -> int:

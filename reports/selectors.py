@@ -50,6 +50,17 @@ def review_queue(
     return qs.order_by("created_at", "pk")
 
 
+def queue_slice(queryset: QuerySet[Report], start: int, stop: int) -> list[Report]:
+    """Reports ``start:stop`` of a ``review_queue`` queryset, in its order.
+
+    The page's ids first, from the queue's covering index alone (``report_open_queue_cover``:
+    a walk past ``start`` entries, not past ``start`` rows and their joins), then those
+    reports with their joins. Page 50 of 100,000 pending costs what page 1 does; one
+    query more than a plain slice, for every page alike."""
+    ids = list(queryset.values_list("pk", flat=True)[start:stop])
+    return list(queryset.filter(pk__in=ids)) if ids else []
+
+
 @dataclass
 class Candidate:
     """An existing person who may be the one a report is about."""
@@ -148,5 +159,6 @@ def reports_with_open_leads(*, report_ids: list[int]) -> set[int]:
     return set(
         WatchHit.objects.filter(report_id__in=report_ids, state=HitState.OPEN)
         .values_list("report_id", flat=True)
+        .order_by()  # the default ordering would join the DISTINCT
         .distinct()
     )

@@ -233,6 +233,18 @@ def request_new(request, pk: int):
 
 
 # --- moderators: lists --------------------------------------------------------------------
+class QueuePaginator(Paginator):
+    """Django's, with a page's reports read by ``selectors.queue_slice``."""
+
+    def page(self, number):
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        return self._get_page(selectors.queue_slice(self.object_list, bottom, top), number, self)
+
+
 @require_GET
 @moderator_required
 def queue(request):
@@ -244,7 +256,7 @@ def queue(request):
         reports = form.narrow(
             selectors.review_queue(**form.selector_kwargs(request.user)), request.user
         )
-    page = Paginator(reports, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = QueuePaginator(reports, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
     params = request.GET.copy()
     params.pop("page", None)
     return render(

@@ -39,6 +39,7 @@ from core.throttles import AnonThrottle, UserThrottle
 
 from . import selectors
 from .filters import ID_RANGE, ConscriptFilter, IntegerFilter
+from .selectors import PeoplePaginator
 from .serializers import (
     CaseSerializer,
     EvidenceSerializer,
@@ -52,6 +53,7 @@ from .statistics import statistics
 
 
 class Pagination(PageNumberPagination):
+    django_paginator_class = PeoplePaginator  # any sort an index walk
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 500

@@ -11,7 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
+from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
+from django.db.models.constants import LOOKUP_SEP
 from django.http import QueryDict
 from django.utils import timezone
 from knox.models import AuthToken
@@ -97,6 +99,60 @@ def person_rows(queryset: QuerySet, *, as_moderator: bool) -> QuerySet:
     """
     columns = {f.source for f in person_fields(as_moderator=as_moderator)}
     return queryset.select_related("home_region", "unit").only(*columns, "home_region__name_en")
+
+
+def people_slice(queryset: QuerySet, start: int, stop: int) -> list:
+    """Rows ``start:stop`` of ``queryset`` in its order, read through an index whatever
+    the sort.
+
+    A sort by a related row's column (the region's name, the unit's number) over the
+    LEFT JOIN that keeps people without one cannot walk any index: PostgreSQL reads
+    every person and sorts (0.6–0.9 s at 1 M people). With an inner join it walks the
+    related rows in that order and each one's people by id (``conscript_sort_home_region``,
+    ``conscript_sort_unit``); the people without come after them (before, descending:
+    PostgreSQL's NULLS LAST / FIRST), ordered by id as the join would have. Same rows, same
+    order; at most three queries.
+    """
+    ordering = queryset.query.order_by
+    first = str(ordering[0]) if ordering else ""
+    field, descending = first.lstrip("-"), first.startswith("-")
+    relation, _sep, column = field.partition(LOOKUP_SEP)
+    if (
+        not column
+        or LOOKUP_SEP in column
+        or not queryset.model._meta.get_field(relation).many_to_one
+    ):
+        return list(queryset[start:stop])
+    known = queryset.filter(**{f"{field}__isnull": False})
+    # «No region» as the foreign key being null, when no region lacks the column (a unit
+    # may lack a number): an index walk, where a null column through the join would be a
+    # walk of everyone by id (64,000 pages read for page 50 of «unit, descending»).
+    related = queryset.model._meta.get_field(relation).related_model
+    nullable = related._meta.get_field(column).null
+    if nullable and related._default_manager.filter(**{f"{column}__isnull": True}).exists():
+        missing = field
+    else:
+        missing = relation
+    unknown = queryset.filter(**{f"{missing}__isnull": True}).order_by(*ordering[1:])
+    head, tail = (unknown, known) if descending else (known, unknown)
+    rows = list(head[start:stop])
+    if len(rows) == stop - start:
+        return rows
+    in_head = start + len(rows) if rows else head.order_by()[:start].count()
+    skip = start + len(rows) - in_head
+    return rows + list(tail[skip : skip + stop - start - len(rows)])
+
+
+class PeoplePaginator(Paginator):
+    """Django's, with a page's rows read by ``people_slice`` (the browse page, the API)."""
+
+    def page(self, number):
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        return self._get_page(people_slice(self.object_list, bottom, top), number, self)
 
 
 def export_columns(*, as_moderator: bool) -> list[str]:

@@ -13,7 +13,6 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
-from django.core.paginator import Paginator
 from django.http import (
     FileResponse,
     Http404,
@@ -55,7 +54,7 @@ COUNT_CAP = 10_000
 SORTABLE = ["name", "birth_year", "region", "unit", "status", "status_since", "last_contact"]
 
 
-class CappedPaginator(Paginator):
+class CappedPaginator(selectors.PeoplePaginator):
     """Counts up to ``COUNT_CAP + 1`` rows; ``capped`` says the true count is larger."""
 
     @cached_property

@@ -24,3 +24,18 @@ class DatabaseCreation(BaseCreation):
 
 class DatabaseWrapper(base.DatabaseWrapper):
     creation_class = DatabaseCreation
+
+    def init_connection_state(self):
+        """Bound the parallel workers one query may take (``DATABASE_PARALLEL_WORKERS``,
+        the settings' ``PARALLEL_WORKERS``): with PostgreSQL's default of 2 per gather, one
+        researcher's sort of a million rows took both cores of a small machine (issue 16).
+        Set per connection, so it holds for every request and task; through PgBouncer,
+        only in session pooling."""
+        super().init_connection_state()
+        workers = self.settings_dict.get("PARALLEL_WORKERS")
+        if workers is not None:
+            with self.connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT set_config('max_parallel_workers_per_gather', %s, false)",
+                    [str(int(workers))],
+                )

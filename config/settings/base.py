@@ -105,6 +105,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["ENGINE"] = "config.postgresql"
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # Parallel workers one query may use (config/postgresql/base.py).
+    DATABASES["default"]["PARALLEL_WORKERS"] = env.int("DATABASE_PARALLEL_WORKERS", default=1)
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 IS_POSTGRES = DATABASES["default"]["ENGINE"] == "config.postgresql"
 # Behind PgBouncer in transaction pooling mode (docker-compose): no server-side cursors
