@@ -30,6 +30,7 @@ BENCH = ROOT / "bench"
 #: Scripts of bench/ that are run elsewhere at a tiny size, and where.
 RUN_ELSEWHERE = {
     "extraction.py": "tests/test_extraction_bench.py",
+    "load.py": "tests/test_bench_load.py",
 }
 
 pytestmark = pytest.mark.slow
@@ -267,6 +268,13 @@ def test_research(scratch, bench_templates):
         env=env,
     ).stdout  # fmt: skip
     assert "ALL FILTERS" in out and "state done" in out
+
+
+def test_tallies(scratch, bench_templates):
+    name, env = scratch
+    _copy_of_seeded(name, bench_templates)
+    out = _run("bench/tallies.py", "--database", name, "--runs", "1", "--recount", env=env).stdout
+    assert re.search(r"people: 300\b", out) and "statistics_ms" in out and "recount_ms" in out
 
 
 def test_research_at_every_filter_and_sort(scratch, bench_templates, tmp_path):

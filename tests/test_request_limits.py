@@ -20,12 +20,12 @@ import pytest
 from django.test import RequestFactory
 from django.test.client import ClientHandler
 from django.urls import URLPattern, URLResolver, get_resolver
-from rest_framework.authtoken.models import Token
 
 from core import ratelimit
 from core.models import RateLimitHit
 from reports.models import Report
 from reports.views import RATE_SCOPE
+from research import services as research_services
 from sources import services as source_services
 from tests.factories import SourceFactory
 from tests.test_report_form import form_data
@@ -171,7 +171,7 @@ def test_every_api_endpoint_throttles_anonymous_callers(client, settings):
 
 def test_a_token_is_throttled_on_its_own_rate_whatever_the_address(client, settings, researcher):
     settings.API_THROTTLE_RATES = {"anon": "1000/minute", "user": "2/minute"}
-    token = Token.objects.create(user=researcher)
+    token = research_services.api_token_issue(user=researcher)
     auth = {"HTTP_AUTHORIZATION": f"Token {token.key}"}
     codes = [
         client.get("/api/v1/regions/", REMOTE_ADDR=an_address(), **auth).status_code
