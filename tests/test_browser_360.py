@@ -351,7 +351,36 @@ def session_cookie(user, live_server, *, both_steps=True) -> dict:
     }
 
 
-def test_every_page_fits_360_px_without_sideways_scrolling(browser, live_server, world):
+#: Collects Content-Security-Policy violations from the first moment of every page
+#: (Playwright's init scripts are not subject to the page's policy).
+COLLECT = """
+window.__csp = [];
+document.addEventListener("securitypolicyviolation", (e) => {
+  window.__csp.push(`${e.violatedDirective} ${e.blockedURI} ${e.sample || ""}`);
+});
+"""
+
+
+def csp_violations(page, response=None) -> list[str]:
+    """What the page broke of the policy: an inline script, an on* handler, a <style>
+    element or a style="" attribute would each be a violation; and a policy that allows
+    inline code is one too."""
+    page.wait_for_load_state("load")
+    found = list(page.evaluate("window.__csp"))
+    if response is not None:
+        policy = response.headers.get("content-security-policy", "")
+        if "unsafe-inline" in policy or "script-src 'self'" not in policy:
+            found.append(f"policy: {policy!r}")
+    return found
+
+
+@pytest.mark.parametrize("language", ["ru", "en"])
+def test_every_page_fits_360_px_and_keeps_the_content_security_policy(
+    browser, live_server, world, language
+):
+    """Every page, each as the role that sees it, at 360 px in both languages (one test
+    per language, so that the two run side by side): no sideways scrolling, and no
+    ``securitypolicyviolation`` (tests/test_browser_csp.py adds the admin)."""
     planned = visits(world)
     visited = {name for name, _path, _who in planned}
     missing = named_urls() - visited - set(NOT_PAGES)
@@ -362,43 +391,51 @@ def test_every_page_fits_360_px_without_sideways_scrolling(browser, live_server,
         context = browser.new_context(
             viewport={"width": WIDTH, "height": 740}, locale="ru-RU", base_url=live_server.url
         )
+        context.add_init_script(COLLECT)
         if who != "anonymous":
             both = who not in ("enrolling", "owing")
             context.add_cookies([session_cookie(world[who], live_server, both_steps=both)])
         contexts[who] = context
     failures = []
     try:
-        for language in ("ru", "en"):
-            for context in contexts.values():
-                context.add_cookies(
-                    [{"name": "django_language", "value": language, "url": live_server.url}]
-                )
-            for _name, path, who in planned:
-                page = contexts[who].new_page()
-                page.goto(path)
-                if (wide := too_wide(page)) is not None:
-                    failures.append(f"{language} {who} {path}: {wide} {widest(page)}")
-                page.close()
-
-        # The moderators' merge conflicts page, reached through the report's form.
-        page = contexts["moderator"].new_page()
-        page.goto(reverse("reports:detail", args=[world["report"].pk]))
-        page.get_by_test_id("merge-other").fill(str(world["other"].pk))  # born 2003, not 2005
-        page.get_by_test_id("merge-submit").click()
-        page.wait_for_url(re.compile(r"/merge/$"))
-        if (wide := too_wide(page)) is not None:
-            failures.append(f"merge conflicts: {wide} {widest(page)}")
-        # The 500 page (Django renders it without a request context) on the site's styles.
-        with translation.override("ru"):
-            html = defaults.server_error(RequestFactory().get("/")).content.decode()
-        page.goto("/")
-        page.set_content(html)
-        page.wait_for_load_state("load")
-        if (wide := too_wide(page)) is not None:
-            failures.append(f"500: {wide} {widest(page)}")
-        assert re.search("Что-то пошло не так", page.content())
-        page.close()
+        for context in contexts.values():
+            context.add_cookies(
+                [{"name": "django_language", "value": language, "url": live_server.url}]
+            )
+        for _name, path, who in planned:
+            page = contexts[who].new_page()
+            response = page.goto(path)
+            if (wide := too_wide(page)) is not None:
+                failures.append(f"{language} {who} {path}: {wide} {widest(page)}")
+            failures += [
+                f"{language} {who} {path}: CSP {v}" for v in csp_violations(page, response)
+            ]
+            page.close()
+        if language == "ru":
+            _merge_conflicts_and_500(contexts, world, failures)
     finally:
         for context in contexts.values():
             context.close()
     assert not failures, "\n".join(failures)
+
+
+def _merge_conflicts_and_500(contexts, world, failures: list[str]) -> None:
+    """Pages no URL reaches alone (checked once): the merge conflicts and the 500 page."""
+    # The moderators' merge conflicts page, reached through the report's form.
+    page = contexts["moderator"].new_page()
+    page.goto(reverse("reports:detail", args=[world["report"].pk]))
+    page.get_by_test_id("merge-other").fill(str(world["other"].pk))  # born 2003, not 2005
+    page.get_by_test_id("merge-submit").click()
+    page.wait_for_url(re.compile(r"/merge/$"))
+    if (wide := too_wide(page)) is not None:
+        failures.append(f"merge conflicts: {wide} {widest(page)}")
+    # The 500 page (Django renders it without a request context) on the site's styles.
+    with translation.override("ru"):
+        html = defaults.server_error(RequestFactory().get("/")).content.decode()
+    page.goto("/")
+    page.set_content(html)
+    page.wait_for_load_state("load")
+    if (wide := too_wide(page)) is not None:
+        failures.append(f"500: {wide} {widest(page)}")
+    assert re.search("Что-то пошло не так", page.content())
+    page.close()
