@@ -81,7 +81,7 @@ def test_a_researcher_filters_by_region_and_status_and_downloads_the_csv(signed_
 def test_the_export_page_follows_a_background_export_with_its_static_script(
     signed_in_page, settings, tmp_path
 ):
-    """The page polls with static/js/export-progress.js (no inline script, for a strict
+    """The page polls with static/js/status-poll.js (no inline script, for a strict
     CSP), shows the progress as it comes, and offers the file once written."""
     from django.contrib.auth import get_user_model
 
@@ -93,7 +93,7 @@ def test_the_export_page_follows_a_background_export_with_its_static_script(
     job = ExportJob.objects.create(requested_by=user, format="csv", query_string="status=dead")
     page.goto(f"/research/exports/{job.pk}/")
     html = page.content()
-    assert "js/export-progress.js" in html
+    assert "js/status-poll.js" in html
     assert page.locator("script:not([src])").count() == 0
     assert page.get_by_test_id("export-download").is_hidden()
 

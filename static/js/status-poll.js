@@ -1,7 +1,9 @@
-// A page whose work a worker is doing (an uploaded list, a pasted list): poll the
-// element's status URL, move its progress bar, and reload once the work is done or
-// failed. Without JavaScript the page refreshes itself (<noscript> meta refresh).
-// Markup: <div data-status-poll data-status-url="…" data-progress-bar="id-of-progress">.
+// A page whose work a worker is doing (an uploaded list, a pasted list, an export): poll
+// the element's status URL, move its progress bar (and its count of rows, if it has one),
+// and reload once the work is done or failed. Without JavaScript the page refreshes itself
+// (<noscript> meta refresh).
+// Markup: <div data-status-poll data-status-url="…" data-progress-bar="id-of-progress"
+//   [data-rows="id-of-rows-count"]>.
 (function () {
   "use strict";
   var box = document.querySelector("[data-status-poll]");
@@ -17,6 +19,10 @@
         var bar = document.getElementById(box.dataset.progressBar);
         if (bar) {
           bar.value = status.progress;
+        }
+        var rows = box.dataset.rows && document.getElementById(box.dataset.rows);
+        if (rows) {
+          rows.textContent = status.rows;
         }
         if (status.state === "done" || status.state === "failed") {
           window.location.reload();
