@@ -32,7 +32,20 @@ def statistics(*, kursk: bool = False, refresh: bool = False) -> dict:
     Each computation is also kept in ``StatisticsSnapshot``, which refills an
     emptied cache for as long as the figures would have stayed in it.
     """
-    key = statistics_cache_key(kursk=kursk)
+    return cached_figures(
+        statistics_cache_key(kursk=kursk),
+        lambda computed_at: (
+            _compute_statistics(kursk=kursk) | {"computed_at": computed_at.isoformat()}
+        ),
+        refresh=refresh,
+    )
+
+
+def cached_figures(key: str, compute, *, refresh: bool = False) -> dict:
+    """The figures kept under ``key``: from the cache, else from the last computation kept
+    in ``StatisticsSnapshot`` while as fresh as the cache would keep it, else
+    ``compute(computed_at)`` now (kept in both). ``refresh`` computes them anew; with
+    ``STATISTICS_CACHE_SECONDS`` at 0 nothing is cached or kept."""
     refresh_every = settings.STATISTICS_CACHE_SECONDS
     lifetime = timedelta(seconds=3 * refresh_every)
     if refresh_every and not refresh:
@@ -49,7 +62,7 @@ def statistics(*, kursk: bool = False, refresh: bool = False) -> dict:
             cache.set(key, snapshot.data, max(1, int(remaining.total_seconds())))
             return snapshot.data
     computed_at = timezone.now()
-    data = _compute_statistics(kursk=kursk) | {"computed_at": computed_at.isoformat()}
+    data = compute(computed_at)
     if refresh_every:
         StatisticsSnapshot.objects.update_or_create(
             key=key, defaults={"data": data, "computed_at": computed_at}

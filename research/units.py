@@ -9,16 +9,12 @@ every unit are read from the running tallies (``conscripts.tallies``) instead.
 from __future__ import annotations
 
 import json
-from datetime import timedelta
 
-from django.conf import settings
-from django.core.cache import cache
 from django.db.models import Sum
-from django.utils import timezone
 
 from conscripts.models import NO_WEEK, Status, Tally, TallyKind
 
-from .models import StatisticsSnapshot
+from .statistics import cached_figures
 
 UNIT_FIGURES_KEY = "research:unit-figures:v1"
 _STATUS_INDEX = {status: i for i, status in enumerate(Status.values)}
@@ -32,27 +28,11 @@ def unit_figures(*, refresh: bool = False) -> dict:
     From the cache, else from the last computation kept in ``StatisticsSnapshot`` while
     as fresh as the cache would keep it, else computed (and kept) now.
     """
-    refresh_every = settings.STATISTICS_CACHE_SECONDS
-    lifetime = timedelta(seconds=3 * refresh_every)
-    if refresh_every and not refresh:
-        cached = cache.get(UNIT_FIGURES_KEY)
-        if cached is not None:
-            return cached
-        kept = StatisticsSnapshot.objects.filter(
-            key=UNIT_FIGURES_KEY, computed_at__gt=timezone.now() - lifetime
-        ).first()
-        if kept is not None:
-            remaining = kept.computed_at + lifetime - timezone.now()
-            cache.set(UNIT_FIGURES_KEY, kept.data, max(1, int(remaining.total_seconds())))
-            return kept.data
-    computed_at = timezone.now()
-    data = {"computed_at": computed_at.isoformat(), "units": _compute()}
-    if refresh_every:
-        StatisticsSnapshot.objects.update_or_create(
-            key=UNIT_FIGURES_KEY, defaults={"data": data, "computed_at": computed_at}
-        )
-        cache.set(UNIT_FIGURES_KEY, data, int(lifetime.total_seconds()))
-    return data
+    return cached_figures(
+        UNIT_FIGURES_KEY,
+        lambda computed_at: {"computed_at": computed_at.isoformat(), "units": _compute()},
+        refresh=refresh,
+    )
 
 
 def _compute() -> dict:
